@@ -1,0 +1,187 @@
+package dev.runbook.lab;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Where a lab node's etcd binaries come from. 3.4 is the system's apt package (Debian bookworm).
+ * 3.5 comes from a newer Debian suite's etcd-server and etcd-client packages, fetched with {@code
+ * apt-get download} through a private apt state (the system's sources and package lists are not
+ * touched) and unpacked with {@code dpkg -x} into the lab cache: never installed over the system's
+ * etcd.
+ */
+record EtcdDistribution(String version, Path binDir) {
+
+  static final List<String> SUPPORTED = List.of("3.4", "3.5");
+
+  /** The Debian suite whose etcd packages are 3.5. */
+  static final String SUITE_FOR_35 = "trixie";
+
+  private static final Pattern VERSION = Pattern.compile("etcd Version: (\\d+\\.\\d+\\.\\d+)");
+
+  String minor() {
+    return version.substring(0, version.lastIndexOf('.'));
+  }
+
+  Path etcd() {
+    return binDir.resolve("etcd");
+  }
+
+  Path etcdctl() {
+    return binDir.resolve("etcdctl");
+  }
+
+  boolean hasEtcdutl() {
+    return Files.isExecutable(binDir.resolve("etcdutl"));
+  }
+
+  static EtcdDistribution resolve(String minor, Path cacheDir, PrintWriter out) {
+    if (!SUPPORTED.contains(minor)) {
+      throw LabException.badInput(
+          "unknown etcd version '" + minor + "': the lab runs " + String.join(" or ", SUPPORTED));
+    }
+    if (minor.equals("3.4")) {
+      Path bin = Path.of("/usr/bin");
+      if (!Files.isExecutable(bin.resolve("etcd")) || !Files.isExecutable(bin.resolve("etcdctl"))) {
+        throw LabException.badInput(
+            "etcd 3.4 is not installed: run `apt-get install etcd-server etcd-client` (Debian bookworm ships 3.4)");
+      }
+      String version = versionOf(bin.resolve("etcd"));
+      if (!version.startsWith("3.4.")) {
+        throw LabException.badInput(
+            "the system's etcd is "
+                + version
+                + ", not 3.4: the lab's 3.4 is Debian bookworm's etcd-server package");
+      }
+      return new EtcdDistribution(version, bin);
+    }
+    Path cached = findCached(cacheDir, minor);
+    if (cached == null) {
+      cached = fetch(cacheDir, minor, out);
+    }
+    return new EtcdDistribution(versionOf(cached.resolve("etcd")), cached);
+  }
+
+  static String versionOf(Path etcd) {
+    Exec.Result r = Exec.run(List.of(etcd.toString(), "--version"));
+    Matcher m = VERSION.matcher(r.output());
+    if (!r.ok() || !m.find()) {
+      throw LabException.badInput(
+          etcd + " --version did not answer with a version: " + r.output().strip());
+    }
+    return m.group(1);
+  }
+
+  private static Path findCached(Path cacheDir, String minor) {
+    if (!Files.isDirectory(cacheDir)) {
+      return null;
+    }
+    try (Stream<Path> dirs = Files.list(cacheDir)) {
+      return dirs.filter(d -> d.getFileName().toString().startsWith("etcd-" + minor + "."))
+          .map(d -> d.resolve("usr/bin"))
+          .filter(
+              b ->
+                  Files.isExecutable(b.resolve("etcd")) && Files.isExecutable(b.resolve("etcdutl")))
+          .sorted()
+          .reduce((a, b) -> b)
+          .orElse(null);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Path fetch(Path cacheDir, String minor, PrintWriter out) {
+    out.printf(
+        "Fetching etcd %s from Debian %s (apt-get download, unpacked with dpkg -x into %s)%n",
+        minor, SUITE_FOR_35, cacheDir);
+    out.flush();
+    Path apt = cacheDir.resolve("apt-" + SUITE_FOR_35);
+    Path work = cacheDir.resolve("download.part");
+    try {
+      deleteTree(work);
+      Files.createDirectories(apt.resolve("lists/partial"));
+      Files.createDirectories(apt.resolve("cache/archives/partial"));
+      Files.createDirectories(work);
+      Path sources = apt.resolve("sources.list");
+      Files.writeString(sources, AptSources.debianLine(SUITE_FOR_35) + "\n");
+      List<String> aptOptions =
+          List.of(
+              "-o",
+              "Dir::Etc::sourcelist=" + sources,
+              "-o",
+              "Dir::Etc::sourceparts=-",
+              "-o",
+              "Dir::State::Lists=" + apt.resolve("lists"),
+              "-o",
+              "Dir::Cache=" + apt.resolve("cache"),
+              "-o",
+              "APT::Get::List-Cleanup=0",
+              "-o",
+              "APT::Sandbox::User=root");
+      List<String> update = new ArrayList<>(List.of("apt-get", "-q"));
+      update.addAll(aptOptions);
+      update.add("update");
+      Exec.Result r = Exec.run(update, work, Map.of(), 300);
+      if (!r.ok()) {
+        throw LabException.badInput(
+            "cannot read Debian "
+                + SUITE_FOR_35
+                + "'s package lists (needed for etcd 3.5):\n"
+                + r.output().strip());
+      }
+      List<String> download = new ArrayList<>(List.of("apt-get", "-q"));
+      download.addAll(aptOptions);
+      download.addAll(List.of("download", "etcd-server", "etcd-client"));
+      r = Exec.run(download, work, Map.of(), 300);
+      if (!r.ok()) {
+        throw LabException.badInput(
+            "cannot download etcd-server and etcd-client from Debian "
+                + SUITE_FOR_35
+                + ":\n"
+                + r.output().strip());
+      }
+      Path unpacked = work.resolve("root");
+      try (Stream<Path> debs = Files.list(work)) {
+        for (Path deb : debs.filter(p -> p.toString().endsWith(".deb")).toList()) {
+          Exec.check(
+              "unpacking " + deb.getFileName(),
+              List.of("dpkg", "-x", deb.toString(), unpacked.toString()));
+        }
+      }
+      String version = versionOf(unpacked.resolve("usr/bin/etcd"));
+      if (!version.startsWith(minor + ".")) {
+        throw LabException.badInput(
+            "Debian " + SUITE_FOR_35 + " ships etcd " + version + ", not " + minor);
+      }
+      Path target = cacheDir.resolve("etcd-" + version);
+      deleteTree(target);
+      Files.move(unpacked, target);
+      deleteTree(work);
+      out.printf("etcd %s cached in %s%n", version, target);
+      return target.resolve("usr/bin");
+    } catch (IOException e) {
+      throw new LabException(
+          LabException.FAILED, "fetching etcd " + minor + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,620 @@
+package dev.runbook.lab;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/** {@code lab up}, {@code lab down} and {@code lab status}: the lab's lifecycle. */
+final class Lab {
+
+  static final int MAX_MEMBERS = 5;
+  static final Path DEFAULT_DIR = Path.of("/tmp/runbook-lab");
+  static final Path DEFAULT_CACHE = Path.of("/var/cache/runbook-lab");
+  static final String MARKER_KEY = "/registry/configmaps/etcd-lab/restore-marker";
+  private static final long READY_TIMEOUT_MS = 60_000;
+
+  private final Path dir;
+  private final PrintWriter out;
+
+  Lab(Path dir, PrintWriter out) {
+    this.dir = dir.toAbsolutePath().normalize();
+    this.out = out;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  // ---------------------------------------------------------------- up
+
+  void up(int members, String etcdMinor, int sshPort, Path cacheDir) {
+    if (members < 1 || members > MAX_MEMBERS) {
+      throw LabException.badInput(
+          "--members must be between 1 and " + MAX_MEMBERS + ", not " + members);
+    }
+    if (!EtcdDistribution.SUPPORTED.contains(etcdMinor)) {
+      throw LabException.badInput(
+          "unknown etcd version '"
+              + etcdMinor
+              + "': use --etcd "
+              + String.join(" or --etcd ", EtcdDistribution.SUPPORTED));
+    }
+    if (sshPort < 1 || sshPort > 65535) {
+      throw LabException.badInput("--ssh-port must be a TCP port, not " + sshPort);
+    }
+    requireRoot();
+    if (LabState.exists(dir)) {
+      LabState state = LabState.read(dir);
+      if (isUp(state)) {
+        if (state.nodes().size() == members && state.etcdVersion().startsWith(etcdMinor + ".")) {
+          out.printf(
+              "A lab is already up in %s (%d members, etcd %s); nothing to do.%n",
+              dir, members, state.etcdVersion());
+          return;
+        }
+        throw LabException.badInput(
+            "a lab is already up in %s (%d members, etcd %s): run `lab down --dir %s` first"
+                .formatted(dir, state.nodes().size(), state.etcdVersion(), dir));
+      }
+      throw LabException.badInput(
+          "%s holds a lab that is not running (left by a crash?): run `lab down --dir %s` to clean it up"
+              .formatted(dir, dir));
+    }
+    if (Files.exists(dir) && !isEmptyDir(dir)) {
+      throw LabException.badInput(
+          dir + " exists and is not a lab dir: choose another --dir or remove it");
+    }
+    requireTools();
+    List<Node> nodes = IntStream.range(0, members).mapToObj(i -> Node.of(dir, i)).toList();
+    requireFreePorts(nodes, sshPort);
+    EtcdDistribution etcd = EtcdDistribution.resolve(etcdMinor, cacheDir, out);
+
+    long started = System.nanoTime();
+    boolean ok = false;
+    try {
+      Files.createDirectories(dir);
+      // Written before any process starts, so `lab down` can always clean up after us.
+      new LabState(etcd.version(), etcd.binDir().toString(), sshPort, List.of()).write(dir);
+      Path clientKey = sshClientKey();
+      Pki pki = Pki.createCa(dir.resolve("pki"));
+      Path commanderCrt = dir.resolve("pki/commander.crt");
+      pki.clientCert(
+          commanderCrt,
+          dir.resolve("pki/commander.key"),
+          "/O=system:masters/CN=etcd-runbook-commander");
+      for (Node node : nodes) {
+        prepareNode(node, nodes, etcd, pki, clientKey, sshPort);
+      }
+      List<LabState.NodeState> states = new ArrayList<>();
+      for (Node node : nodes) {
+        states.add(boot(node));
+        new LabState(etcd.version(), etcd.binDir().toString(), sshPort, states).write(dir);
+      }
+      // The host commands below must not read the root-only files of the lab as someone else.
+      writeKnownHosts(nodes, sshPort);
+      writeInventory(nodes, sshPort);
+      writeEnv(nodes, etcd);
+      awaitReady(nodes, sshPort, etcd);
+      ok = true;
+      out.printf(
+          "Lab up in %s: %d member%s, etcd %s, ready in %.1f s.%n",
+          dir,
+          members,
+          members == 1 ? "" : "s",
+          etcd.version(),
+          (System.nanoTime() - started) / 1e9);
+      for (Node node : nodes) {
+        out.printf(
+            "  %-5s %-11s ssh root@%s -p %d   etcd %s%n",
+            node.name(), node.address(), node.address(), sshPort, node.clientUrl());
+      }
+      out.printf(
+          "Inventory: %s%nEnvironment: . %s   (then: etcdctl endpoint health)%n",
+          dir.resolve("inventory.yaml"), dir.resolve("lab.env"));
+    } catch (IOException e) {
+      throw new LabException(LabException.FAILED, "lab up failed: " + e.getMessage(), e);
+    } finally {
+      if (!ok) {
+        // Nothing half-started is left behind.
+        out.println("lab up failed; stopping what it started and removing " + dir);
+        out.flush();
+        try {
+          down();
+        } catch (RuntimeException cleanup) {
+          out.println("cleanup after the failed lab up also failed: " + cleanup.getMessage());
+        }
+      }
+    }
+  }
+
+  private void prepareNode(
+      Node node, List<Node> cluster, EtcdDistribution etcd, Pki pki, Path clientKey, int sshPort)
+      throws IOException {
+    for (String d :
+        List.of(
+            "/etc/kubernetes/manifests",
+            "/etc/kubernetes/pki/etcd",
+            "/var/lib/etcd",
+            "/var/lib/kubelet",
+            "/usr/local/bin")) {
+      Files.createDirectories(node.hostPath(d));
+    }
+    Files.setPosixFilePermissions(
+        node.hostPath("/var/lib/etcd"), PosixFilePermissions.fromString("rwx------"));
+    Files.createDirectories(node.sshDir());
+    Files.createDirectories(node.logs());
+    Files.writeString(node.dir().resolve("name"), node.name());
+
+    Path pkiDir = node.hostPath("/etc/kubernetes/pki");
+    Files.copy(pki.caCert(), pkiDir.resolve("etcd/ca.crt"));
+    Files.copy(pki.caKey(), pkiDir.resolve("etcd/ca.key"));
+    List<String> dns = List.of(node.name(), "localhost");
+    List<String> ips = List.of(node.address(), "127.0.0.1", "0:0:0:0:0:0:0:1");
+    pki.serverCert(
+        pkiDir.resolve("etcd/server.crt"),
+        pkiDir.resolve("etcd/server.key"),
+        node.name(),
+        dns,
+        ips);
+    // etcd checks a peer's cert against the connection's source address, which on
+    // loopback is 127.0.0.1 whatever address the peer listens on.
+    pki.serverCert(
+        pkiDir.resolve("etcd/peer.crt"), pkiDir.resolve("etcd/peer.key"), node.name(), dns, ips);
+    pki.clientCert(
+        pkiDir.resolve("etcd/healthcheck-client.crt"),
+        pkiDir.resolve("etcd/healthcheck-client.key"),
+        "/CN=kube-etcd-healthcheck-client");
+    pki.clientCert(
+        pkiDir.resolve("apiserver-etcd-client.crt"),
+        pkiDir.resolve("apiserver-etcd-client.key"),
+        "/O=system:masters/CN=kube-apiserver-etcd-client");
+
+    Path manifests = node.hostPath("/etc/kubernetes/manifests");
+    Files.writeString(
+        manifests.resolve("etcd.yaml"), Manifests.etcd(node, cluster, etcd.version()));
+    Files.writeString(manifests.resolve("kube-apiserver.yaml"), Manifests.kubeApiserver(node));
+
+    Path bin = node.hostPath("/usr/local/bin");
+    copyResource("crictl", bin.resolve("crictl"), true);
+    copyResource("kube-apiserver", bin.resolve("kube-apiserver"), true);
+    if (!etcd.binDir().equals(Path.of("/usr/bin"))) {
+      for (String tool : List.of("etcd", "etcdctl", "etcdutl")) {
+        if (Files.isExecutable(etcd.binDir().resolve(tool))) {
+          Files.createSymbolicLink(bin.resolve(tool), etcd.binDir().resolve(tool));
+        }
+      }
+    }
+
+    Path hostKey = node.sshDir().resolve("ssh_host_ed25519_key");
+    Exec.check(
+        "generating the host key of " + node.name(),
+        List.of(
+            "ssh-keygen",
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "root@" + node.name(),
+            "-f",
+            hostKey.toString()));
+    Files.copy(Path.of(clientKey + ".pub"), node.sshDir().resolve("authorized_keys"));
+    Files.writeString(
+        node.sshDir().resolve("sshd_config"),
+        """
+        # sshd of lab node %1$s: its own address and host key, root by key only.
+        ListenAddress %2$s:%3$d
+        HostKey %4$s
+        PidFile %5$s
+        AuthorizedKeysFile %6$s
+        PermitRootLogin prohibit-password
+        PubkeyAuthentication yes
+        PasswordAuthentication no
+        KbdInteractiveAuthentication no
+        UsePAM no
+        StrictModes no
+        MaxSessions 64
+        MaxStartups 64:30:128
+        PrintMotd no
+        Subsystem sftp internal-sftp
+        """
+            .formatted(
+                node.name(),
+                node.address(),
+                sshPort,
+                hostKey,
+                node.dir().resolve("sshd.pid"),
+                node.sshDir().resolve("authorized_keys")));
+    copyResource("node.sh", node.dir().resolve("node.sh"), true);
+  }
+
+  /** Starts the node's boot process in a private mount namespace of its own, detached from us. */
+  private LabState.NodeState boot(Node node) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            "setsid",
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            node.dir().resolve("node.sh").toString(),
+            node.dir().toString(),
+            java,
+            System.getProperty("java.class.path"));
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(
+        ProcessBuilder.Redirect.appendTo(node.logs().resolve("kubelet.log").toFile()));
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Process p = pb.start();
+    String ours = Processes.mountNamespace(ProcessHandle.current().pid());
+    long deadline = System.currentTimeMillis() + 5000;
+    String ns;
+    while ((ns = Processes.mountNamespace(p.pid())) == null || ns.equals(ours)) {
+      if (!p.isAlive() || System.currentTimeMillis() > deadline) {
+        throw LabException.failed(
+            "node "
+                + node.name()
+                + " did not start:\n"
+                + tail(node.logs().resolve("kubelet.log"), 20));
+      }
+      Processes.sleep(10);
+    }
+    return new LabState.NodeState(node.name(), node.address(), p.pid(), ns);
+  }
+
+  private void awaitReady(List<Node> nodes, int sshPort, EtcdDistribution etcd) {
+    long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+    List<Node> waiting = new ArrayList<>(nodes);
+    while (!waiting.isEmpty()) {
+      LabState state = LabState.read(dir);
+      for (LabState.NodeState n : state.nodes()) {
+        if (ProcessHandle.of(n.pid()).isEmpty()) {
+          throw LabException.failed(
+              "node "
+                  + n.name()
+                  + " died while starting:\n"
+                  + tail(dir.resolve("nodes").resolve(n.name()).resolve("logs/kubelet.log"), 20));
+        }
+      }
+      waiting.removeIf(n -> accepts(n.address(), sshPort) && etcdHealthy(n, etcd));
+      if (waiting.isEmpty()) {
+        return;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        StringBuilder why =
+            new StringBuilder(
+                "the lab was not ready after "
+                    + READY_TIMEOUT_MS / 1000
+                    + " s; waiting for "
+                    + waiting.stream().map(Node::name).toList());
+        for (Node n : waiting) {
+          why.append("\n--- ")
+              .append(n.name())
+              .append(" kubelet.log\n")
+              .append(tail(n.logs().resolve("kubelet.log"), 15));
+          why.append("\n--- ")
+              .append(n.name())
+              .append(" sshd.log\n")
+              .append(tail(n.logs().resolve("sshd.log"), 5));
+        }
+        throw LabException.failed(why.toString());
+      }
+      Processes.sleep(200);
+    }
+  }
+
+  boolean etcdHealthy(Node node, EtcdDistribution etcd) {
+    return etcdctl(etcd.etcdctl(), node.clientUrl(), "endpoint", "health").ok();
+  }
+
+  Exec.Result etcdctl(Path etcdctl, String endpoints, String... args) {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                etcdctl.toString(),
+                "--endpoints=" + endpoints,
+                "--cacert=" + dir.resolve("pki/ca.crt"),
+                "--cert=" + dir.resolve("pki/commander.crt"),
+                "--key=" + dir.resolve("pki/commander.key"),
+                "--dial-timeout=2s",
+                "--command-timeout=5s"));
+    cmd.addAll(List.of(args));
+    return Exec.run(cmd, null, Map.of("ETCDCTL_API", "3"), 15);
+  }
+
+  // ---------------------------------------------------------------- down
+
+  void down() {
+    if (!LabState.exists(dir)) {
+      out.println("No lab in " + dir + "; nothing to do.");
+      return;
+    }
+    requireRoot();
+    LabState state = LabState.read(dir);
+    for (LabState.NodeState n : state.nodes()) {
+      Processes.stopNode(n.pid(), n.mountNamespace(), 15_000);
+      out.printf("  %s stopped%n", n.name());
+    }
+    try {
+      EtcdDistribution.deleteTree(dir);
+    } catch (IOException e) {
+      throw new LabException(
+          LabException.FAILED,
+          "the lab's processes are stopped, but removing " + dir + " failed: " + e.getMessage(),
+          e);
+    }
+    out.println("Lab down; " + dir + " removed.");
+  }
+
+  // ---------------------------------------------------------------- status
+
+  /** Returns true when every node is up and its etcd healthy. */
+  boolean status() {
+    if (!LabState.exists(dir)) {
+      out.println("No lab in " + dir + ".");
+      return false;
+    }
+    LabState state = LabState.read(dir);
+    Path etcdctl = Path.of(state.etcdBin(), "etcdctl");
+    out.printf("Lab in %s: %d members, etcd %s%n", dir, state.nodes().size(), state.etcdVersion());
+    boolean allGood = true;
+    for (LabState.NodeState n : state.nodes()) {
+      Node node = new Node(n.name(), n.address(), dir.resolve("nodes").resolve(n.name()));
+      boolean alive = ProcessHandle.of(n.pid()).map(ProcessHandle::isAlive).orElse(false);
+      boolean sshd = accepts(n.address(), state.sshPort());
+      Exec.Result health = etcdctl(etcdctl, node.clientUrl(), "endpoint", "health");
+      List<String[]> containers = containers(node);
+      String running =
+          containers.stream()
+              .filter(c -> c[3].equals("Running"))
+              .map(c -> c[4])
+              .sorted()
+              .collect(Collectors.joining(", "));
+      out.printf(
+          "%s %s: node %s, sshd %s, etcd %s%n",
+          n.name(),
+          n.address(),
+          alive ? "up" : "DOWN",
+          sshd ? "up" : "DOWN",
+          health.ok() ? "healthy" : "NOT HEALTHY");
+      out.printf("  containers running: %s%n", running.isEmpty() ? "none" : running);
+      out.printf("  etcd data dir in use: %s%n", etcdDataDir(containers));
+      allGood &= alive && sshd && health.ok();
+    }
+    return allGood;
+  }
+
+  /** The simulator's container list: id image created state name attempt podId pod pid log. */
+  private static List<String[]> containers(Node node) {
+    Path index = node.hostPath("/var/lib/kubelet/sim/containers.tsv");
+    try {
+      return Files.exists(index)
+          ? Files.readAllLines(index).stream()
+              .map(l -> l.split("\t", -1))
+              .filter(f -> f.length >= 10)
+              .toList()
+          : List.of();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  /** The data dir (a node path) the running etcd really uses, read from its command line. */
+  private static String etcdDataDir(List<String[]> containers) {
+    for (String[] c : containers) {
+      if (c[4].equals("etcd") && c[3].equals("Running") && !c[8].isEmpty()) {
+        try {
+          byte[] cmdline = Files.readAllBytes(Path.of("/proc", c[8], "cmdline"));
+          for (String arg : new String(cmdline, StandardCharsets.UTF_8).split("\0")) {
+            if (arg.startsWith("--data-dir=")) {
+              return arg.substring("--data-dir=".length());
+            }
+          }
+        } catch (IOException e) {
+          return "unknown (etcd exited)";
+        }
+      }
+    }
+    return "none (etcd not running)";
+  }
+
+  // ---------------------------------------------------------------- files for the commander
+
+  private Path sshClientKey() {
+    Path key = dir.resolve("id_ed25519");
+    Exec.check(
+        "generating the SSH client key",
+        List.of(
+            "ssh-keygen",
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "runbook-lab",
+            "-f",
+            key.toString()));
+    return key;
+  }
+
+  private void writeKnownHosts(List<Node> nodes, int sshPort) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (Node node : nodes) {
+      String[] pub =
+          Files.readString(node.sshDir().resolve("ssh_host_ed25519_key.pub")).strip().split("\\s+");
+      String host = sshPort == 22 ? node.address() : "[" + node.address() + "]:" + sshPort;
+      sb.append(host).append(' ').append(pub[0]).append(' ').append(pub[1]).append('\n');
+    }
+    Files.writeString(dir.resolve("known_hosts"), sb.toString());
+  }
+
+  private void writeInventory(List<Node> nodes, int sshPort) throws IOException {
+    StringBuilder members = new StringBuilder();
+    for (Node n : nodes) {
+      members.append(
+          "  - {name: %s, host: %s, clientUrl: %s, peerUrl: %s}\n"
+              .formatted(n.name(), n.address(), n.clientUrl(), n.peerUrl()));
+    }
+    Files.writeString(
+        dir.resolve("inventory.yaml"),
+        """
+        # Written by `lab up` for the lab in %1$s.
+        cluster: lab
+        ssh: {user: root, port: %2$d, identityFile: %1$s/id_ed25519, knownHosts: %1$s/known_hosts, sudo: false}
+        etcd:
+          topology: stacked
+          manifestDir: /etc/kubernetes/manifests
+          dataDir: /var/lib/etcd
+          # Certificates on the nodes, as etcd.yaml names them.
+          pki: {cacert: /etc/kubernetes/pki/etcd/ca.crt, cert: /etc/kubernetes/pki/etcd/server.crt, key: /etc/kubernetes/pki/etcd/server.key}
+          # How the engine host reaches etcd: directly, with the commander's client certificate.
+          access: {mode: direct, cacert: %1$s/pki/ca.crt, cert: %1$s/pki/commander.crt, key: %1$s/pki/commander.key}
+        members:
+        %3$svalidate:
+          marker: {key: %4$s, contains: before-snapshot}
+        """
+            .formatted(dir, sshPort, members, MARKER_KEY));
+  }
+
+  private void writeEnv(List<Node> nodes, EtcdDistribution etcd) throws IOException {
+    String endpoints = nodes.stream().map(Node::clientUrl).collect(Collectors.joining(","));
+    StringBuilder sb = new StringBuilder("# Source this file: . " + dir.resolve("lab.env") + "\n");
+    sb.append("export ETCDCTL_API=3\n");
+    sb.append("export ETCDCTL_ENDPOINTS=").append(endpoints).append('\n');
+    sb.append("export ETCDCTL_CACERT=").append(dir.resolve("pki/ca.crt")).append('\n');
+    sb.append("export ETCDCTL_CERT=").append(dir.resolve("pki/commander.crt")).append('\n');
+    sb.append("export ETCDCTL_KEY=").append(dir.resolve("pki/commander.key")).append('\n');
+    sb.append("export RUNBOOK_INVENTORY=").append(dir.resolve("inventory.yaml")).append('\n');
+    if (!etcd.binDir().equals(Path.of("/usr/bin"))) {
+      // The lab's etcd tools (etcdctl, etcdutl) of the lab's version come first.
+      sb.append("export PATH=").append(etcd.binDir()).append(":$PATH\n");
+    }
+    Files.writeString(dir.resolve("lab.env"), sb.toString());
+  }
+
+  // ---------------------------------------------------------------- checks and helpers
+
+  static void requireRoot() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:") && !line.split("\\s+")[2].equals("0")) {
+          throw LabException.badInput(
+              "the lab needs root (mount namespaces, sshd, port binding): run it with sudo");
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void requireTools() {
+    Map<String, String> tools = new LinkedHashMap<>();
+    tools.put("/usr/sbin/sshd", "openssh-server");
+    tools.put("/usr/bin/ssh-keygen", "openssh-client");
+    tools.put("/usr/bin/openssl", "openssl");
+    tools.put("/usr/bin/unshare", "util-linux");
+    tools.put("/usr/bin/setsid", "util-linux");
+    tools.put("/usr/bin/pkill", "procps");
+    List<String> missing = new ArrayList<>();
+    tools.forEach(
+        (path, pkg) -> {
+          if (!Files.isExecutable(Path.of(path))) {
+            missing.add(path + " (package " + pkg + ")");
+          }
+        });
+    if (!missing.isEmpty()) {
+      String packages =
+          tools.entrySet().stream()
+              .filter(e -> !Files.isExecutable(Path.of(e.getKey())))
+              .map(Map.Entry::getValue)
+              .distinct()
+              .collect(Collectors.joining(" "));
+      throw LabException.badInput(
+          "missing " + String.join(", ", missing) + ": run `apt-get install " + packages + "`");
+    }
+  }
+
+  private static void requireFreePorts(List<Node> nodes, int sshPort) {
+    List<String> taken = new ArrayList<>();
+    for (Node n : nodes) {
+      for (int port : List.of(sshPort, Node.CLIENT_PORT, Node.PEER_PORT, Node.METRICS_PORT)) {
+        try (ServerSocket s = new ServerSocket()) {
+          s.bind(new InetSocketAddress(InetAddress.getByName(n.address()), port));
+        } catch (IOException e) {
+          taken.add(n.address() + ":" + port);
+        }
+      }
+    }
+    if (!taken.isEmpty()) {
+      throw LabException.badInput(
+          "already in use: "
+              + String.join(", ", taken)
+              + " (another lab? see `lab status --dir DIR`; for sshd, --ssh-port chooses another port)");
+    }
+  }
+
+  static boolean accepts(String address, int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(address, port), 300);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static boolean isUp(LabState state) {
+    return !state.nodes().isEmpty()
+        && state.nodes().stream()
+            .allMatch(n -> n.mountNamespace().equals(Processes.mountNamespace(n.pid())));
+  }
+
+  private static boolean isEmptyDir(Path d) {
+    try (Stream<Path> s = Files.list(d)) {
+      return s.findAny().isEmpty();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void copyResource(String name, Path target, boolean executable)
+      throws IOException {
+    try (InputStream in = Lab.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IOException("resource " + name + " missing from the lab jar");
+      }
+      Files.copy(in, target);
+    }
+    if (executable) {
+      Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+  }
+
+  static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no " + file.getFileName() + ")";
+    }
+  }
+}

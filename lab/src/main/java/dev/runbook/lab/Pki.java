@@ -1,0 +1,134 @@
+package dev.runbook.lab;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A kubeadm-shaped etcd PKI made with openssl: one etcd CA, and per node the server, peer,
+ * healthcheck-client and apiserver-etcd-client certificates, plus a client certificate for the
+ * incident commander's workstation. Keys are P-256 (PKCS#8 PEM, as netty and etcd read).
+ */
+final class Pki {
+
+  private final Path caCert;
+  private final Path caKey;
+
+  private Pki(Path caCert, Path caKey) {
+    this.caCert = caCert;
+    this.caKey = caKey;
+  }
+
+  static Pki createCa(Path dir) {
+    mkdirs(dir);
+    Path key = dir.resolve("ca.key");
+    Path crt = dir.resolve("ca.crt");
+    Exec.check(
+        "creating the etcd CA",
+        List.of(
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            key.toString(),
+            "-out",
+            crt.toString(),
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=etcd-ca",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign"));
+    restrict(key);
+    return new Pki(crt, key);
+  }
+
+  Path caCert() {
+    return caCert;
+  }
+
+  Path caKey() {
+    return caKey;
+  }
+
+  /**
+   * A serving and client certificate (etcd server and peer certs carry both usages, as kubeadm's
+   * do).
+   */
+  void serverCert(Path crt, Path key, String cn, List<String> dnsNames, List<String> ips) {
+    List<String> san = new ArrayList<>();
+    dnsNames.forEach(d -> san.add("DNS:" + d));
+    ips.forEach(ip -> san.add("IP:" + ip));
+    issue(crt, key, "/CN=" + cn, "serverAuth,clientAuth", String.join(",", san));
+  }
+
+  void clientCert(Path crt, Path key, String subject) {
+    issue(crt, key, subject, "clientAuth", null);
+  }
+
+  private void issue(
+      Path crt, Path key, String subject, String extendedKeyUsage, String subjectAltName) {
+    mkdirs(crt.getParent());
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                key.toString(),
+                "-out",
+                crt.toString(),
+                "-days",
+                "365",
+                "-subj",
+                subject,
+                "-CA",
+                caCert.toString(),
+                "-CAkey",
+                caKey.toString(),
+                "-addext",
+                "basicConstraints=critical,CA:FALSE",
+                "-addext",
+                "keyUsage=critical,digitalSignature,keyEncipherment",
+                "-addext",
+                "extendedKeyUsage=" + extendedKeyUsage));
+    if (subjectAltName != null) {
+      cmd.addAll(List.of("-addext", "subjectAltName=" + subjectAltName));
+    }
+    Exec.check("issuing " + crt.getFileName(), cmd);
+    restrict(key);
+  }
+
+  static void restrict(Path key) {
+    try {
+      Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void mkdirs(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Boots one lab node. Runs as the first process of the node's private mount namespace
+# (started with `unshare --mount --propagation private`), so every mount below is seen
+# by this node's sshd, kubelet simulator and containers, and by nobody else.
+#
+# usage: node.sh NODE_DIR JAVA CLASSPATH
+set -eu
+node_dir=$1 java=$2 classpath=$3
+root=$node_dir/root
+
+# The node's own files stand at the real kubeadm paths. A mount point must exist: on a
+# host without /etc/kubernetes we create the empty dir (and never write into it).
+[ -d /etc/kubernetes ] || mkdir /etc/kubernetes
+mount --bind "$root/etc/kubernetes" /etc/kubernetes
+mount --bind "$root/var/lib" /var/lib
+# What a real node has on its PATH (crictl, the etcd tools of its version, the
+# kube-apiserver stand-in) comes first, as /usr/local/bin does on Debian.
+mount --bind "$root/usr/local/bin" /usr/local/bin
+
+mkdir -p /run/sshd
+/usr/sbin/sshd -D -f "$node_dir/ssh/sshd_config" -E "$node_dir/logs/sshd.log" &
+sshd_pid=$!
+
+"$java" -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
+  -cp "$classpath" dev.runbook.lab.kubelet.KubeletSimulator \
+  --node-name "$(cat "$node_dir/name")" \
+  --manifest-dir /etc/kubernetes/manifests \
+  --state-dir /var/lib/kubelet/sim &
+kubelet_pid=$!
+
+# This shell stays as the node's init: `lab down` sends it SIGTERM, it passes the signal
+# to the kubelet (which stops its containers first), then stops sshd, and reaps both so
+# no zombie is left behind.
+set +e
+trap 'kill -TERM "$kubelet_pid" 2>/dev/null' TERM INT
+while kill -0 "$kubelet_pid" 2>/dev/null; do wait "$kubelet_pid"; done
+kill -TERM "$sshd_pid" 2>/dev/null
+wait "$sshd_pid"

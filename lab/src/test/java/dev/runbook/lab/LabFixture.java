@@ -1,0 +1,142 @@
+package dev.runbook.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A real lab for an integration test: {@code lab up} in-process in a dir of its own, with the
+ * commands a person would use against it (ssh with strict host-key checking, etcdctl with the
+ * commander's certificates). {@link #close()} brings it down and checks that no process of it is
+ * left.
+ */
+final class LabFixture implements AutoCloseable {
+
+  record Output(int exitCode, String out, String err) {}
+
+  final Path dir;
+  final int members;
+  final String etcd;
+  private final List<String> namespaces = new ArrayList<>();
+
+  private LabFixture(Path dir, int members, String etcd) {
+    this.dir = dir;
+    this.members = members;
+    this.etcd = etcd;
+  }
+
+  static Path freshDir() {
+    return Path.of("/tmp", "runbook-lab-it-" + UUID.randomUUID().toString().substring(0, 8));
+  }
+
+  static Output lab(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = LabMain.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Output(code, out.toString(), err.toString());
+  }
+
+  static LabFixture up(int members, String etcd) {
+    Path dir = freshDir();
+    Output up =
+        lab("up", "--members", Integer.toString(members), "--etcd", etcd, "--dir", dir.toString());
+    assertThat(up.exitCode()).as("lab up: %s%s", up.out(), up.err()).isZero();
+    LabFixture lab = new LabFixture(dir, members, etcd);
+    LabState.read(dir).nodes().forEach(n -> lab.namespaces.add(n.mountNamespace()));
+    return lab;
+  }
+
+  String address(int node) {
+    return "127.0.0." + (10 + node);
+  }
+
+  /** A path of node {@code node} (1-based) as seen from the host. */
+  Path nodePath(int node, String path) {
+    return dir.resolve("nodes/cp-" + node + "/root").resolve(path.substring(1));
+  }
+
+  Exec.Result ssh(int node, String command) {
+    return ssh(node, command, dir.resolve("known_hosts"));
+  }
+
+  Exec.Result ssh(int node, String command, Path knownHosts) {
+    return Exec.run(
+        List.of(
+            "ssh",
+            "-p",
+            "2222",
+            "-i",
+            dir.resolve("id_ed25519").toString(),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "UserKnownHostsFile=" + knownHosts,
+            "-o",
+            "ConnectTimeout=5",
+            "root@" + address(node),
+            command),
+        null,
+        Map.of(),
+        60);
+  }
+
+  Exec.Result etcdctl(int node, String... args) {
+    return new Lab(dir, new PrintWriter(new StringWriter()))
+        .etcdctl(
+            Path.of(LabState.read(dir).etcdBin(), "etcdctl"),
+            "https://" + address(node) + ":2379",
+            args);
+  }
+
+  boolean healthy(int node) {
+    return etcdctl(node, "endpoint", "health").ok();
+  }
+
+  String get(int node, String key) {
+    Exec.Result r = etcdctl(node, "get", key, "--print-value-only");
+    assertThat(r.exitCode()).as("etcdctl get %s: %s", key, r.output()).isZero();
+    return r.output().strip();
+  }
+
+  void put(int node, String key, String value) {
+    Exec.Result r = etcdctl(node, "put", key, value);
+    assertThat(r.exitCode()).as("etcdctl put: %s", r.output()).isZero();
+  }
+
+  String kubeletLog(int node) throws IOException {
+    return Files.readString(dir.resolve("nodes/cp-" + node + "/logs/kubelet.log"));
+  }
+
+  static void await(String what, Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "timed out after " + timeout.toSeconds() + " s waiting for: " + what);
+      }
+      Processes.sleep(100);
+    }
+  }
+
+  @Override
+  public void close() {
+    Output down = lab("down", "--dir", dir.toString());
+    assertThat(down.exitCode()).as("lab down: %s%s", down.out(), down.err()).isZero();
+    for (String ns : namespaces) {
+      assertThat(Processes.inNamespace(ns)).as("processes left in %s", ns).isEmpty();
+    }
+    assertThat(dir).doesNotExist();
+  }
+}

@@ -1,0 +1,93 @@
+package dev.runbook.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@code lab up} on 1 and 3 members, etcd 3.4 and 3.5: real etcd over mutual TLS, real sshd per
+ * node.
+ */
+class LabUpIT {
+
+  @ParameterizedTest(name = "{0} member(s), etcd {1}")
+  @CsvSource({"1, 3.4", "3, 3.4", "1, 3.5", "3, 3.5"})
+  void comesUpHealthyWithMutualTlsAndStrictSsh(int members, String etcd) throws Exception {
+    try (LabFixture lab = LabFixture.up(members, etcd)) {
+      // Every member healthy, one cluster of the expected members, the expected version.
+      for (int n = 1; n <= members; n++) {
+        assertThat(lab.healthy(n)).as("cp-%d healthy", n).isTrue();
+      }
+      Exec.Result list = lab.etcdctl(1, "member", "list");
+      assertThat(list.output().strip().lines()).hasSize(members);
+      for (int n = 1; n <= members; n++) {
+        assertThat(list.output()).contains("cp-" + n + ", https://" + lab.address(n) + ":2380");
+      }
+      assertThat(lab.etcdctl(1, "endpoint", "status").output()).contains(", " + etcd + ".");
+      lab.put(1, "/lab-it/k", "v");
+      assertThat(lab.get(members, "/lab-it/k")).isEqualTo("v");
+
+      // Mutual TLS: without a client certificate etcd refuses us.
+      Exec.Result noClientCert =
+          Exec.run(
+              List.of(
+                  "etcdctl",
+                  "--endpoints=https://" + lab.address(1) + ":2379",
+                  "--cacert=" + lab.dir.resolve("pki/ca.crt"),
+                  "--dial-timeout=2s",
+                  "--command-timeout=3s",
+                  "get",
+                  "/lab-it/k"),
+              null,
+              java.util.Map.of("ETCDCTL_API", "3"),
+              20);
+      assertThat(noClientCert.exitCode()).isNotZero();
+
+      // SSH with strict host-key checking reaches each node, which sees its own files at
+      // the kubeadm paths, its version's tools, and the crictl stand-in.
+      for (int n = 1; n <= members; n++) {
+        Exec.Result r =
+            lab.ssh(
+                n,
+                "grep -- --name= /etc/kubernetes/manifests/etcd.yaml; ls /etc/kubernetes/pki/etcd; crictl ps; command -v etcdutl || echo no-etcdutl");
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output())
+            .contains("- --name=cp-" + n + "\n")
+            .contains("server.crt")
+            .contains("peer.crt")
+            .contains("healthcheck-client.crt");
+        assertThat(r.output()).containsPattern("Running\\s+etcd\\s+\\d+\\s+\\w+\\s+etcd-cp-" + n);
+        assertThat(r.output())
+            .contains(etcd.equals("3.5") ? "/usr/local/bin/etcdutl" : "no-etcdutl");
+      }
+
+      // What `lab up` hands the commander.
+      String inventory = Files.readString(lab.dir.resolve("inventory.yaml"));
+      assertThat(inventory)
+          .contains("cluster: lab")
+          .contains("topology: stacked")
+          .contains("{name: cp-" + members + ", host: " + lab.address(members));
+      assertThat(Files.readString(lab.dir.resolve("known_hosts")))
+          .startsWith("[127.0.0.11]:2222 ssh-ed25519 ");
+      assertThat(Files.readString(lab.dir.resolve("lab.env")))
+          .contains("ETCDCTL_ENDPOINTS=https://127.0.0.11:2379")
+          .contains("RUNBOOK_INVENTORY=");
+
+      // A changed host key is refused: node 1's address with another node's key.
+      if (members > 1) {
+        String otherKey =
+            Files.readString(lab.dir.resolve("nodes/cp-2/ssh/ssh_host_ed25519_key.pub"))
+                .split("\\s+")[1];
+        Path wrong = lab.dir.resolve("known_hosts.wrong");
+        Files.writeString(wrong, "[127.0.0.11]:2222 ssh-ed25519 " + otherKey + "\n");
+        Exec.Result refused = lab.ssh(1, "true", wrong);
+        assertThat(refused.exitCode()).isEqualTo(255);
+        assertThat(refused.output()).contains("REMOTE HOST IDENTIFICATION HAS CHANGED");
+      }
+    }
+  }
+}
