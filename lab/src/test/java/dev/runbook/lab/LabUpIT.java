@@ -31,6 +31,20 @@ class LabUpIT {
       lab.put(1, "/lab-it/k", "v");
       assertThat(lab.get(members, "/lab-it/k")).isEqualTo("v");
 
+      // lab seed writes Kubernetes-like keys over jetcd with the commander's certificate.
+      LabFixture.Output seed = LabFixture.lab("seed", "--keys", "200", "--dir", lab.dir.toString());
+      assertThat(seed.exitCode()).as(seed.err()).isZero();
+      int seeded = 0;
+      for (String kind : List.of("namespaces", "configmaps", "pods", "secrets")) {
+        Exec.Result keys =
+            lab.etcdctl(members, "get", "/registry/" + kind + "/", "--prefix", "--keys-only");
+        long count =
+            keys.output().lines().filter(l -> l.startsWith("/registry/" + kind + "/")).count();
+        assertThat(count).as("keys under /registry/%s/", kind).isPositive();
+        seeded += count;
+      }
+      assertThat(seeded).isEqualTo(200);
+
       // Mutual TLS: without a client certificate etcd refuses us.
       Exec.Result noClientCert =
           Exec.run(
