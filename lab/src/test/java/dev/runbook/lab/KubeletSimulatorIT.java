@@ -126,9 +126,10 @@ class KubeletSimulatorIT {
     LabFixture.await(
         "etcd restarted on the new --data-dir",
         Duration.ofSeconds(30),
-        () -> lab.healthy(1) && statusShows("data dir in use: /var/lib/kubelet/sim/"));
+        () -> statusShows("data dir in use: /var/lib/kubelet/sim/") && lab.healthy(1));
     assertThat(lab.get(1, "/lab-it/kept")).isEmpty();
     lab.put(1, "/lab-it/written-after-the-trap", "x");
+    String trapped = etcdContainerId();
 
     // Any restart loses what was written there: it lived in the container's writable layer.
     assertThat(
@@ -137,14 +138,7 @@ class KubeletSimulatorIT {
                     "sed -i 's#^    tier: control-plane#    tier: control-plane\\n    restarted: \"1\"#' /etc/kubernetes/manifests/etcd.yaml")
                 .exitCode())
         .isZero();
-    LabFixture.await(
-        "etcd restarted",
-        Duration.ofSeconds(30),
-        () -> lab.healthy(1) && lab.ssh(1, "crictl ps --name etcd").output().contains("Running"));
-    LabFixture.await(
-        "etcd answering",
-        Duration.ofSeconds(30),
-        () -> lab.etcdctl(1, "get", "/lab-it/written-after-the-trap").ok());
+    awaitRestartedEtcd(trapped);
     assertThat(lab.get(1, "/lab-it/written-after-the-trap")).isEmpty();
     assertThat(lab.nodePath(1, "/var/lib/etcd-new")).doesNotExist();
 
@@ -158,7 +152,7 @@ class KubeletSimulatorIT {
     LabFixture.await(
         "etcd back on /var/lib/etcd",
         Duration.ofSeconds(30),
-        () -> lab.healthy(1) && statusShows("data dir in use: /var/lib/etcd\n"));
+        () -> statusShows("data dir in use: /var/lib/etcd\n") && lab.healthy(1));
     LabFixture.await(
         "the original key",
         Duration.ofSeconds(10),
@@ -166,6 +160,21 @@ class KubeletSimulatorIT {
             lab.etcdctl(1, "get", "/lab-it/kept", "--print-value-only")
                 .output()
                 .contains("on-the-real-data-dir"));
+  }
+
+  private static String etcdContainerId() {
+    return lab.ssh(1, "crictl ps --name '^etcd$' -q").output().strip();
+  }
+
+  /** Waits for a new etcd container (not {@code previousId}) that answers. */
+  private static void awaitRestartedEtcd(String previousId) {
+    LabFixture.await(
+        "a new etcd container, healthy",
+        Duration.ofSeconds(30),
+        () -> {
+          String id = etcdContainerId();
+          return !id.isEmpty() && !id.equals(previousId) && lab.healthy(1);
+        });
   }
 
   private static boolean kubeletLogContains(String text) {
