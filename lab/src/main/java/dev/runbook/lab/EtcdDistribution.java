@@ -127,28 +127,16 @@ record EtcdDistribution(String version, Path binDir) {
               "APT::Get::List-Cleanup=0",
               "-o",
               "APT::Sandbox::User=root");
-      List<String> update = new ArrayList<>(List.of("apt-get", "-q"));
-      update.addAll(aptOptions);
-      update.add("update");
-      Exec.Result r = Exec.run(update, work, Map.of(), 300);
-      if (!r.ok()) {
-        throw LabException.badInput(
-            "cannot read Debian "
-                + SUITE_FOR_35
-                + "'s package lists (needed for etcd 3.5):\n"
-                + r.output().strip());
-      }
-      List<String> download = new ArrayList<>(List.of("apt-get", "-q"));
-      download.addAll(aptOptions);
-      download.addAll(List.of("download", "etcd-server", "etcd-client"));
-      r = Exec.run(download, work, Map.of(), 300);
-      if (!r.ok()) {
-        throw LabException.badInput(
-            "cannot download etcd-server and etcd-client from Debian "
-                + SUITE_FOR_35
-                + ":\n"
-                + r.output().strip());
-      }
+      aptGet(
+          aptOptions,
+          work,
+          List.of("update"),
+          "cannot read Debian " + SUITE_FOR_35 + "'s package lists (needed for etcd 3.5)");
+      aptGet(
+          aptOptions,
+          work,
+          List.of("download", "etcd-server", "etcd-client"),
+          "cannot download etcd-server and etcd-client from Debian " + SUITE_FOR_35);
       Path unpacked = work.resolve("root");
       try (Stream<Path> debs = Files.list(work)) {
         for (Path deb : debs.filter(p -> p.toString().endsWith(".deb")).toList()) {
@@ -171,6 +159,16 @@ record EtcdDistribution(String version, Path binDir) {
     } catch (IOException e) {
       throw new LabException(
           LabException.FAILED, "fetching etcd " + minor + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static void aptGet(List<String> options, Path dir, List<String> args, String failure) {
+    List<String> cmd = new ArrayList<>(List.of("apt-get", "-q"));
+    cmd.addAll(options);
+    cmd.addAll(args);
+    Exec.Result r = Exec.run(cmd, dir, Map.of(), 300);
+    if (!r.ok()) {
+      throw LabException.badInput(failure + ":\n" + r.output().strip());
     }
   }
 

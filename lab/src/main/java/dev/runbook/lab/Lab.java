@@ -202,19 +202,7 @@ final class Lab {
     }
 
     Path hostKey = node.sshDir().resolve("ssh_host_ed25519_key");
-    Exec.check(
-        "generating the host key of " + node.name(),
-        List.of(
-            "ssh-keygen",
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-C",
-            "root@" + node.name(),
-            "-f",
-            hostKey.toString()));
+    ed25519Key(hostKey, "root@" + node.name());
     Files.copy(Path.of(clientKey + ".pub"), node.sshDir().resolve("authorized_keys"));
     Files.writeString(
         node.sshDir().resolve("sshd_config"),
@@ -375,7 +363,9 @@ final class Lab {
     }
     LabState state = LabState.read(dir);
     Path etcdctl = Path.of(state.etcdBin(), "etcdctl");
-    out.printf("Lab in %s: %d members, etcd %s%n", dir, state.nodes().size(), state.etcdVersion());
+    int size = state.nodes().size();
+    out.printf(
+        "Lab in %s: %d member%s, etcd %s%n", dir, size, size == 1 ? "" : "s", state.etcdVersion());
     boolean allGood = true;
     for (LabState.NodeState n : state.nodes()) {
       Node node = new Node(n.name(), n.address(), dir.resolve("nodes").resolve(n.name()));
@@ -440,21 +430,15 @@ final class Lab {
   // ---------------------------------------------------------------- files for the commander
 
   private Path sshClientKey() {
-    Path key = dir.resolve("id_ed25519");
+    return ed25519Key(dir.resolve("id_ed25519"), "runbook-lab");
+  }
+
+  private static Path ed25519Key(Path file, String comment) {
     Exec.check(
-        "generating the SSH client key",
+        "generating the SSH key " + file.getFileName(),
         List.of(
-            "ssh-keygen",
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-C",
-            "runbook-lab",
-            "-f",
-            key.toString()));
-    return key;
+            "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file.toString()));
+    return file;
   }
 
   private void writeKnownHosts(List<Node> nodes, int sshPort) throws IOException {

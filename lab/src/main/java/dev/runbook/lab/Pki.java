@@ -27,30 +27,16 @@ final class Pki {
     mkdirs(dir);
     Path key = dir.resolve("ca.key");
     Path crt = dir.resolve("ca.crt");
-    Exec.check(
+    newKeyAndCert(
         "creating the etcd CA",
+        key,
+        crt,
+        "3650",
+        "/CN=etcd-ca",
+        List.of(),
         List.of(
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            key.toString(),
-            "-out",
-            crt.toString(),
-            "-days",
-            "3650",
-            "-subj",
-            "/CN=etcd-ca",
-            "-addext",
             "basicConstraints=critical,CA:TRUE",
-            "-addext",
             "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign"));
-    restrict(key);
     return new Pki(crt, key);
   }
 
@@ -80,6 +66,36 @@ final class Pki {
   private void issue(
       Path crt, Path key, String subject, String extendedKeyUsage, String subjectAltName) {
     mkdirs(crt.getParent());
+    List<String> extensions =
+        new ArrayList<>(
+            List.of(
+                "basicConstraints=critical,CA:FALSE",
+                "keyUsage=critical,digitalSignature,keyEncipherment",
+                "extendedKeyUsage=" + extendedKeyUsage));
+    if (subjectAltName != null) {
+      extensions.add("subjectAltName=" + subjectAltName);
+    }
+    newKeyAndCert(
+        "issuing " + crt.getFileName(),
+        key,
+        crt,
+        "365",
+        subject,
+        List.of("-CA", caCert.toString(), "-CAkey", caKey.toString()),
+        extensions);
+  }
+
+  /**
+   * A new P-256 key and its certificate, self-signed or signed by the CA named in {@code signer}.
+   */
+  private static void newKeyAndCert(
+      String what,
+      Path key,
+      Path crt,
+      String days,
+      String subject,
+      List<String> signer,
+      List<String> extensions) {
     List<String> cmd =
         new ArrayList<>(
             List.of(
@@ -96,23 +112,12 @@ final class Pki {
                 "-out",
                 crt.toString(),
                 "-days",
-                "365",
+                days,
                 "-subj",
-                subject,
-                "-CA",
-                caCert.toString(),
-                "-CAkey",
-                caKey.toString(),
-                "-addext",
-                "basicConstraints=critical,CA:FALSE",
-                "-addext",
-                "keyUsage=critical,digitalSignature,keyEncipherment",
-                "-addext",
-                "extendedKeyUsage=" + extendedKeyUsage));
-    if (subjectAltName != null) {
-      cmd.addAll(List.of("-addext", "subjectAltName=" + subjectAltName));
-    }
-    Exec.check("issuing " + crt.getFileName(), cmd);
+                subject));
+    cmd.addAll(signer);
+    extensions.forEach(e -> cmd.addAll(List.of("-addext", e)));
+    Exec.check(what, cmd);
     restrict(key);
   }
 
