@@ -28,20 +28,8 @@ record EtcdDistribution(String version, Path binDir) {
 
   private static final Pattern VERSION = Pattern.compile("etcd Version: (\\d+\\.\\d+\\.\\d+)");
 
-  String minor() {
-    return version.substring(0, version.lastIndexOf('.'));
-  }
-
-  Path etcd() {
-    return binDir.resolve("etcd");
-  }
-
   Path etcdctl() {
     return binDir.resolve("etcdctl");
-  }
-
-  boolean hasEtcdutl() {
-    return Files.isExecutable(binDir.resolve("etcdutl"));
   }
 
   static EtcdDistribution resolve(String minor, Path cacheDir, PrintWriter out) {

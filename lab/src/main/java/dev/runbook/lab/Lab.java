@@ -24,8 +24,6 @@ import java.util.stream.Stream;
 final class Lab {
 
   static final int MAX_MEMBERS = 5;
-  static final Path DEFAULT_DIR = Path.of("/tmp/runbook-lab");
-  static final Path DEFAULT_CACHE = Path.of("/var/cache/runbook-lab");
   static final String MARKER_KEY = "/registry/configmaps/etcd-lab/restore-marker";
   private static final long READY_TIMEOUT_MS = 60_000;
 
@@ -191,8 +189,8 @@ final class Lab {
     Files.writeString(manifests.resolve("kube-apiserver.yaml"), Manifests.kubeApiserver(node));
 
     Path bin = node.hostPath("/usr/local/bin");
-    copyResource("crictl", bin.resolve("crictl"), true);
-    copyResource("kube-apiserver", bin.resolve("kube-apiserver"), true);
+    copyResource("crictl", bin.resolve("crictl"));
+    copyResource("kube-apiserver", bin.resolve("kube-apiserver"));
     if (!etcd.binDir().equals(Path.of("/usr/bin"))) {
       for (String tool : List.of("etcd", "etcdctl", "etcdutl")) {
         if (Files.isExecutable(etcd.binDir().resolve(tool))) {
@@ -230,7 +228,7 @@ final class Lab {
                 hostKey,
                 node.dir().resolve("sshd.pid"),
                 node.sshDir().resolve("authorized_keys")));
-    copyResource("node.sh", node.dir().resolve("node.sh"), true);
+    copyResource("node.sh", node.dir().resolve("node.sh"));
   }
 
   /** Starts the node's boot process in a private mount namespace of its own, detached from us. */
@@ -580,17 +578,14 @@ final class Lab {
     }
   }
 
-  private static void copyResource(String name, Path target, boolean executable)
-      throws IOException {
+  private static void copyResource(String name, Path target) throws IOException {
     try (InputStream in = Lab.class.getResourceAsStream(name)) {
       if (in == null) {
         throw new IOException("resource " + name + " missing from the lab jar");
       }
       Files.copy(in, target);
     }
-    if (executable) {
-      Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
+    Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
   static String tail(Path file, int lines) {
