@@ -1,0 +1,79 @@
+package dev.runbook.engine.api;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The cluster a run acts on, as read from an inventory file (docs/inventory.md). Every record is
+ * validated when loaded: a value here is never null unless documented as optional.
+ *
+ * @param source the file it was read from
+ * @param cluster the cluster's name; one run at a time per cluster
+ * @param roles role name to the people who hold it (for gates that require a role)
+ * @param secretPatterns regular expressions; any match is redacted from evidence
+ */
+public record Inventory(
+    Path source,
+    String cluster,
+    Ssh ssh,
+    Etcd etcd,
+    List<Member> members,
+    Validate validate,
+    Map<String, List<String>> roles,
+    List<String> secretPatterns) {
+
+  /**
+   * How the engine reaches the nodes over SSH.
+   *
+   * @param knownHosts OpenSSH known_hosts file checked strictly; a member may pin a fingerprint
+   * @param sudo run every command through {@code sudo -n}
+   */
+  public record Ssh(
+      String user,
+      int port,
+      Path identityFile,
+      Path knownHosts,
+      boolean sudo,
+      java.time.Duration connectTimeout) {}
+
+  /**
+   * @param hostKeyFingerprint optional pinned host key, {@code SHA256:base64} as ssh-keygen -l
+   *     prints it; checked instead of known_hosts when set
+   */
+  public record Member(
+      String name, String host, URI clientUrl, URI peerUrl, String hostKeyFingerprint) {
+
+    public Optional<String> pinnedFingerprint() {
+      return Optional.ofNullable(hostKeyFingerprint);
+    }
+  }
+
+  /**
+   * @param topology {@code stacked} (kubeadm static pods) or {@code external} (systemd)
+   */
+  public record Etcd(String topology, String manifestDir, String dataDir, Pki pki, Access access) {}
+
+  /** Certificate paths on the nodes. */
+  public record Pki(String cacert, String cert, String key) {}
+
+  /**
+   * How the engine host reaches etcd.
+   *
+   * @param mode {@code direct} (client URLs reachable, certs local) or {@code tunnel} (SSH to the
+   *     member's 127.0.0.1:2379, certs read from the node into memory)
+   * @param cacert local CA file for {@code direct}, null for {@code tunnel}
+   */
+  public record Access(String mode, Path cacert, Path cert, Path key) {}
+
+  /** What a successful restore must show. Optional: {@link #marker()} may be null. */
+  public record Validate(Marker marker) {}
+
+  public record Marker(String key, String contains) {}
+
+  public Optional<Member> member(String name) {
+    return members.stream().filter(m -> m.name().equals(name)).findFirst();
+  }
+}

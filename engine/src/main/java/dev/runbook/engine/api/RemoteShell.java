@@ -1,0 +1,47 @@
+package dev.runbook.engine.api;
+
+import java.time.Duration;
+
+/**
+ * Runs commands on the inventory's nodes. One connection per node per run, reused across steps;
+ * strict host-key checking always. Implementations throw {@link RemoteFailure}, never a bare
+ * exception.
+ */
+public interface RemoteShell extends AutoCloseable {
+
+  /**
+   * Runs {@code command} (a POSIX sh command line) on {@code node} (a member name of the
+   * inventory). The timeout is enforced on the remote side too, so a timed-out command does not
+   * keep running there.
+   *
+   * @return the result, whatever the exit status
+   * @throws RemoteFailure for every failure except a non-zero exit status, and for TIMEOUT
+   */
+  CommandResult run(String node, String command, Duration timeout, OutputListener output);
+
+  /** Like {@link #run} but a non-zero exit status throws {@link FailureReason#NON_ZERO_EXIT}. */
+  default CommandResult check(String node, String command, Duration timeout, OutputListener out) {
+    CommandResult r = run(node, command, timeout, out);
+    if (!r.ok()) {
+      throw new RemoteFailure(
+          FailureReason.NON_ZERO_EXIT,
+          node,
+          "exit status " + r.exitStatus() + " from: " + command,
+          r,
+          null);
+    }
+    return r;
+  }
+
+  /** Reads a file on the node into memory over SFTP (for small files: manifests, certs). */
+  byte[] read(String node, String path);
+
+  /** Writes {@code content} to {@code path} on the node over SFTP, then fsyncs and renames. */
+  void write(String node, String path, byte[] content, int mode);
+
+  /** The fingerprint (SHA256:...) of the key the node presented, once connected; else null. */
+  String hostKeyFingerprint(String node);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,153 @@
+package dev.runbook.engine.api;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What happens during a run, as typed events. The evidence journal writes each one as a record of
+ * evidence.jsonl (its {@link #type()} names the record); the console prints them. Steps never
+ * create events themselves: the engine does, around and for them.
+ */
+public sealed interface RunEvent {
+
+  /** The record type in evidence.jsonl, e.g. {@code step.started}. */
+  String type();
+
+  /** A run began; parameters are as given (secret ones already redacted by the journal). */
+  record RunStarted(
+      String runId,
+      String runbook,
+      String cluster,
+      String startedBy,
+      Map<String, String> parameters,
+      String inventory,
+      String inventorySha256,
+      String planSha256)
+      implements RunEvent {
+    public String type() {
+      return "run.started";
+    }
+  }
+
+  /** A step begins. {@code jobId} identifies the attempt: a resume after a crash reuses it. */
+  record StepStarted(
+      String activityId, String name, String step, Effect effect, String jobId, int attempt)
+      implements RunEvent {
+    public String type() {
+      return "step.started";
+    }
+  }
+
+  /** A command sent to a node, exactly as sent, with the host key the node presented. */
+  record CommandSent(
+      String activityId, String node, String host, String hostKeyFingerprint, String command)
+      implements RunEvent {
+    public String type() {
+      return "command.sent";
+    }
+  }
+
+  /** A command finished (or failed to). Output is inline and also digested. */
+  record CommandFinished(
+      String activityId,
+      String node,
+      int exitStatus,
+      long durationMillis,
+      String stdout,
+      String stderr,
+      String stdoutSha256,
+      String stderrSha256,
+      FailureReason failure)
+      implements RunEvent {
+    public String type() {
+      return "command.finished";
+    }
+  }
+
+  /** A file kept with the evidence, under the run dir's artifacts/. */
+  record ArtifactRecorded(String activityId, String name, String path, long size, String sha256)
+      implements RunEvent {
+    public String type() {
+      return "artifact.recorded";
+    }
+  }
+
+  /**
+   * A step ended. {@code outcome}: {@code done}, {@code failed}, or {@code already-done} (its probe
+   * found the change made before a crash).
+   */
+  record StepFinished(
+      String activityId,
+      String step,
+      String outcome,
+      long durationMillis,
+      Map<String, Object> outputs,
+      FailureReason failure,
+      String errorCode,
+      String message)
+      implements RunEvent {
+    public String type() {
+      return "step.finished";
+    }
+  }
+
+  /** A gate waits for people. */
+  record GatePending(
+      String activityId,
+      String name,
+      String taskId,
+      int approversRequired,
+      String role,
+      boolean starterMayApprove,
+      String expiresAt,
+      List<String> releases)
+      implements RunEvent {
+    public String type() {
+      return "gate.pending";
+    }
+  }
+
+  /**
+   * A person's decision at a gate, or the gate's own expiry ({@code decision} = {@code expired}, by
+   * {@code engine}). {@code decision}: approved, rejected, expired.
+   */
+  record GateDecision(
+      String activityId,
+      String name,
+      String decision,
+      String by,
+      String role,
+      String comment,
+      String planSha256,
+      int approvals,
+      int approversRequired)
+      implements RunEvent {
+    public String type() {
+      return "gate.decision";
+    }
+  }
+
+  /** A mutating step was in flight when the engine died and its probe cannot tell the outcome. */
+  record ReconcileRequired(String activityId, String step, String reason) implements RunEvent {
+    public String type() {
+      return "reconcile.required";
+    }
+  }
+
+  /** A person picked the run up again after a crash or a stop. */
+  record RunResumed(String by) implements RunEvent {
+    public String type() {
+      return "run.resumed";
+    }
+  }
+
+  /**
+   * The run ended. {@code outcome}: done, failed, rolled-back, rejected, expired, aborted. {@code
+   * by} is set for aborted.
+   */
+  record RunEnded(String outcome, String message, String by) implements RunEvent {
+    public String type() {
+      return "run.ended";
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package dev.runbook.lab;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A lab brought up in-process in a dir of its own, for the integration tests of the other modules
+ * (engine, runbooks, CLI). {@link #close()} brings it down and fails if any process of it is left.
+ * Only one lab can run on a machine (fixed loopback addresses and ports).
+ */
+public final class LabInstance implements AutoCloseable {
+
+  /** What a command run on a node printed (stdout and stderr together) and its exit status. */
+  public record Result(int exitCode, String output) {}
+
+  private final Path dir;
+  private final int members;
+  private final String etcd;
+  private final List<String> namespaces = new ArrayList<>();
+
+  private LabInstance(Path dir, int members, String etcd) {
+    this.dir = dir;
+    this.members = members;
+    this.etcd = etcd;
+  }
+
+  /** {@code lab up --members N --etcd V} in a fresh dir under /tmp; throws if it fails. */
+  public static LabInstance up(int members, String etcd) {
+    Path dir = Path.of("/tmp", "runbook-lab-it-" + UUID.randomUUID().toString().substring(0, 8));
+    StringWriter out = new StringWriter();
+    int code =
+        LabMain.run(
+            new PrintWriter(out, true),
+            new PrintWriter(out, true),
+            "up",
+            "--members",
+            Integer.toString(members),
+            "--etcd",
+            etcd,
+            "--dir",
+            dir.toString());
+    if (code != 0) {
+      throw new IllegalStateException("lab up failed (exit " + code + "):\n" + out);
+    }
+    LabInstance lab = new LabInstance(dir, members, etcd);
+    LabState.read(dir).nodes().forEach(n -> lab.namespaces.add(n.mountNamespace()));
+    return lab;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public int members() {
+    return members;
+  }
+
+  public String etcdVersion() {
+    return etcd;
+  }
+
+  public Path inventory() {
+    return dir.resolve("inventory.yaml");
+  }
+
+  public Path knownHosts() {
+    return dir.resolve("known_hosts");
+  }
+
+  public Path identityFile() {
+    return dir.resolve("id_ed25519");
+  }
+
+  /** Loopback address of node {@code node} (1-based). */
+  public String address(int node) {
+    return "127.0.0." + (10 + node);
+  }
+
+  /** A path of node {@code node} (1-based) as seen from the host. */
+  public Path nodePath(int node, String path) {
+    return dir.resolve("nodes/cp-" + node + "/root").resolve(path.substring(1));
+  }
+
+  /** Runs {@code command} on a node with OpenSSH, strict host-key checking, as root. */
+  public Result ssh(int node, String command) {
+    Exec.Result r =
+        Exec.run(
+            List.of(
+                "ssh",
+                "-p",
+                Integer.toString(LabState.read(dir).sshPort()),
+                "-i",
+                identityFile().toString(),
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "UserKnownHostsFile=" + knownHosts(),
+                "-o",
+                "ConnectTimeout=5",
+                "root@" + address(node),
+                command),
+            null,
+            Map.of(),
+            60);
+    return new Result(r.exitCode(), r.output());
+  }
+
+  /** Runs etcdctl (the lab's version) against node {@code node} with the commander's cert. */
+  public Result etcdctl(int node, String... args) {
+    Exec.Result r =
+        new Lab(dir, new PrintWriter(new StringWriter()))
+            .etcdctl(
+                Path.of(LabState.read(dir).etcdBin(), "etcdctl"),
+                "https://" + address(node) + ":2379",
+                args);
+    return new Result(r.exitCode(), r.output());
+  }
+
+  @Override
+  public void close() {
+    StringWriter out = new StringWriter();
+    int code =
+        LabMain.run(
+            new PrintWriter(out, true),
+            new PrintWriter(out, true),
+            "down",
+            "--dir",
+            dir.toString());
+    if (code != 0) {
+      throw new IllegalStateException("lab down failed (exit " + code + "):\n" + out);
+    }
+    for (String ns : namespaces) {
+      if (!Processes.inNamespace(ns).isEmpty()) {
+        throw new IllegalStateException("lab down left processes in " + ns);
+      }
+    }
+  }
+}
