@@ -1,0 +1,1 @@
+hostname; id -un; uname -sr
