@@ -1,5 +1,6 @@
 package dev.runbook.engine.api;
 
+import dev.runbook.engine.internal.inventory.InventoryLoader;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
@@ -72,6 +73,15 @@ public record Inventory(
   public record Validate(Marker marker) {}
 
   public record Marker(String key, String contains) {}
+
+  /**
+   * Reads and validates an inventory file.
+   *
+   * @throws InventoryException listing every problem in the file, each with its line and column
+   */
+  public static Inventory load(Path file) {
+    return InventoryLoader.load(file);
+  }
 
   public Optional<Member> member(String name) {
     return members.stream().filter(m -> m.name().equals(name)).findFirst();
