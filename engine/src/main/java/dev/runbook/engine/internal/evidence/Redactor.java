@@ -1,0 +1,183 @@
+package dev.runbook.engine.internal.evidence;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Removes secrets from text before it becomes evidence. Immutable and thread-safe.
+ *
+ * <p>What it removes, all found on the original text and merged where they overlap (so one secret
+ * that contains or overlaps another never leaves a piece behind):
+ *
+ * <ul>
+ *   <li>literal secret values, e.g. the values of inputs marked secret; values shorter than {@value
+ *       #MIN_LITERAL_LENGTH} characters are ignored, since redacting "1" or "on" everywhere would
+ *       destroy the evidence and such values are not secrets anyway;
+ *   <li>regular expressions, e.g. the inventory's {@code secrets.patterns}: the whole match is
+ *       redacted, or only its named group {@code secret} when the pattern has one (so {@code
+ *       token=(?<secret>\S+)} keeps the {@code token=});
+ *   <li>built-ins: PEM and OpenSSH private key blocks, from BEGIN to END (or, with no END, to the
+ *       end of the base64 that follows); the value of a flag, variable or setting whose name ends
+ *       in password, passwd, token, secret or api-key ({@code --password=x}, {@code --token x},
+ *       {@code ETCDCTL_PASSWORD=x}, {@code password: x}) unless the value is a shell variable
+ *       reference; the password of {@code etcdctl --user name:password}; HTTP bearer tokens. They
+ *       are deliberately narrow: {@code --key=/etc/kubernetes/pki/etcd/server.key} names a file,
+ *       not a secret, and stays.
+ * </ul>
+ *
+ * <p>A match becomes {@value #REDACTED}, a private key block {@value #REDACTED_KEY}.
+ *
+ * <p>Secrets learned during a run (e.g. a token read from a node) are added with {@link #with},
+ * which returns a new redactor; {@link EvidenceJournal#addSecret} does that for the journal.
+ */
+public final class Redactor {
+
+  public static final String REDACTED = "[REDACTED]";
+  public static final String REDACTED_KEY = "[REDACTED PRIVATE KEY]";
+  public static final int MIN_LITERAL_LENGTH = 4;
+
+  /** Redacts nothing, not even the built-ins: for tests and for content that holds no text. */
+  public static final Redactor NONE = new Redactor(List.of(), List.of(), false);
+
+  private static final Pattern PRIVATE_KEY =
+      Pattern.compile(
+          "-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"
+              + "(?:[\\s\\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----|[A-Za-z0-9+/=\\s\\\\:,-]*)");
+
+  private static final String SECRET_NAME =
+      "(?:[A-Za-z0-9]+[_-])*(?i:password|passwd|token|secret|api[_-]?key)";
+  // A value, unless it is a shell variable reference ($PW, "${PW}"): that names the secret only.
+  private static final String VALUE =
+      "(?<secret>'[^']*'|\"(?!\\$)[^\"]*\"|(?![$'\"])[^\\s'\";&|]+)";
+
+  private static final List<Pattern> BUILT_IN =
+      List.of(
+          // --password=x, --token x (a flag takes its value after '=' or a space)
+          Pattern.compile("(?<![A-Za-z0-9_-])--" + SECRET_NAME + "(?:=|\\s+)" + VALUE),
+          // ETCDCTL_PASSWORD=x, password: x (a variable or a setting)
+          Pattern.compile("(?<![A-Za-z0-9_-])" + SECRET_NAME + "[\"']?(?:=|:[ \\t]*)" + VALUE),
+          // etcdctl --user root:password
+          Pattern.compile("(?<![A-Za-z0-9_-])--user(?:=|\\s+)[^\\s:'\"]+:" + VALUE),
+          Pattern.compile("(?i)\\bbearer\\s+(?<secret>[A-Za-z0-9._~+/=-]{8,})"));
+
+  private final List<String> literals;
+  private final List<Pattern> patterns;
+  private final boolean builtIns;
+
+  private Redactor(List<String> literals, List<Pattern> patterns, boolean builtIns) {
+    this.literals = literals;
+    this.patterns = patterns;
+    this.builtIns = builtIns;
+  }
+
+  /** Only the built-ins. */
+  public static Redactor builtIns() {
+    return of(List.of(), List.of());
+  }
+
+  /**
+   * The built-ins plus these.
+   *
+   * @param literals secret values; null, empty and short ones are ignored
+   * @param patterns regular expressions ({@link Pattern} syntax)
+   * @throws IllegalArgumentException naming the pattern that does not compile
+   */
+  public static Redactor of(Collection<String> literals, Collection<String> patterns) {
+    List<Pattern> compiled = new ArrayList<>();
+    for (String p : patterns) {
+      try {
+        compiled.add(Pattern.compile(p));
+      } catch (PatternSyntaxException e) {
+        throw new IllegalArgumentException(
+            "secret pattern " + p + " is not a regular expression: " + e.getDescription(), e);
+      }
+    }
+    return new Redactor(keep(literals, List.of()), List.copyOf(compiled), true);
+  }
+
+  /** This redactor plus one more secret value (ignored if shorter than the minimum). */
+  public Redactor with(String literal) {
+    if (literal == null || literal.length() < MIN_LITERAL_LENGTH || literals.contains(literal)) {
+      return this;
+    }
+    return new Redactor(keep(List.of(literal), literals), patterns, builtIns);
+  }
+
+  private static List<String> keep(Collection<String> add, List<String> existing) {
+    Set<String> all = new LinkedHashSet<>(existing);
+    for (String s : add) {
+      if (s != null && s.length() >= MIN_LITERAL_LENGTH) {
+        all.add(s);
+      }
+    }
+    return List.copyOf(all);
+  }
+
+  /** The text with every secret replaced; null stays null. */
+  public String redact(String text) {
+    if (text == null || text.isEmpty()) {
+      return text;
+    }
+    List<Span> spans = new ArrayList<>();
+    if (builtIns) {
+      find(PRIVATE_KEY, text, true, spans);
+      for (Pattern p : BUILT_IN) {
+        find(p, text, false, spans);
+      }
+    }
+    for (Pattern p : patterns) {
+      find(p, text, false, spans);
+    }
+    for (String literal : literals) {
+      // Overlapping occurrences too ("aaaa" in "aaaaa"): the merge below joins them.
+      for (int i = text.indexOf(literal); i >= 0; i = text.indexOf(literal, i + 1)) {
+        spans.add(new Span(i, i + literal.length(), false));
+      }
+    }
+    if (spans.isEmpty()) {
+      return text;
+    }
+    spans.sort(Comparator.comparingInt(Span::start));
+    StringBuilder out = new StringBuilder(text.length());
+    int copied = 0;
+    int i = 0;
+    while (i < spans.size()) {
+      Span first = spans.get(i);
+      int end = first.end();
+      boolean key = first.key();
+      for (i++; i < spans.size() && spans.get(i).start() < end; i++) {
+        end = Math.max(end, spans.get(i).end());
+        key |= spans.get(i).key();
+      }
+      out.append(text, copied, first.start()).append(key ? REDACTED_KEY : REDACTED);
+      copied = end;
+    }
+    return out.append(text, copied, text.length()).toString();
+  }
+
+  private static void find(Pattern pattern, String text, boolean key, List<Span> spans) {
+    Matcher m = pattern.matcher(text);
+    boolean named = pattern.pattern().contains("(?<secret>");
+    while (m.find()) {
+      int start = m.start();
+      int end = m.end();
+      // A pattern whose group "secret" took no part in this match redacts the whole match.
+      if (named && m.start("secret") >= 0) {
+        start = m.start("secret");
+        end = m.end("secret");
+      }
+      if (end > start) {
+        spans.add(new Span(start, end, key));
+      }
+    }
+  }
+
+  private record Span(int start, int end, boolean key) {}
+}
