@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.SocketFactory;
 import net.schmizz.keepalive.KeepAliveProvider;
@@ -457,12 +458,14 @@ public final class SshRemoteShell implements RemoteShell {
   private void putAtomically(Node n, String path, int mode, Content content) {
     Objects.requireNonNull(path, "path");
     String part = path + ".part";
+    AtomicBoolean created = new AtomicBoolean();
     try {
       n.sftp(
           "write " + part,
           sftp -> {
             FileAttributes create = new FileAttributes.Builder().withPermissions(mode).build();
             Set<OpenMode> how = EnumSet.of(OpenMode.WRITE, OpenMode.CREAT, OpenMode.TRUNC);
+            created.set(true); // from here on a .part may exist
             try (RemoteFile f = sftp.open(part, how, create);
                 OutputStream o = f.new RemoteFileOutputStream(0, SFTP_REQUESTS_IN_FLIGHT)) {
               content.writeTo(o);
@@ -484,7 +487,9 @@ public final class SshRemoteShell implements RemoteShell {
             return null;
           });
     } catch (RuntimeException e) {
-      removeQuietly(n, part);
+      if (created.get()) {
+        removeQuietly(n, part);
+      }
       throw e;
     }
     check(
