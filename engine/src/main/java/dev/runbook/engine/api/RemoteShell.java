@@ -1,5 +1,6 @@
 package dev.runbook.engine.api;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -33,11 +34,30 @@ public interface RemoteShell extends AutoCloseable {
     return r;
   }
 
-  /** Reads a file on the node into memory over SFTP (for small files: manifests, certs). */
+  /**
+   * Reads a file on the node into memory over SFTP (for small files: manifests, certs). A missing
+   * or unreadable file is {@link FailureReason#NON_ZERO_EXIT}.
+   */
   byte[] read(String node, String path);
 
-  /** Writes {@code content} to {@code path} on the node over SFTP, then fsyncs and renames. */
+  /**
+   * Writes {@code content} to {@code path} on the node over SFTP: to {@code path.part} first, which
+   * gets {@code mode} (e.g. {@code 0644}), is fsynced and renamed over {@code path}. An error
+   * status from the node is {@link FailureReason#NON_ZERO_EXIT}.
+   */
   void write(String node, String path, byte[] content, int mode);
+
+  /**
+   * Copies a local file to {@code remotePath} on the node, streamed (snapshots are too large for
+   * {@link #write}): written to {@code remotePath.part}, made mode 0600, fsynced, then renamed over
+   * {@code remotePath}. A reader of {@code remotePath} sees the old file or the whole new one,
+   * never a part; a failed upload leaves no {@code .part} behind where it can remove it.
+   *
+   * @throws IllegalArgumentException when {@code local} is not a readable file
+   * @throws RemoteFailure when the transfer fails; an error status from the node (no such
+   *     directory, permission denied) is {@link FailureReason#NON_ZERO_EXIT}
+   */
+  void upload(String node, Path local, String remotePath);
 
   /** The fingerprint (SHA256:...) of the key the node presented, once connected; else null. */
   String hostKeyFingerprint(String node);

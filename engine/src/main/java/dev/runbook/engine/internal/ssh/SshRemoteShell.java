@@ -1,0 +1,899 @@
+package dev.runbook.engine.internal.ssh;
+
+import dev.runbook.engine.api.CommandResult;
+import dev.runbook.engine.api.FailureReason;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.OutputListener;
+import dev.runbook.engine.api.RemoteFailure;
+import dev.runbook.engine.api.RemoteShell;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.SocketFactory;
+import net.schmizz.keepalive.KeepAliveProvider;
+import net.schmizz.sshj.DefaultConfig;
+import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.common.DisconnectReason;
+import net.schmizz.sshj.connection.ConnectionException;
+import net.schmizz.sshj.connection.channel.direct.Session;
+import net.schmizz.sshj.connection.channel.direct.Signal;
+import net.schmizz.sshj.sftp.FileAttributes;
+import net.schmizz.sshj.sftp.OpenMode;
+import net.schmizz.sshj.sftp.RemoteFile;
+import net.schmizz.sshj.sftp.RenameFlags;
+import net.schmizz.sshj.sftp.SFTPClient;
+import net.schmizz.sshj.sftp.SFTPException;
+import net.schmizz.sshj.transport.TransportException;
+import net.schmizz.sshj.userauth.UserAuthException;
+import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link RemoteShell} over SSH with sshj: one connection per node, opened on first use and reused
+ * by every later command, read and write of the run until {@link #close()}.
+ *
+ * <p>Host keys are checked strictly, always: against the inventory's known_hosts, or against the
+ * fingerprint a member pins (then known_hosts is not consulted for it). An unknown or changed key
+ * stops the connection before authentication, so nothing runs on that node. Authentication is by
+ * the inventory's key file only (unencrypted OpenSSH or PEM key; no agent, no password).
+ *
+ * <p>Every command is sent in the wire form of {@link #wireCommand}: run by {@code sh -c} under
+ * coreutils {@code timeout}, so the node ends a command that outlives its timeout even if the
+ * engine or the connection dies. {@link CommandResult#command()} is the command as given (the one
+ * the plan shows and the approver approved); evidence that must show the bytes sent records {@link
+ * #wireCommand} beside it.
+ *
+ * <p>Output is handed to the {@link OutputListener} line by line as it arrives, stdout and stderr
+ * from two threads but never at the same time, and kept in the result up to {@value #KEEP_BYTES}
+ * bytes per stream (then cut, with a closing note).
+ *
+ * <p>Files travel over SFTP as the SSH user, without sudo: with {@code ssh.sudo} the user must be
+ * able to write where files go.
+ *
+ * <p>Failures are {@link RemoteFailure}s classified by exception type, disconnect reason, exit
+ * status and the host-key check's own verdict, never by message text. Messages carry a code ({@code
+ * SSH-0nn}) an operator can search for.
+ */
+public final class SshRemoteShell implements RemoteShell {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SshRemoteShell.class);
+
+  /** Output kept in a {@link CommandResult} per stream; the listener still sees all of it. */
+  public static final int KEEP_BYTES = 4 * 1024 * 1024;
+
+  /** Waited beyond a command's timeout and {@code timeout -k} before the engine gives up on it. */
+  static final Duration BACKSTOP_MARGIN = Duration.ofSeconds(5);
+
+  /** How long the output may stay open after the command exited (a background child holds it). */
+  static final Duration OUTPUT_GRACE = Duration.ofSeconds(5);
+
+  private static final Duration JOIN_SLICE = Duration.ofMillis(250);
+
+  private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Key exchange and authentication may take longer than the TCP connect on a busy host. */
+  private static final Duration MIN_HANDSHAKE_TIMEOUT = Duration.ofSeconds(15);
+
+  /** A dead peer is noticed after about 5 unanswered keepalives (75 s), even mid-command. */
+  private static final int KEEPALIVE_SECONDS = 15;
+
+  private static final Duration PUMP_DRAIN = Duration.ofSeconds(10);
+  private static final Duration SYNC_TIMEOUT = Duration.ofMinutes(2);
+  private static final int UPLOAD_MODE = 0600;
+  private static final int SFTP_REQUESTS_IN_FLIGHT = 16;
+
+  private final Inventory.Ssh ssh;
+  private final Map<String, Node> nodes;
+  private final DefaultConfig config;
+  private final ExecutorService pumps;
+  private volatile boolean closed;
+
+  /**
+   * A shell for the inventory's members (by name) with its SSH settings. Connects to nothing yet.
+   */
+  public SshRemoteShell(Inventory inventory) {
+    this.ssh = Objects.requireNonNull(inventory.ssh(), "inventory.ssh");
+    Map<String, Node> byName = new LinkedHashMap<>();
+    for (Inventory.Member m : inventory.members()) {
+      byName.put(m.name(), new Node(m));
+    }
+    this.nodes = byName;
+    // One config for every connection: its algorithm lists are immutable once built.
+    this.config = new DefaultConfig();
+    this.config.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
+    AtomicInteger threads = new AtomicInteger();
+    this.pumps =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "ssh-output-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /**
+   * The command line sent for {@code command}: {@code [sudo -n ]timeout -k 5 SECONDS sh -c
+   * 'COMMAND'}.
+   */
+  public String wireCommand(String command, Duration timeout) {
+    return RemoteCommand.wrap(command, timeout, ssh.sudo());
+  }
+
+  @Override
+  public CommandResult run(String node, String command, Duration timeout, OutputListener output) {
+    Objects.requireNonNull(command, "command");
+    Objects.requireNonNull(output, "output");
+    Node n = node(node);
+    String wire = wireCommand(command, timeout);
+    Session session = n.openSession();
+    LOG.debug("SSH-040 {}: {}", node, wire);
+    long start = System.nanoTime();
+    Session.Command cmd = exec(n, session, wire);
+    try {
+      Object turn = new Object(); // the listener sees one line at a time
+      OutputPump outPump =
+          new OutputPump(
+              cmd.getInputStream(),
+              line -> {
+                synchronized (turn) {
+                  output.stdout(node, line);
+                }
+              },
+              KEEP_BYTES);
+      OutputPump errPump =
+          new OutputPump(
+              cmd.getErrorStream(),
+              line -> {
+                synchronized (turn) {
+                  output.stderr(node, line);
+                }
+              },
+              KEEP_BYTES);
+      Future<OutputPump.Captured> out = pumps.submit(outPump);
+      Future<OutputPump.Captured> err = pumps.submit(errPump);
+      await(n, command, timeout, cmd, List.of(outPump, errPump), out, err, start);
+      OutputPump.Captured stdout = drain(n, command, out);
+      OutputPump.Captured stderr = drain(n, command, err);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      Integer status = cmd.getExitStatus();
+      if (status == null) {
+        Signal signal = cmd.getExitSignal();
+        if (signal == null) {
+          throw lost(
+              n,
+              "the session closed without an exit status while running: " + command,
+              new IOException("no exit-status and no exit-signal"));
+        }
+        status = 128 + signalNumber(signal);
+      }
+      CommandResult result =
+          new CommandResult(
+              node, command, status, stdout.text(), stderr.text(), took, n.fingerprint);
+      LOG.debug("SSH-042 {}: exit {} in {} ms", node, status, took.toMillis());
+      boolean timedOut =
+          status == RemoteCommand.TIMED_OUT || status == RemoteCommand.TIMED_OUT_KILLED;
+      if (timedOut && took.compareTo(timeout) >= 0) {
+        throw new RemoteFailure(
+            FailureReason.TIMEOUT,
+            node,
+            "SSH-006 timed out after "
+                + RemoteCommand.seconds(timeout)
+                + " s and was ended on the node (exit "
+                + status
+                + " from timeout): "
+                + command,
+            result,
+            null);
+      }
+      return result;
+    } finally {
+      closeQuietly(cmd);
+    }
+  }
+
+  @Override
+  public byte[] read(String node, String path) {
+    Node n = node(node);
+    return n.sftp(
+        "read " + path,
+        sftp -> {
+          try (RemoteFile f = sftp.open(path, EnumSet.of(OpenMode.READ));
+              InputStream in = f.new ReadAheadRemoteFileInputStream(SFTP_REQUESTS_IN_FLIGHT)) {
+            return in.readAllBytes();
+          }
+        });
+  }
+
+  @Override
+  public void write(String node, String path, byte[] content, int mode) {
+    Objects.requireNonNull(content, "content");
+    putAtomically(node(node), path, mode, o -> o.write(content));
+  }
+
+  @Override
+  public void upload(String node, Path local, String remotePath) {
+    if (!Files.isRegularFile(local) || !Files.isReadable(local)) {
+      throw new IllegalArgumentException("no readable local file to upload: " + local);
+    }
+    Node n = node(node);
+    try (InputStream in = Files.newInputStream(local)) {
+      putAtomically(
+          n,
+          remotePath,
+          UPLOAD_MODE,
+          o -> {
+            byte[] buf = new byte[64 * 1024];
+            int r;
+            while ((r = readLocal(in, local, buf)) != -1) {
+              o.write(buf, 0, r);
+            }
+          });
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the local file " + local, e);
+    }
+  }
+
+  @Override
+  public String hostKeyFingerprint(String node) {
+    return node(node).fingerprint;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (Node n : nodes.values()) {
+      n.drop();
+    }
+    pumps.shutdownNow();
+  }
+
+  private Node node(String name) {
+    Node n = nodes.get(name);
+    if (n == null) {
+      throw new IllegalArgumentException(
+          "unknown node " + name + "; the inventory's members are " + nodes.keySet());
+    }
+    return n;
+  }
+
+  private static Session.Command exec(Node n, Session session, String wire) {
+    try {
+      return session.exec(wire);
+    } catch (IOException e) {
+      closeQuietly(session);
+      throw lost(n, "while starting: " + wire, e);
+    }
+  }
+
+  /**
+   * Waits for the session to close: normally right after the command exits. Gives up (TIMEOUT) when
+   * the output stays open but silent {@link #OUTPUT_GRACE} after the exit status arrived, or when
+   * nothing ended the command {@link #BACKSTOP_MARGIN} after {@code timeout -k} should have.
+   */
+  private void await(
+      Node n,
+      String command,
+      Duration timeout,
+      Session.Command cmd,
+      List<OutputPump> streams,
+      Future<OutputPump.Captured> out,
+      Future<OutputPump.Captured> err,
+      long start) {
+    long backstop =
+        start
+            + timeout.plusSeconds(RemoteCommand.KILL_AFTER_SECONDS).plus(BACKSTOP_MARGIN).toNanos();
+    long exitSeen = 0;
+    while (true) {
+      try {
+        cmd.join(JOIN_SLICE.toMillis(), TimeUnit.MILLISECONDS);
+        return;
+      } catch (ConnectionException e) {
+        if (e.getCause() instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+          throw new RemoteFailure(
+              FailureReason.CONNECTION_LOST,
+              n.member.name(),
+              "SSH-041 interrupted while waiting for the command; it may still run: " + command,
+              e);
+        }
+        if (!(e.getCause() instanceof TimeoutException)) {
+          throw lost(n, "while running: " + command, e);
+        }
+      }
+      long now = System.nanoTime();
+      if (exitSeen == 0 && (cmd.getExitStatus() != null || cmd.getExitSignal() != null)) {
+        exitSeen = now;
+      }
+      // Output still flowing after the exit (a large rest on a slow link) is not held open.
+      long quietSince = exitSeen;
+      for (OutputPump p : streams) {
+        quietSince = p.lastRead() - quietSince > 0 ? p.lastRead() : quietSince;
+      }
+      if (now - backstop >= 0 || (exitSeen != 0 && now - quietSince >= OUTPUT_GRACE.toNanos())) {
+        throw abandon(n, command, timeout, cmd, out, err, start);
+      }
+    }
+  }
+
+  /**
+   * The backstop: no end of the session long after {@code timeout} should have ended the command.
+   * Seen when the command exited but left a process behind that holds its stdout or stderr open
+   * (sshd waits for those to close), or when {@code timeout} itself is stuck.
+   */
+  private RemoteFailure abandon(
+      Node n,
+      String command,
+      Duration timeout,
+      Session.Command cmd,
+      Future<OutputPump.Captured> out,
+      Future<OutputPump.Captured> err,
+      long start) {
+    Integer status = cmd.getExitStatus();
+    try {
+      cmd.signal(Signal.KILL); // honoured by OpenSSH 7.9 and later, if the command still runs
+    } catch (IOException ignored) {
+      // closing below is what matters
+    }
+    closeQuietly(cmd);
+    CommandResult partial =
+        new CommandResult(
+            n.member.name(),
+            command,
+            status == null ? -1 : status,
+            drainQuietly(out),
+            drainQuietly(err),
+            Duration.ofNanos(System.nanoTime() - start),
+            n.fingerprint);
+    long waited = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+    return new RemoteFailure(
+        FailureReason.TIMEOUT,
+        n.member.name(),
+        status != null
+            ? "SSH-007 the command exited "
+                + status
+                + " but its output was still open "
+                + OUTPUT_GRACE.toSeconds()
+                + " s later: a process it started in the background holds stdout or stderr (redirect"
+                + " a background process's output, e.g. >/dev/null 2>&1); the session was closed,"
+                + " that process may still run: "
+                + command
+            : "SSH-007 no exit status after "
+                + waited
+                + " s, although timeout should have ended the command after "
+                + RemoteCommand.seconds(timeout)
+                + " s; the session was closed and SIGKILL sent, check the node: "
+                + command,
+        partial,
+        null);
+  }
+
+  private static OutputPump.Captured drain(
+      Node n, String command, Future<OutputPump.Captured> pump) {
+    try {
+      return pump.get(PUMP_DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw lost(
+          n,
+          "while reading the output of: " + command,
+          cause instanceof IOException io ? io : new IOException(cause));
+    } catch (TimeoutException e) {
+      throw lost(n, "output still open after the session closed: " + command, new IOException(e));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RemoteFailure(
+          FailureReason.CONNECTION_LOST,
+          n.member.name(),
+          "SSH-041 interrupted while reading the output of: " + command,
+          e);
+    }
+  }
+
+  private static String drainQuietly(Future<OutputPump.Captured> pump) {
+    try {
+      return pump.get(1, TimeUnit.SECONDS).text();
+    } catch (ExecutionException | TimeoutException e) {
+      pump.cancel(true);
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
+  /** CONNECTION_LOST; the node reconnects on its next use if the transport is gone. */
+  private static RemoteFailure lost(Node n, String what, IOException e) {
+    n.dropIfDead();
+    return new RemoteFailure(
+        FailureReason.CONNECTION_LOST,
+        n.member.name(),
+        "SSH-008 connection lost " + what + " (" + e + "); the outcome on the node is unknown",
+        e);
+  }
+
+  /** Like a shell reports a signalled child: 128 + the signal's Linux number. */
+  static int signalNumber(Signal s) {
+    return switch (s) {
+      case HUP -> 1;
+      case INT -> 2;
+      case QUIT -> 3;
+      case ILL -> 4;
+      case ABRT -> 6;
+      case FPE -> 8;
+      case KILL -> 9;
+      case USR1 -> 10;
+      case SEGV -> 11;
+      case USR2 -> 12;
+      case PIPE -> 13;
+      case ALRM -> 14;
+      case TERM -> 15;
+      case UNKNOWN -> 0;
+    };
+  }
+
+  /** Writes {@code path.part}, sets its mode, fsyncs it, renames it over {@code path}. */
+  private void putAtomically(Node n, String path, int mode, Content content) {
+    Objects.requireNonNull(path, "path");
+    String part = path + ".part";
+    AtomicBoolean created = new AtomicBoolean();
+    try {
+      n.sftp(
+          "write " + part,
+          sftp -> {
+            FileAttributes create = new FileAttributes.Builder().withPermissions(mode).build();
+            Set<OpenMode> how = EnumSet.of(OpenMode.WRITE, OpenMode.CREAT, OpenMode.TRUNC);
+            created.set(true); // from here on a .part may exist
+            try (RemoteFile f = sftp.open(part, how, create);
+                OutputStream o = f.new RemoteFileOutputStream(0, SFTP_REQUESTS_IN_FLIGHT)) {
+              content.writeTo(o);
+            }
+            sftp.chmod(part, mode); // the create mode went through the server's umask
+            return null;
+          });
+      // sshj 0.40 has no fsync@openssh.com: coreutils sync FILE fsyncs the file itself.
+      check(
+          n.member.name(),
+          "sync -- " + RemoteCommand.quote(part),
+          SYNC_TIMEOUT,
+          OutputListener.NONE);
+      n.sftp(
+          "rename " + part + " to " + path,
+          sftp -> {
+            // OVERWRITE makes sshj use posix-rename@openssh.com: rename(2), atomic over the target.
+            sftp.rename(part, path, EnumSet.of(RenameFlags.OVERWRITE));
+            return null;
+          });
+    } catch (RuntimeException e) {
+      if (created.get()) {
+        removeQuietly(n, part);
+      }
+      throw e;
+    }
+    check(
+        n.member.name(),
+        "sync -- " + RemoteCommand.quote(parentOf(path)),
+        SYNC_TIMEOUT,
+        OutputListener.NONE);
+  }
+
+  private void removeQuietly(Node n, String part) {
+    try {
+      n.sftp(
+          "remove " + part,
+          sftp -> {
+            if (sftp.statExistence(part) != null) {
+              sftp.rm(part);
+            }
+            return null;
+          });
+    } catch (RuntimeException e) {
+      LOG.warn("SSH-031 {}: could not remove {}: {}", n.member.name(), part, e.getMessage());
+    }
+  }
+
+  static String parentOf(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash < 0 ? "." : slash == 0 ? "/" : path.substring(0, slash);
+  }
+
+  private static int readLocal(InputStream in, Path local, byte[] buf) {
+    try {
+      return in.read(buf);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the local file " + local, e);
+    }
+  }
+
+  private static void closeQuietly(Closeable c) {
+    try {
+      c.close();
+    } catch (IOException | RuntimeException ignored) {
+      // best effort: the connection may already be gone
+    }
+  }
+
+  /** What {@link #putAtomically} writes. */
+  @FunctionalInterface
+  private interface Content {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /** One SFTP operation; sshj reports each failure as some IOException. */
+  @FunctionalInterface
+  private interface SftpOperation<T> {
+    T apply(SFTPClient sftp) throws IOException;
+  }
+
+  /** Sockets with Nagle off: SSH sends whole packets and waits for answers to small requests. */
+  private static final SocketFactory NO_DELAY =
+      new SocketFactory() {
+        @Override
+        public Socket createSocket() throws IOException {
+          Socket s = new Socket();
+          s.setTcpNoDelay(true);
+          return s;
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+          throw new UnsupportedOperationException("sshj connects unconnected sockets");
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress local, int localPort) {
+          throw new UnsupportedOperationException("sshj connects unconnected sockets");
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) {
+          throw new UnsupportedOperationException("sshj connects unconnected sockets");
+        }
+
+        @Override
+        public Socket createSocket(
+            InetAddress address, int port, InetAddress localAddress, int localPort) {
+          throw new UnsupportedOperationException("sshj connects unconnected sockets");
+        }
+      };
+
+  /** A member and its connection, opened on first use. */
+  private final class Node {
+
+    final Inventory.Member member;
+    private final Object sftpLock = new Object();
+    private SSHClient client; // guarded by this
+    private SFTPClient sftp; // guarded by this
+    volatile String fingerprint;
+
+    Node(Inventory.Member member) {
+      this.member = member;
+    }
+
+    /** The connection, opened (or reopened after it was lost) here. */
+    synchronized SSHClient client() {
+      if (closed) {
+        throw new IllegalStateException("SSH-030 the remote shell is closed");
+      }
+      if (client != null && client.isConnected() && client.isAuthenticated()) {
+        return client;
+      }
+      if (client != null) {
+        LOG.warn("SSH-011 {}: the connection was lost; connecting again", member.name());
+        drop();
+      }
+      client = connect();
+      return client;
+    }
+
+    /**
+     * A new session channel. If the connection turns out dead (nothing was sent on it yet), it is
+     * reopened once.
+     */
+    Session openSession() {
+      SSHClient c = client();
+      try {
+        return c.startSession();
+      } catch (ConnectionException | TransportException e) {
+        LOG.warn("SSH-012 {}: cannot open a session ({}); connecting again", member.name(), e);
+        synchronized (this) {
+          if (client == c) {
+            drop();
+          }
+        }
+        try {
+          return client().startSession();
+        } catch (IOException again) {
+          throw lost(this, "while opening a session", again);
+        }
+      }
+    }
+
+    <T> T sftp(String what, SftpOperation<T> op) {
+      synchronized (sftpLock) {
+        SFTPClient s;
+        synchronized (this) {
+          SSHClient c = client();
+          if (sftp == null) {
+            try {
+              sftp = c.newSFTPClient();
+            } catch (IOException e) {
+              throw lost(this, "while starting SFTP", e);
+            }
+          }
+          s = sftp;
+        }
+        try {
+          return op.apply(s);
+        } catch (SFTPException e) {
+          if (e.getCause() instanceof TimeoutException) {
+            throw new RemoteFailure(
+                FailureReason.TIMEOUT,
+                member.name(),
+                "SSH-009 SFTP " + what + ": no answer from the node (" + e.getMessage() + ")",
+                e);
+          }
+          // The node answered with an error status (no such file, permission denied, ...).
+          throw new RemoteFailure(
+              FailureReason.NON_ZERO_EXIT,
+              member.name(),
+              "SSH-009 SFTP "
+                  + what
+                  + " failed on the node: "
+                  + e.getStatusCode()
+                  + " "
+                  + e.getMessage(),
+              e);
+        } catch (IOException e) {
+          throw lost(this, "during SFTP " + what, e);
+        }
+      }
+    }
+
+    synchronized void dropIfDead() {
+      if (client != null && !client.isConnected()) {
+        drop();
+      }
+    }
+
+    synchronized void drop() {
+      if (sftp != null) {
+        closeQuietly(sftp);
+        sftp = null;
+      }
+      if (client != null) {
+        closeQuietly(client);
+        client = null;
+      }
+    }
+
+    private SSHClient connect() {
+      String name = member.name();
+      String where = member.host() + ":" + ssh.port();
+      SSHClient c = new SSHClient(config);
+      boolean ok = false;
+      try {
+        KeyProvider identity = identity(c);
+        HostKeyCheck check = hostKeyCheck();
+        Duration connectTimeout =
+            ssh.connectTimeout() == null ? DEFAULT_CONNECT_TIMEOUT : ssh.connectTimeout();
+        c.setSocketFactory(NO_DELAY);
+        c.setConnectTimeout((int) connectTimeout.toMillis());
+        c.getTransport()
+            .setTimeoutMs(
+                (int)
+                    (connectTimeout.compareTo(MIN_HANDSHAKE_TIMEOUT) > 0
+                            ? connectTimeout
+                            : MIN_HANDSHAKE_TIMEOUT)
+                        .toMillis());
+        c.getConnection().getKeepAlive().setKeepAliveInterval(KEEPALIVE_SECONDS);
+        c.addHostKeyVerifier(check);
+        long start = System.nanoTime();
+        try {
+          c.connect(member.host(), ssh.port());
+        } catch (IOException e) {
+          throw connectFailure(check, where, e);
+        }
+        try {
+          c.authPublickey(ssh.user(), identity);
+        } catch (UserAuthException e) {
+          throw new RemoteFailure(
+              FailureReason.AUTH_FAILED,
+              name,
+              "SSH-004 "
+                  + where
+                  + " refused the key "
+                  + ssh.identityFile()
+                  + " for user "
+                  + ssh.user()
+                  + ": add its public key to the user's authorized_keys on the node",
+              e);
+        } catch (TransportException e) {
+          if (isAuthRefusal(e.getDisconnectReason())) {
+            throw new RemoteFailure(
+                FailureReason.AUTH_FAILED,
+                name,
+                "SSH-004 " + where + " ended authentication: " + e.getDisconnectReason(),
+                e);
+          }
+          throw new RemoteFailure(
+              FailureReason.CONNECTION_LOST,
+              name,
+              "SSH-008 connection lost during authentication (" + e + ")",
+              e);
+        }
+        fingerprint = check.presented();
+        LOG.info(
+            "SSH-010 {}: connected to {} as {} in {} ms; host key {} {} ({})",
+            name,
+            where,
+            ssh.user(),
+            Duration.ofNanos(System.nanoTime() - start).toMillis(),
+            check.presentedType(),
+            fingerprint,
+            check.isPinned() ? "pinned" : "known_hosts");
+        ok = true;
+        return c;
+      } finally {
+        if (!ok) {
+          closeQuietly(c);
+        }
+      }
+    }
+
+    private HostKeyCheck hostKeyCheck() {
+      if (member.pinnedFingerprint().isPresent()) {
+        return HostKeyCheck.pinned(member.hostKeyFingerprint());
+      }
+      if (ssh.knownHosts() == null) {
+        throw new RemoteFailure(
+            FailureReason.HOST_KEY_UNKNOWN,
+            member.name(),
+            "SSH-001 the inventory names no known_hosts file and member "
+                + member.name()
+                + " pins no hostKeyFingerprint, so its host key cannot be checked; nothing was run",
+            null);
+      }
+      try {
+        return HostKeyCheck.knownHosts(ssh.knownHosts());
+      } catch (IOException e) {
+        throw new RemoteFailure(
+            FailureReason.HOST_KEY_UNKNOWN,
+            member.name(),
+            "SSH-001 cannot read known_hosts "
+                + ssh.knownHosts()
+                + " ("
+                + e
+                + "), so the host key cannot be checked; nothing was run",
+            e);
+      }
+    }
+
+    /** Loads and parses the key before connecting: a bad key file never reaches the network. */
+    private KeyProvider identity(SSHClient c) {
+      Path file = ssh.identityFile();
+      if (file == null || !Files.isRegularFile(file) || !Files.isReadable(file)) {
+        throw new RemoteFailure(
+            FailureReason.AUTH_FAILED,
+            member.name(),
+            "SSH-003 the identity file " + file + " (inventory ssh.identityFile) is not readable",
+            null);
+      }
+      try {
+        KeyProvider kp = c.loadKeys(file.toString());
+        kp.getPrivate();
+        kp.getPublic();
+        return kp;
+      } catch (IOException | RuntimeException e) {
+        throw new RemoteFailure(
+            FailureReason.AUTH_FAILED,
+            member.name(),
+            "SSH-003 cannot use the identity file "
+                + file
+                + " ("
+                + e
+                + "); it must be a private key without a passphrase",
+            e);
+      }
+    }
+
+    private RemoteFailure connectFailure(HostKeyCheck check, String where, IOException e) {
+      String name = member.name();
+      switch (check.verdict()) {
+        case UNKNOWN:
+          return new RemoteFailure(
+              FailureReason.HOST_KEY_UNKNOWN,
+              name,
+              "SSH-001 the host key of "
+                  + where
+                  + " ("
+                  + check.presentedType()
+                  + " "
+                  + check.presented()
+                  + ") is not in "
+                  + knownHostsDescription()
+                  + "; nothing was run. Check that fingerprint out-of-band (on the node's"
+                  + " console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add the"
+                  + " key with `ssh-keyscan -p "
+                  + ssh.port()
+                  + " "
+                  + member.host()
+                  + " >> "
+                  + ssh.knownHosts()
+                  + "` or pin it as hostKeyFingerprint of member "
+                  + name
+                  + " in the inventory"
+                  + (check.expected().isEmpty()
+                      ? ""
+                      : " (known_hosts has keys of other types for it: " + check.expected() + ")"),
+              e);
+        case MISMATCH:
+          return new RemoteFailure(
+              FailureReason.HOST_KEY_MISMATCH,
+              name,
+              "SSH-002 HOST KEY MISMATCH for "
+                  + where
+                  + ": expected "
+                  + String.join(" or ", check.expected())
+                  + (check.isPinned()
+                      ? " (pinned in the inventory)"
+                      : " (from " + ssh.knownHosts() + ")")
+                  + ", presented "
+                  + check.presentedType()
+                  + " "
+                  + check.presented()
+                  + "; nothing was run. Either the node was reinstalled or someone is in"
+                  + " between: find out which before changing known_hosts or the pin",
+              e);
+        default:
+          break;
+      }
+      String why;
+      if (e instanceof UnknownHostException) {
+        why = "the name does not resolve";
+      } else if (e instanceof TransportException) {
+        why = "the SSH handshake failed";
+      } else {
+        why = "no SSH server answered";
+      }
+      return new RemoteFailure(
+          FailureReason.HOST_UNREACHABLE,
+          name,
+          "SSH-005 cannot reach " + where + ": " + why + " (" + e + ")",
+          e);
+    }
+
+    private String knownHostsDescription() {
+      Path kh = ssh.knownHosts();
+      return kh == null || !Files.exists(kh) ? "known_hosts (" + kh + " does not exist)" : "" + kh;
+    }
+  }
+
+  private static boolean isAuthRefusal(DisconnectReason reason) {
+    return reason == DisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE
+        || reason == DisconnectReason.AUTH_CANCELLED_BY_USER
+        || reason == DisconnectReason.ILLEGAL_USER_NAME;
+  }
+}

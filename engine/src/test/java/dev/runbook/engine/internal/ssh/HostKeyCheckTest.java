@@ -1,0 +1,125 @@
+package dev.runbook.engine.internal.ssh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.runbook.engine.internal.ssh.HostKeyCheck.Verdict;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.Base64;
+import java.util.List;
+import net.schmizz.sshj.common.Buffer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The host-key policy against known_hosts files written as OpenSSH writes them. */
+class HostKeyCheckTest {
+
+  @TempDir static Path dir;
+  static Path hostKey;
+  static Path otherKey;
+
+  @BeforeAll
+  static void keys() throws Exception {
+    hostKey = keygen("host");
+    otherKey = keygen("other");
+  }
+
+  @Test
+  void fingerprintIsTheOneSshKeygenPrints() throws Exception {
+    String keygen = run("ssh-keygen", "-l", "-E", "sha256", "-f", hostKey + ".pub").split(" ")[1];
+    assertThat(HostKeyCheck.fingerprint(publicKey(hostKey))).isEqualTo(keygen);
+    assertThat(HostKeyCheck.lineFingerprint(knownHostsLine("[10.0.0.1]:2222", hostKey)))
+        .isEqualTo(keygen);
+  }
+
+  @Test
+  void acceptsTheKnownKeyOnANonStandardPort() throws Exception {
+    HostKeyCheck check = HostKeyCheck.knownHosts(file(knownHostsLine("[10.0.0.1]:2222", hostKey)));
+    assertThat(check.verify("10.0.0.1", 2222, publicKey(hostKey))).isTrue();
+    assertThat(check.verdict()).isEqualTo(Verdict.TRUSTED);
+    assertThat(check.presented()).isEqualTo(HostKeyCheck.fingerprint(publicKey(hostKey)));
+    assertThat(check.presentedType()).isEqualTo("ssh-ed25519");
+  }
+
+  @Test
+  void acceptsHashedEntries() throws Exception {
+    Path kh = file(knownHostsLine("[10.0.0.1]:2222", hostKey), knownHostsLine("10.0.0.2", hostKey));
+    run("ssh-keygen", "-H", "-f", kh.toString());
+    assertThat(Files.readString(kh)).startsWith("|1|").doesNotContain("10.0.0.");
+    assertThat(HostKeyCheck.knownHosts(kh).verify("10.0.0.1", 2222, publicKey(hostKey))).isTrue();
+    assertThat(HostKeyCheck.knownHosts(kh).verify("10.0.0.2", 22, publicKey(hostKey))).isTrue();
+  }
+
+  @Test
+  void aHostWithoutEntryIsUnknownAndAnEntryForAnotherPortDoesNotCount() throws Exception {
+    HostKeyCheck check = HostKeyCheck.knownHosts(file(knownHostsLine("10.0.0.1", hostKey)));
+    assertThat(check.verify("10.0.0.1", 2222, publicKey(hostKey))).isFalse();
+    assertThat(check.verdict()).isEqualTo(Verdict.UNKNOWN);
+
+    HostKeyCheck missing = HostKeyCheck.knownHosts(dir.resolve("no-such-known-hosts"));
+    assertThat(missing.verify("10.0.0.1", 22, publicKey(hostKey))).isFalse();
+    assertThat(missing.verdict()).isEqualTo(Verdict.UNKNOWN);
+  }
+
+  @Test
+  void anotherKeyForTheHostIsAMismatchNamingBothFingerprints() throws Exception {
+    HostKeyCheck check = HostKeyCheck.knownHosts(file(knownHostsLine("[10.0.0.1]:2222", otherKey)));
+    assertThat(check.verify("10.0.0.1", 2222, publicKey(hostKey))).isFalse();
+    assertThat(check.verdict()).isEqualTo(Verdict.MISMATCH);
+    assertThat(check.expected()).containsExactly(HostKeyCheck.fingerprint(publicKey(otherKey)));
+    assertThat(check.presented()).isEqualTo(HostKeyCheck.fingerprint(publicKey(hostKey)));
+  }
+
+  @Test
+  void aRevokedKeyIsNeverAccepted() throws Exception {
+    HostKeyCheck check =
+        HostKeyCheck.knownHosts(file("@revoked " + knownHostsLine("[10.0.0.1]:2222", hostKey)));
+    assertThat(check.verify("10.0.0.1", 2222, publicKey(hostKey))).isFalse();
+    assertThat(check.verdict()).isEqualTo(Verdict.MISMATCH);
+  }
+
+  @Test
+  void aPinAcceptsExactlyItsKey() throws Exception {
+    String fp = HostKeyCheck.fingerprint(publicKey(hostKey));
+    HostKeyCheck pinned = HostKeyCheck.pinned(fp);
+    assertThat(pinned.verify("10.0.0.1", 2222, publicKey(hostKey))).isTrue();
+    assertThat(HostKeyCheck.pinned(fp + "=").verify("x", 22, publicKey(hostKey))).isTrue();
+
+    HostKeyCheck wrong = HostKeyCheck.pinned(fp);
+    assertThat(wrong.verify("10.0.0.1", 2222, publicKey(otherKey))).isFalse();
+    assertThat(wrong.verdict()).isEqualTo(Verdict.MISMATCH);
+    assertThat(wrong.expected()).containsExactly(fp);
+  }
+
+  private static Path keygen(String name) throws Exception {
+    Path key = dir.resolve(name);
+    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key.toString());
+    return key;
+  }
+
+  private static String knownHostsLine(String host, Path key) throws Exception {
+    String[] pub = Files.readString(Path.of(key + ".pub")).strip().split("\\s+");
+    return host + " " + pub[0] + " " + pub[1];
+  }
+
+  private static PublicKey publicKey(Path key) throws Exception {
+    String[] pub = Files.readString(Path.of(key + ".pub")).strip().split("\\s+");
+    return new Buffer.PlainBuffer(Base64.getDecoder().decode(pub[1])).readPublicKey();
+  }
+
+  private static Path file(String... lines) throws Exception {
+    Path f = Files.createTempFile(dir, "known_hosts", "");
+    Files.write(f, List.of(lines));
+    return f;
+  }
+
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("%s: %s", List.of(cmd), out).isZero();
+    return out;
+  }
+}
