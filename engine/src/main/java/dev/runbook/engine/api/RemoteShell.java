@@ -59,6 +59,14 @@ public interface RemoteShell extends AutoCloseable {
    */
   void upload(String node, Path local, String remotePath);
 
+  /**
+   * Connects to the node unless already connected, verifying its host key strictly.
+   *
+   * @return the fingerprint (SHA256:...) of the key the node presented
+   * @throws RemoteFailure HOST_UNREACHABLE, HOST_KEY_UNKNOWN, HOST_KEY_MISMATCH, AUTH_FAILED
+   */
+  String connect(String node);
+
   /** The fingerprint (SHA256:...) of the key the node presented, once connected; else null. */
   String hostKeyFingerprint(String node);
 

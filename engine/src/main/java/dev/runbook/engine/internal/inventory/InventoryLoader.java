@@ -199,12 +199,8 @@ public final class InventoryLoader {
 
   private Inventory.Access access(Section etcd) {
     if (!etcd.has("access")) {
-      problem(
-          etcd.keyMark("access"),
-          "etcd.access is required: how the engine reaches etcd, either"
-              + " {mode: direct, cacert: ..., cert: ..., key: ...} with local certificate files,"
-              + " or {mode: tunnel} to go through SSH with the node's certificates");
-      return new Inventory.Access("direct", null, null, null);
+      // The default needs nothing on the engine host: SSH to the member, the node's own certs.
+      return new Inventory.Access("tunnel", null, null, null);
     }
     Section access = etcd.section("access", ACCESS_KEYS);
     String mode = oneOf(access, "mode", "direct", List.of("direct", "tunnel"));

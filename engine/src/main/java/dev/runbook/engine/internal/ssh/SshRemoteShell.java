@@ -257,6 +257,13 @@ public final class SshRemoteShell implements RemoteShell {
   }
 
   @Override
+  public String connect(String node) {
+    Node n = node(node);
+    n.client();
+    return n.fingerprint;
+  }
+
+  @Override
   public String hostKeyFingerprint(String node) {
     return node(node).fingerprint;
   }

@@ -382,8 +382,16 @@ class InventoryLoaderTest {
                     + dir.resolve("nope.crt")
                     + " does not exist: set etcd.access.cacert to the etcd CA certificate (or use"
                     + " access mode tunnel to read the certificates from the node)"));
-    assertThat(only(MINIMAL.replace("  access: {mode: tunnel}\n", "  dataDir: /d\n")).message())
-        .startsWith("etcd.access is required");
+  }
+
+  @Test
+  void withoutAccessTheEngineGoesThroughSsh() throws IOException {
+    assertThat(
+            load(MINIMAL.replace("  access: {mode: tunnel}\n", "  dataDir: /d\n"))
+                .etcd()
+                .access()
+                .mode())
+        .isEqualTo("tunnel");
   }
 
   @Test

@@ -1,0 +1,83 @@
+package dev.runbook.engine.api;
+
+import dev.runbook.engine.internal.run.EngineCore;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The runbook engine: starts runs and carries them through their gates. Each operation drives the
+ * run as far as it can go without a person, then returns where it stands. Opening it boots the
+ * embedded process engine (a second or two); reading runs (status, evidence) does not need it: see
+ * {@link Runs}.
+ */
+public final class RunbookEngine implements AutoCloseable {
+
+  private final EngineCore core;
+
+  private RunbookEngine(EngineCore core) {
+    this.core = core;
+  }
+
+  /**
+   * Boots the engine on the home's H2 database (or {@code --db}), after linting every runbook.
+   *
+   * @throws BadInputException for runbooks that fail the lint or an unusable home or database URL
+   */
+  public static RunbookEngine open(EngineOptions options) {
+    return new RunbookEngine(EngineCore.open(options));
+  }
+
+  /** The runbooks available, read from their BPMN without booting the engine. */
+  public static List<RunbookInfo> list(EngineOptions options) {
+    return EngineCore.list(options);
+  }
+
+  /**
+   * Lints every runbook (shipped and {@code --runbooks}) against the steps known: readable ids,
+   * documentation on every task, known steps and error codes, async steps, and no DESTRUCTIVE step
+   * reachable without an approval gate. The build runs it over the shipped runbooks.
+   *
+   * @return every problem found, empty when all runbooks pass
+   */
+  public static List<String> lint(EngineOptions options) {
+    return EngineCore.lint(options);
+  }
+
+  /**
+   * Starts a run and drives it to its first gate, its end or a failure. Inventory and parameters
+   * are checked first; nothing runs on any host when they are wrong.
+   *
+   * @throws BadInputException unknown runbook, undeclared or missing parameter, cluster busy
+   * @throws InventoryException the inventory cannot be used
+   */
+  public RunOutcome start(
+      String runbook, Path inventory, Map<String, String> parameters, String startedBy) {
+    return core.start(runbook, inventory, parameters, startedBy);
+  }
+
+  /** Approves a gate (or the only pending one when {@code gate} is null) as {@code by}. */
+  public RunOutcome approve(String runId, String gate, String by, String comment) {
+    return core.approve(runId, gate, by, comment);
+  }
+
+  /** Rejects a gate: the run takes the gate's reject path. A comment is required. */
+  public RunOutcome reject(String runId, String gate, String by, String comment) {
+    return core.reject(runId, gate, by, comment);
+  }
+
+  /** Picks up a run after a crash or a failed step. */
+  public RunOutcome resume(String runId, String by) {
+    return core.resume(runId, by);
+  }
+
+  /** Ends a run where it stands and releases its cluster. A comment is required. */
+  public RunOutcome abort(String runId, String by, String comment) {
+    return core.abort(runId, by, comment);
+  }
+
+  @Override
+  public void close() {
+    core.close();
+  }
+}

@@ -1,0 +1,16 @@
+package dev.runbook.engine.api;
+
+import java.util.List;
+
+/**
+ * A set of runbooks and the steps they use, found with {@link java.util.ServiceLoader}. The etcd
+ * pack is one; tests may add their own.
+ */
+public interface RunbookPack {
+
+  /** The steps the pack's BPMN files bind by bean name. */
+  List<Step<?, ?>> steps();
+
+  /** Classpath resources of the pack's BPMN files, e.g. {@code runbooks/ssh-check.bpmn}. */
+  List<String> bpmnResources();
+}

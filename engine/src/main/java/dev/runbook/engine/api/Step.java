@@ -1,0 +1,46 @@
+package dev.runbook.engine.api;
+
+/**
+ * One step of a runbook: what it does, with typed input and output. A step never sees Camunda
+ * types; the engine maps the BPMN task's declared inputs to {@code I} (whose constructor validates
+ * them), calls {@link #run}, records evidence around it and writes the output's components back to
+ * the process. BPMN binds a step by its bean name: {@code camunda:delegateExpression="${name}"}.
+ *
+ * @param <I> the input record; its compact constructor rejects bad values
+ * @param <O> the output record
+ */
+public interface Step<I extends Record, O extends Record> {
+
+  /** The bean name BPMN tasks use, e.g. {@code remoteCommand}. */
+  String name();
+
+  Class<I> inputType();
+
+  Effect effect();
+
+  /**
+   * Does the work. Throw {@link RunbookError} for an outcome the process handles (a BPMN error with
+   * a code from {@link ErrorCode}); a {@link RemoteFailure} from the shell is reported as {@link
+   * ErrorCode#STEP_FAILED}.
+   */
+  O run(I input, StepContext context);
+
+  /**
+   * Only asked for MUTATING and DESTRUCTIVE steps that were in flight when the engine died: is the
+   * change already made? {@link Probe#UNKNOWN} (the default) stops the run at a reconcile gate for
+   * a person to decide.
+   */
+  default Probe probe(I input, StepContext context) {
+    return Probe.UNKNOWN;
+  }
+
+  /** What a probe found out about a step that was in flight when the engine died. */
+  enum Probe {
+    /** The change is there: do not run the step again. */
+    DONE,
+    /** Nothing was changed: running the step is safe. */
+    NOT_DONE,
+    /** Cannot tell: a person must look (reconcile gate). */
+    UNKNOWN
+  }
+}

@@ -1,0 +1,57 @@
+package dev.runbook.engine.api;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a step may use while it runs. Everything it does through here is recorded in evidence by the
+ * engine; a step never writes evidence itself.
+ */
+public interface StepContext {
+
+  String runId();
+
+  Inventory inventory();
+
+  /** The run's parameters (as given with {@code -p}, defaults applied). */
+  Map<String, String> parameters();
+
+  /** The members this task targets (its {@code nodes} input: all, or named ones). */
+  List<Inventory.Member> nodes();
+
+  /**
+   * Renders a command template (shell-quoted interpolations) with the run's model plus {@code
+   * model}: {@code run}, {@code params}, {@code inventory} and, per node, {@code node}.
+   */
+  String render(String template, Map<String, Object> model);
+
+  /**
+   * Runs a command on a node, streaming its output to the console and recording command and result
+   * in evidence. Returns whatever the exit status; throws {@link RemoteFailure} otherwise.
+   */
+  CommandResult exec(String node, String command, Duration timeout);
+
+  /** Like {@link #exec}, but a non-zero exit status throws {@link FailureReason#NON_ZERO_EXIT}. */
+  default CommandResult check(String node, String command, Duration timeout) {
+    CommandResult r = exec(node, command, timeout);
+    if (!r.ok()) {
+      throw new RemoteFailure(
+          FailureReason.NON_ZERO_EXIT,
+          node,
+          "exit status " + r.exitStatus() + (r.stderr().isBlank() ? "" : ": " + r.stderr().strip()),
+          r,
+          null);
+    }
+    return r;
+  }
+
+  /** The remote shell for file transfer; commands go through {@link #exec}. */
+  RemoteShell shell();
+
+  /** Keeps {@code content} as an artifact of the run (redacted if text, with its SHA-256). */
+  void artifact(String name, byte[] content);
+
+  /** A line for the person at the console: what the step is doing now (not evidence). */
+  void progress(String message);
+}

@@ -1,0 +1,784 @@
+package dev.runbook.engine.internal.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.RunOutcome;
+import dev.runbook.engine.api.RunState;
+import dev.runbook.engine.api.RunbookInfo;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.internal.catalog.Catalog;
+import dev.runbook.engine.internal.catalog.Gates;
+import dev.runbook.engine.internal.evidence.EvidenceJournal;
+import dev.runbook.engine.internal.evidence.Redactor;
+import dev.runbook.engine.internal.lint.BpmnLint;
+import dev.runbook.engine.internal.template.TemplateRenderer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.camunda.bpm.engine.ManagementService;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.ProcessEngineConfiguration;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.TaskService;
+import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseListener;
+import org.camunda.bpm.engine.impl.cfg.StandaloneProcessEngineConfiguration;
+import org.camunda.bpm.engine.management.JobDefinition;
+import org.camunda.bpm.engine.repository.DeploymentBuilder;
+import org.camunda.bpm.engine.runtime.Job;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.camunda.bpm.engine.task.Task;
+import org.camunda.bpm.model.bpmn.BpmnModelInstance;
+import org.camunda.bpm.model.bpmn.instance.BoundaryEvent;
+import org.camunda.bpm.model.bpmn.instance.UserTask;
+
+/**
+ * The embedded Camunda engine and the runbook operations on it. Jobs are executed by the calling
+ * process, one at a time, until the run needs a person (a gate), ends, or fails; the job executor
+ * stays off so that a CLI command does its work and exits.
+ */
+public final class EngineCore implements AutoCloseable {
+
+  private static final Pattern PARAM_NAME = Pattern.compile("[a-z][A-Za-z0-9]*");
+  static final String RECONCILE = "reconcile";
+
+  private final EngineOptions options;
+  private final ProcessEngine engine;
+  private final Catalog catalog;
+  private final Map<String, Step<?, ?>> steps;
+  private final ClusterLock locks;
+  private final TemplateRenderer templates;
+
+  private EngineCore(
+      EngineOptions options,
+      ProcessEngine engine,
+      Catalog catalog,
+      Map<String, Step<?, ?>> steps,
+      ClusterLock locks) {
+    this.options = options;
+    this.engine = engine;
+    this.catalog = catalog;
+    this.steps = steps;
+    this.locks = locks;
+    this.templates = new TemplateRenderer(options.templatesDir());
+  }
+
+  /** All steps known: those of the packs on the classpath and the options' extra ones. */
+  public static Map<String, Step<?, ?>> steps(EngineOptions options) {
+    Map<String, Step<?, ?>> steps = new TreeMap<>();
+    Catalog.packs().forEach(p -> p.steps().forEach(s -> steps.put(s.name(), s)));
+    options.extraSteps().forEach(s -> steps.put(s.name(), s));
+    return steps;
+  }
+
+  public static Catalog catalog(EngineOptions options) {
+    return Catalog.load(Catalog.packs(), options.runbooksDir());
+  }
+
+  public static List<RunbookInfo> list(EngineOptions options) {
+    return catalog(options).entries().stream().map(Catalog.Entry::info).toList();
+  }
+
+  public static List<String> lint(EngineOptions options) {
+    return lint(catalog(options), steps(options));
+  }
+
+  private static List<String> lint(Catalog catalog, Map<String, Step<?, ?>> steps) {
+    Map<String, Effect> effects = new HashMap<>();
+    steps.forEach((n, s) -> effects.put(n, s.effect()));
+    List<String> problems = new ArrayList<>();
+    catalog.entries().forEach(e -> problems.addAll(BpmnLint.check(e, effects)));
+    return problems;
+  }
+
+  /** Lints every runbook; problems of any of them refuse the whole set (nothing is deployed). */
+  static void lintAll(Catalog catalog, Map<String, Step<?, ?>> steps) {
+    List<String> problems = lint(catalog, steps);
+    if (!problems.isEmpty()) {
+      throw new BadInputException(
+          "runbooks failed the BPMN lint; fix them:\n  " + String.join("\n  ", problems));
+    }
+  }
+
+  public static EngineCore open(EngineOptions options) {
+    Map<String, Step<?, ?>> steps = steps(options);
+    Catalog catalog = catalog(options);
+    lintAll(catalog, steps);
+    try {
+      Files.createDirectories(options.home().resolve("runs"));
+    } catch (IOException e) {
+      throw new BadInputException(
+          "cannot create the runbook home " + options.home() + ": " + e.getMessage());
+    }
+    StandaloneProcessEngineConfiguration cfg = new StandaloneProcessEngineConfiguration();
+    Database.configure(cfg, options);
+    cfg.setDatabaseSchemaUpdate(ProcessEngineConfiguration.DB_SCHEMA_UPDATE_TRUE);
+    cfg.setJobExecutorActivate(false);
+    cfg.setHistory(ProcessEngineConfiguration.HISTORY_FULL);
+    cfg.setMetricsEnabled(false);
+    cfg.setDbMetricsReporterActivate(false);
+    cfg.setEnforceHistoryTimeToLive(true);
+    // An error no boundary event catches must stop the run, not end it quietly.
+    cfg.setEnableExceptionsAfterUnhandledBpmnError(true);
+    cfg.setProcessEngineName("runbook");
+    Map<Object, Object> beans = new HashMap<>();
+    steps.forEach((name, step) -> beans.put(name, new StepDelegate(step)));
+    cfg.setBeans(beans);
+    List<BpmnParseListener> listeners = new ArrayList<>();
+    listeners.add(new RunbookParseListener());
+    cfg.setCustomPostBPMNParseListeners(listeners);
+    ProcessEngine engine = cfg.buildProcessEngine();
+    DeploymentBuilder d =
+        engine
+            .getRepositoryService()
+            .createDeployment()
+            .name("runbooks")
+            .enableDuplicateFiltering(true);
+    catalog
+        .entries()
+        .forEach(e -> d.addString(e.id() + ".bpmn", new String(e.bpmn(), StandardCharsets.UTF_8)));
+    if (!catalog.entries().isEmpty()) {
+      d.deploy();
+    }
+    EngineCore core =
+        new EngineCore(options, engine, catalog, steps, new ClusterLock(cfg.getDataSource()));
+    Sessions.opener(core::openSession);
+    return core;
+  }
+
+  // ---- start -----------------------------------------------------------------------------
+
+  public RunOutcome start(
+      String runbook, Path inventoryFile, Map<String, String> given, String startedBy) {
+    Catalog.Entry entry = catalog.get(runbook);
+    Inventory inventory = Inventory.load(inventoryFile);
+    Map<String, String> params = parameters(entry, given);
+    requireName(startedBy, "--as");
+    String runId = newRunId();
+    Path runDir = runDir(runId);
+    locks.acquire(inventory.cluster(), runId, startedBy, this::alive);
+    RunSession session = null;
+    try (DriverLock driving = DriverLock.acquire(runDir, options.listener())) {
+      session =
+          new RunSession(
+              runId,
+              null,
+              entry,
+              inventory,
+              params,
+              startedBy,
+              runDir,
+              openJournal(runDir, redactor(inventory, entry, params)),
+              templates,
+              options.listener());
+      Sessions.put(session);
+      session.emit(
+          new RunEvent.RunStarted(
+              runId,
+              entry.id(),
+              inventory.cluster(),
+              startedBy,
+              params,
+              inventory.source().toString(),
+              sha256(inventory.source()),
+              null));
+      Map<String, Object> vars = new LinkedHashMap<>(params);
+      vars.put("runId", runId);
+      vars.put("cluster", inventory.cluster());
+      vars.put("startedBy", startedBy);
+      vars.put("inventoryPath", inventory.source().toString());
+      vars.put("inventorySha256", sha256(inventory.source()));
+      ProcessInstance pi =
+          engine.getRuntimeService().startProcessInstanceByKey(entry.id(), runId, vars);
+      session.processInstanceId = pi.getId();
+      return drive(session);
+    } catch (RuntimeException e) {
+      if (session == null || session.processInstanceId == null) {
+        locks.release(inventory.cluster(), runId);
+      }
+      throw e;
+    } finally {
+      Sessions.closeAll();
+    }
+  }
+
+  static Map<String, String> parameters(Catalog.Entry entry, Map<String, String> given) {
+    Map<String, RunbookInfo.Parameter> declared = new LinkedHashMap<>();
+    entry.parameters().forEach(p -> declared.put(p.name(), p));
+    List<String> problems = new ArrayList<>();
+    for (String name : given.keySet()) {
+      if (!declared.containsKey(name)) {
+        problems.add(
+            "parameter '"
+                + name
+                + "' is not declared by runbook "
+                + entry.id()
+                + "; it declares "
+                + declared.keySet()
+                + " (runbook list)");
+      }
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    for (RunbookInfo.Parameter p : declared.values()) {
+      if (!PARAM_NAME.matcher(p.name()).matches()) {
+        problems.add(
+            "runbook " + entry.id() + " declares a parameter with a bad name: " + p.name());
+      }
+      String v = given.getOrDefault(p.name(), p.defaultValue());
+      if (v == null) {
+        if (p.required()) {
+          problems.add(
+              "parameter '"
+                  + p.name()
+                  + "' is required: -p "
+                  + p.name()
+                  + "=... ("
+                  + p.documentation()
+                  + ")");
+        }
+        continue;
+      }
+      params.put(p.name(), v);
+    }
+    if (!problems.isEmpty()) {
+      throw new BadInputException(String.join("\n", problems));
+    }
+    return params;
+  }
+
+  static Redactor redactor(Inventory inventory, Catalog.Entry entry, Map<String, String> params) {
+    Set<String> secrets = new java.util.HashSet<>();
+    for (RunbookInfo.Parameter p : entry.parameters()) {
+      if (p.secret() && params.get(p.name()) != null) {
+        secrets.add(params.get(p.name()));
+      }
+    }
+    return Redactor.of(secrets, inventory.secretPatterns());
+  }
+
+  // ---- the gates -------------------------------------------------------------------------
+
+  public RunOutcome approve(String runId, String gate, String by, String comment) {
+    requireName(by, "--as");
+    return withRun(
+        runId,
+        s -> {
+          fireDueTimers(s);
+          if (reconcilePending(s) != null && (gate == null || gate.equals(RECONCILE))) {
+            return approveReconcile(s, by, comment);
+          }
+          Task task = pendingTask(s, gate);
+          UserTask model = s.runbook.model().getModelElementById(task.getTaskDefinitionKey());
+          Gates.Rules rules = Gates.rules(model);
+          if (!rules.starterMayApprove() && by.equals(s.startedBy)) {
+            throw new BadInputException(
+                by
+                    + " started run "
+                    + runId
+                    + "; gate "
+                    + model.getId()
+                    + " needs an approver other than the person who started the run");
+          }
+          if (rules.role() != null
+              && !s.inventory.roles().getOrDefault(rules.role(), List.of()).contains(by)) {
+            throw new BadInputException(
+                "gate "
+                    + model.getId()
+                    + " needs role '"
+                    + rules.role()
+                    + "', which "
+                    + by
+                    + " does not hold in the inventory's roles ("
+                    + s.inventory.roles().getOrDefault(rules.role(), List.of())
+                    + ")");
+          }
+          List<String> approvals = approvals(task);
+          if (approvals.contains(by)) {
+            throw new BadInputException(
+                by
+                    + " already approved gate "
+                    + model.getId()
+                    + "; it needs "
+                    + rules.approvers()
+                    + " distinct approvers");
+          }
+          approvals.add(by);
+          engine
+              .getTaskService()
+              .setVariableLocal(task.getId(), "approvals", String.join("\n", approvals));
+          s.emit(
+              new RunEvent.GateDecision(
+                  model.getId(),
+                  model.getName(),
+                  "approved",
+                  by,
+                  rules.role(),
+                  comment,
+                  null,
+                  approvals.size(),
+                  rules.approvers()));
+          if (approvals.size() >= rules.approvers()) {
+            engine.getTaskService().complete(task.getId());
+            return drive(s);
+          }
+          return settle(s);
+        });
+  }
+
+  public RunOutcome reject(String runId, String gate, String by, String comment) {
+    requireName(by, "--as");
+    if (comment == null || comment.isBlank()) {
+      throw new BadInputException("a rejection needs a comment: --comment \"why\"");
+    }
+    return withRun(
+        runId,
+        s -> {
+          fireDueTimers(s);
+          String reconcile = reconcilePending(s);
+          if (reconcile != null && (gate == null || gate.equals(RECONCILE))) {
+            s.emit(
+                new RunEvent.GateDecision(
+                    reconcile, RECONCILE, "rejected", by, null, comment, null, 0, 1));
+            return abortRun(s, by, "reconcile rejected: " + comment);
+          }
+          Task task = pendingTask(s, gate);
+          UserTask model = s.runbook.model().getModelElementById(task.getTaskDefinitionKey());
+          Gates.Rules rules = Gates.rules(model);
+          s.emit(
+              new RunEvent.GateDecision(
+                  model.getId(),
+                  model.getName(),
+                  "rejected",
+                  by,
+                  null,
+                  comment,
+                  null,
+                  approvals(task).size(),
+                  rules.approvers()));
+          engine.getTaskService().handleBpmnError(task.getId(), "GATE_REJECTED", comment);
+          return drive(s);
+        });
+  }
+
+  public RunOutcome resume(String runId, String by) {
+    requireName(by, "--as");
+    return withRun(
+        runId,
+        s -> {
+          s.emit(new RunEvent.RunResumed(by));
+          retryFailedJobs(s);
+          return drive(s);
+        });
+  }
+
+  public RunOutcome abort(String runId, String by, String comment) {
+    requireName(by, "--as");
+    if (comment == null || comment.isBlank()) {
+      throw new BadInputException("an abort needs a comment: --comment \"why\"");
+    }
+    return withRun(runId, s -> abortRun(s, by, comment));
+  }
+
+  private RunOutcome abortRun(RunSession s, String by, String comment) {
+    engine
+        .getRuntimeService()
+        .deleteProcessInstance(s.processInstanceId, "aborted by " + by + ": " + comment, true);
+    s.emit(new RunEvent.RunEnded(RunState.ABORTED.label(), comment, by));
+    locks.release(s.inventory.cluster(), s.runId);
+    return new RunOutcome(s.runId, RunState.ABORTED, "aborted by " + by + ": " + comment, null);
+  }
+
+  private RunOutcome approveReconcile(RunSession s, String by, String comment) {
+    if (by.equals(s.startedBy)) {
+      throw new BadInputException(
+          by + " started run " + s.runId + "; a reconcile needs someone else to check the host");
+    }
+    if (comment == null || comment.isBlank()) {
+      throw new BadInputException(
+          "approving a reconcile re-runs a step that may have run: say what you checked with --comment");
+    }
+    String activity = reconcilePending(s);
+    s.emit(
+        new RunEvent.GateDecision(activity, RECONCILE, "approved", by, null, comment, null, 1, 1));
+    retryFailedJobs(s);
+    return drive(s);
+  }
+
+  /** The activity of a reconcile.required with no decision after it, or null. */
+  private static String reconcilePending(RunSession s) {
+    String pending = null;
+    for (JsonNode r : s.evidence()) {
+      String type = r.path("type").asText();
+      if (type.equals("reconcile.required")) {
+        pending = r.path("activityId").asText();
+      } else if (type.equals("gate.decision") && RECONCILE.equals(r.path("name").asText())) {
+        pending = null;
+      }
+    }
+    return pending;
+  }
+
+  private Task pendingTask(RunSession s, String gate) {
+    List<Task> tasks =
+        engine
+            .getTaskService()
+            .createTaskQuery()
+            .processInstanceId(s.processInstanceId)
+            .active()
+            .list();
+    if (gate != null) {
+      tasks = tasks.stream().filter(t -> t.getTaskDefinitionKey().equals(gate)).toList();
+    }
+    if (tasks.isEmpty()) {
+      throw new BadInputException(
+          "run "
+              + s.runId
+              + " has no pending gate"
+              + (gate == null ? "" : " " + gate)
+              + " (it may have expired or been decided): see `runbook status "
+              + s.runId
+              + "`");
+    }
+    if (tasks.size() > 1) {
+      throw new BadInputException(
+          "run "
+              + s.runId
+              + " has several pending gates; name one: "
+              + tasks.stream().map(Task::getTaskDefinitionKey).toList());
+    }
+    return tasks.get(0);
+  }
+
+  private List<String> approvals(Task task) {
+    Object v = engine.getTaskService().getVariableLocal(task.getId(), "approvals");
+    List<String> list = new ArrayList<>();
+    if (v != null && !v.toString().isEmpty()) {
+      list.addAll(Arrays.asList(v.toString().split("\n")));
+    }
+    return list;
+  }
+
+  // ---- driving ---------------------------------------------------------------------------
+
+  /** Executes the run's jobs until it waits for a person, ends or fails. */
+  RunOutcome drive(RunSession s) {
+    ManagementService mgmt = engine.getManagementService();
+    while (true) {
+      List<Job> jobs =
+          mgmt.createJobQuery()
+              .processInstanceId(s.processInstanceId)
+              .executable()
+              .orderByJobDuedate()
+              .asc()
+              .list();
+      if (jobs.isEmpty()) {
+        return settle(s);
+      }
+      String jobId = jobs.get(0).getId();
+      try {
+        Driver.runJob(jobId, () -> mgmt.executeJob(jobId));
+      } catch (RuntimeException e) {
+        StepDelegate.ReconcileRequired reconcile = find(e, StepDelegate.ReconcileRequired.class);
+        if (reconcile != null) {
+          return new RunOutcome(
+              s.runId,
+              RunState.RECONCILE,
+              reconcile.getMessage(),
+              new RunOutcome.PendingGate(
+                  reconcile.activityId, RECONCILE, List.of(), 1, null, false, List.of(), null));
+        }
+        return new RunOutcome(
+            s.runId,
+            RunState.FAILED,
+            rootMessage(e)
+                + "\nThe run stopped here. `runbook resume "
+                + s.runId
+                + " --as NAME` tries the step"
+                + " again; `runbook abort "
+                + s.runId
+                + " --as NAME --comment WHY` ends the run.",
+            null);
+      }
+    }
+  }
+
+  private void fireDueTimers(RunSession s) {
+    ManagementService mgmt = engine.getManagementService();
+    for (Job job :
+        mgmt.createJobQuery().processInstanceId(s.processInstanceId).timers().executable().list()) {
+      Driver.runJob(job.getId(), () -> mgmt.executeJob(job.getId()));
+    }
+    if (engine
+            .getRuntimeService()
+            .createProcessInstanceQuery()
+            .processInstanceId(s.processInstanceId)
+            .count()
+        == 0) {
+      RunOutcome o = settle(s);
+      throw new BadInputException(
+          "run " + s.runId + " has ended (" + o.state().label() + "): " + o.message());
+    }
+  }
+
+  private void retryFailedJobs(RunSession s) {
+    ManagementService mgmt = engine.getManagementService();
+    for (Job job :
+        mgmt.createJobQuery().processInstanceId(s.processInstanceId).noRetriesLeft().list()) {
+      mgmt.setJobRetries(job.getId(), 1);
+    }
+  }
+
+  /** Where the run stands now that nothing more can be executed without a person or a timer. */
+  private RunOutcome settle(RunSession s) {
+    RuntimeService runtime = engine.getRuntimeService();
+    if (runtime.createProcessInstanceQuery().processInstanceId(s.processInstanceId).count() == 0) {
+      locks.release(s.inventory.cluster(), s.runId);
+      JsonNode end = null;
+      for (JsonNode r : s.evidence()) {
+        if (r.path("type").asText().equals("run.ended")) {
+          end = r;
+        }
+      }
+      if (end == null) {
+        return new RunOutcome(s.runId, RunState.FAILED, "the run ended without an end event", null);
+      }
+      return new RunOutcome(
+          s.runId,
+          RunState.ofLabel(end.path("outcome").asText()),
+          end.path("message").asText(),
+          null);
+    }
+    TaskService tasks = engine.getTaskService();
+    List<Task> pending =
+        tasks.createTaskQuery().processInstanceId(s.processInstanceId).active().list();
+    if (pending.isEmpty()) {
+      return new RunOutcome(s.runId, RunState.WAITING, "waiting for a timer", null);
+    }
+    Task task = pending.get(0);
+    UserTask model = s.runbook.model().getModelElementById(task.getTaskDefinitionKey());
+    Gates.Rules rules = Gates.rules(model);
+    String expiresAt = expiry(s, model);
+    RunOutcome.PendingGate gate =
+        new RunOutcome.PendingGate(
+            model.getId(),
+            model.getName(),
+            approvals(task),
+            rules.approvers(),
+            rules.role(),
+            rules.starterMayApprove(),
+            Gates.releases(model),
+            expiresAt);
+    boolean announced =
+        s.evidence().stream()
+            .anyMatch(
+                r ->
+                    r.path("type").asText().equals("gate.pending")
+                        && task.getId().equals(r.path("taskId").asText()));
+    if (!announced) {
+      s.emit(
+          new RunEvent.GatePending(
+              model.getId(),
+              model.getName(),
+              task.getId(),
+              rules.approvers(),
+              rules.role(),
+              rules.starterMayApprove(),
+              expiresAt,
+              gate.releases()));
+    }
+    return new RunOutcome(s.runId, RunState.WAITING, "waiting at gate " + model.getId(), gate);
+  }
+
+  private String expiry(RunSession s, UserTask gate) {
+    ManagementService mgmt = engine.getManagementService();
+    for (Job job : mgmt.createJobQuery().processInstanceId(s.processInstanceId).timers().list()) {
+      JobDefinition def =
+          mgmt.createJobDefinitionQuery().jobDefinitionId(job.getJobDefinitionId()).singleResult();
+      if (def != null
+          && s.runbook.model().getModelElementById(def.getActivityId()) instanceof BoundaryEvent b
+          && b.getAttachedTo() == gate) {
+        return job.getDuedate().toInstant().toString();
+      }
+    }
+    return null;
+  }
+
+  // ---- sessions --------------------------------------------------------------------------
+
+  private <T> T withRun(String runId, Function<RunSession, T> op) {
+    Path runDir = options.home().resolve("runs").resolve(runId);
+    if (!RUN_ID.matcher(runId).matches() || !Files.isDirectory(runDir)) {
+      throw new BadInputException(
+          "unknown run '" + runId + "': `runbook status` lists the runs in " + options.home());
+    }
+    try (DriverLock driving = DriverLock.acquire(runDir, options.listener())) {
+      RunSession s = Sessions.get(runId);
+      return op.apply(s);
+    } finally {
+      Sessions.closeAll();
+    }
+  }
+
+  private RunSession openSession(String runId) {
+    RuntimeService runtime = engine.getRuntimeService();
+    ProcessInstance pi =
+        runtime.createProcessInstanceQuery().processInstanceBusinessKey(runId).singleResult();
+    if (pi == null) {
+      throw new BadInputException(
+          "run "
+              + runId
+              + " is not active (it ended or was aborted): `runbook status "
+              + runId
+              + "`");
+    }
+    Map<String, Object> vars = runtime.getVariables(pi.getId());
+    Path inventoryPath = Path.of((String) vars.get("inventoryPath"));
+    String recorded = (String) vars.get("inventorySha256");
+    if (!Files.isReadable(inventoryPath) || !sha256(inventoryPath).equals(recorded)) {
+      throw new BadInputException(
+          "the inventory "
+              + inventoryPath
+              + " of run "
+              + runId
+              + " is missing or changed since the"
+              + " run started: put back the file the run started with (SHA-256 "
+              + recorded
+              + ")"
+              + " or abort the run");
+    }
+    Inventory inventory = Inventory.load(inventoryPath);
+    BpmnModelInstance model =
+        engine.getRepositoryService().getBpmnModelInstance(pi.getProcessDefinitionId());
+    Catalog.Entry entry =
+        new Catalog.Entry(
+            (String)
+                engine
+                    .getRepositoryService()
+                    .getProcessDefinition(pi.getProcessDefinitionId())
+                    .getKey(),
+            "deployment:" + pi.getProcessDefinitionId(),
+            new byte[0],
+            model);
+    Map<String, String> params = new LinkedHashMap<>();
+    for (RunbookInfo.Parameter p : entry.parameters()) {
+      Object v = vars.get(p.name());
+      if (v != null) {
+        params.put(p.name(), v.toString());
+      }
+    }
+    Path runDir = runDir(runId);
+    RunSession s =
+        new RunSession(
+            runId,
+            pi.getId(),
+            entry,
+            inventory,
+            params,
+            (String) vars.get("startedBy"),
+            runDir,
+            openJournal(runDir, redactor(inventory, entry, params)),
+            templates,
+            options.listener());
+    return s;
+  }
+
+  private boolean alive(String runId) {
+    return engine
+            .getRuntimeService()
+            .createProcessInstanceQuery()
+            .processInstanceBusinessKey(runId)
+            .count()
+        > 0;
+  }
+
+  private Path runDir(String runId) {
+    return options.home().resolve("runs").resolve(runId);
+  }
+
+  /**
+   * Only one process drives a run at a time (say `run` still executing while someone types
+   * `approve`): the second waits, and says so.
+   */
+  private static EvidenceJournal openJournal(Path runDir, Redactor redactor) {
+    try {
+      return EvidenceJournal.open(runDir, redactor);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the evidence of " + runDir, e);
+    }
+  }
+
+  static final Pattern RUN_ID = Pattern.compile("[0-9a-f]{8}");
+
+  private String newRunId() {
+    SecureRandom random = new SecureRandom();
+    while (true) {
+      byte[] b = new byte[4];
+      random.nextBytes(b);
+      String id = HexFormat.of().formatHex(b);
+      if (!Files.exists(runDir(id))) {
+        return id;
+      }
+    }
+  }
+
+  private static void requireName(String name, String option) {
+    if (name == null || name.isBlank()) {
+      throw new BadInputException("say who you are: " + option + " NAME");
+    }
+  }
+
+  static String sha256(Path file) {
+    try {
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (type.isInstance(c)) {
+        return type.cast(c);
+      }
+    }
+    return null;
+  }
+
+  private static String rootMessage(Throwable t) {
+    String msg = t.getMessage();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c.getMessage() != null) {
+        msg = c.getMessage();
+      }
+    }
+    return msg;
+  }
+
+  @Override
+  public void close() {
+    Sessions.closeAll();
+    engine.close();
+  }
+}

@@ -1,0 +1,198 @@
+package dev.runbook.engine.internal.run;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RemoteFailure;
+import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.Step;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+
+/**
+ * The one Camunda delegate: maps a task's declared inputs to the step's input record, runs the
+ * step, records it in evidence and writes the output record's components back as local variables
+ * (for the task's output mappings). The step itself never sees a Camunda type.
+ */
+public final class StepDelegate implements JavaDelegate {
+
+  /** Input of every step task: which members it runs on ({@code all} or names, comma-separated). */
+  public static final String NODES = "nodes";
+
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .build();
+
+  private final Step<Record, Record> step;
+
+  @SuppressWarnings("unchecked")
+  public StepDelegate(Step<?, ?> step) {
+    this.step = (Step<Record, Record>) step;
+  }
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    RunSession session = Sessions.get(execution.getProcessBusinessKey());
+    String activityId = execution.getCurrentActivityId();
+    String jobId = Driver.currentJob();
+    Map<String, Object> inputs = new LinkedHashMap<>(execution.getVariablesLocal());
+    List<Inventory.Member> nodes = nodes(session.inventory, inputs.remove(NODES));
+    boolean inFlight = session.inFlight(jobId, activityId);
+    int attempt = session.attempts(jobId) + 1;
+    session.emit(
+        new RunEvent.StepStarted(
+            activityId,
+            execution.getCurrentActivityName(),
+            step.name(),
+            step.effect(),
+            jobId,
+            attempt));
+    long start = System.nanoTime();
+    StepContextImpl context = new StepContextImpl(session, activityId, nodes);
+    try {
+      Record input = JSON.convertValue(inputs, step.inputType());
+      if (inFlight
+          && step.effect() != dev.runbook.engine.api.Effect.READ_ONLY
+          && !session.reconcileApproved(activityId)) {
+        Step.Probe probe = step.probe(input, context);
+        if (probe == Step.Probe.DONE) {
+          finished(
+              session,
+              activityId,
+              "already-done",
+              start,
+              Map.of(),
+              null,
+              null,
+              "its probe found the change made before the engine stopped");
+          return;
+        }
+        if (probe == Step.Probe.UNKNOWN) {
+          String why =
+              "the step was in flight when the engine stopped and its probe cannot tell whether it took effect";
+          finished(session, activityId, "interrupted", start, Map.of(), null, null, why);
+          session.emit(new RunEvent.ReconcileRequired(activityId, step.name(), why));
+          throw new ReconcileRequired(activityId, why);
+        }
+      }
+      Record output = step.run(input, context);
+      Map<String, Object> outputs = outputs(output);
+      outputs.forEach(execution::setVariableLocal);
+      finished(session, activityId, "done", start, outputs, null, null, null);
+    } catch (RunbookError e) {
+      finished(
+          session, activityId, "failed", start, Map.of(), null, e.code().name(), e.getMessage());
+      throw new BpmnError(e.code().name(), e.getMessage());
+    } catch (RemoteFailure e) {
+      finished(
+          session,
+          activityId,
+          "failed",
+          start,
+          Map.of(),
+          e.reason(),
+          ErrorCode.STEP_FAILED.name(),
+          e.getMessage());
+      throw new BpmnError(ErrorCode.STEP_FAILED.name(), e.getMessage());
+    } catch (ReconcileRequired e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      // A record constructor refused the task's inputs: the runbook or a parameter is wrong.
+      String msg = "bad input for step " + step.name() + ": " + rootMessage(e);
+      finished(
+          session, activityId, "failed", start, Map.of(), null, ErrorCode.STEP_FAILED.name(), msg);
+      throw new BpmnError(ErrorCode.STEP_FAILED.name(), msg);
+    }
+  }
+
+  private void finished(
+      RunSession session,
+      String activityId,
+      String outcome,
+      long startNanos,
+      Map<String, Object> outputs,
+      dev.runbook.engine.api.FailureReason failure,
+      String errorCode,
+      String message) {
+    session.emit(
+        new RunEvent.StepFinished(
+            activityId,
+            step.name(),
+            outcome,
+            (System.nanoTime() - startNanos) / 1_000_000,
+            outputs,
+            failure,
+            errorCode,
+            message));
+  }
+
+  static List<Inventory.Member> nodes(Inventory inventory, Object spec) {
+    String s = spec == null ? "all" : spec.toString().strip();
+    if (s.equals("all")) {
+      return inventory.members();
+    }
+    List<Inventory.Member> nodes = new ArrayList<>();
+    for (String name : Arrays.stream(s.split(",")).map(String::strip).toList()) {
+      nodes.add(
+          inventory
+              .member(name)
+              .orElseThrow(
+                  () ->
+                      new RunbookError(
+                          ErrorCode.STEP_FAILED,
+                          "nodes: no member '" + name + "' in the inventory")));
+    }
+    return nodes;
+  }
+
+  /** Output components as process values: scalars as they are, anything else as JSON text. */
+  static Map<String, Object> outputs(Record output) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (output == null) {
+      return out;
+    }
+    Map<String, Object> raw = JSON.convertValue(output, HashMap.class);
+    for (var e : raw.entrySet()) {
+      Object v = e.getValue();
+      if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) {
+        out.put(e.getKey(), v);
+      } else {
+        try {
+          out.put(e.getKey(), JSON.writeValueAsString(v));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+          throw new IllegalStateException(ex);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String rootMessage(Throwable t) {
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage();
+  }
+
+  /** A step must not run again blindly: the run stops for a person (a reconcile gate). */
+  static final class ReconcileRequired extends RuntimeException {
+    final String activityId;
+
+    ReconcileRequired(String activityId, String message) {
+      super(message);
+      this.activityId = activityId;
+    }
+  }
+}

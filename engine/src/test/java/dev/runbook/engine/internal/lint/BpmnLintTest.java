@@ -1,0 +1,113 @@
+package dev.runbook.engine.internal.lint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.internal.catalog.Catalog;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BpmnLintTest {
+
+  static final Map<String, Effect> STEPS =
+      Map.of("look", Effect.READ_ONLY, "change", Effect.MUTATING, "stopEtcd", Effect.DESTRUCTIVE);
+
+  /** A small valid runbook: look -> gate -> stopEtcd -> end; the parts are swapped per test. */
+  static String bpmn(String beforeGate, String gateId, String task) {
+    return """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+            xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_T" targetNamespace="t">
+          <bpmn:error id="Error_Rejected" errorCode="GATE_REJECTED" />
+          <bpmn:process id="lint-me" isExecutable="true" camunda:historyTimeToLive="P1D">
+            <bpmn:startEvent id="StartEvent_Go"><bpmn:outgoing>Flow_A</bpmn:outgoing></bpmn:startEvent>
+            <bpmn:sequenceFlow id="Flow_A" sourceRef="StartEvent_Go" targetRef="Task_Look" />
+            <bpmn:serviceTask id="Task_Look" name="Look" camunda:asyncBefore="true" camunda:delegateExpression="${%s}">
+              <bpmn:documentation>Looks.</bpmn:documentation>
+            </bpmn:serviceTask>
+            <bpmn:sequenceFlow id="Flow_B" sourceRef="Task_Look" targetRef="%s" />
+            <bpmn:userTask id="Gate_Stop" name="Approve"><bpmn:documentation>Gate.</bpmn:documentation></bpmn:userTask>
+            <bpmn:boundaryEvent id="Event_Rejected" attachedToRef="Gate_Stop">
+              <bpmn:outgoing>Flow_R</bpmn:outgoing>
+              <bpmn:errorEventDefinition errorRef="Error_Rejected" />
+            </bpmn:boundaryEvent>
+            <bpmn:sequenceFlow id="Flow_R" sourceRef="Event_Rejected" targetRef="EndEvent_Rejected" />
+            <bpmn:endEvent id="EndEvent_Rejected"><bpmn:extensionElements><camunda:properties><camunda:property name="outcome" value="rejected" /></camunda:properties></bpmn:extensionElements></bpmn:endEvent>
+            <bpmn:sequenceFlow id="Flow_C" sourceRef="Gate_Stop" targetRef="Task_Stop" />
+            %s
+            <bpmn:sequenceFlow id="Flow_D" sourceRef="Task_Stop" targetRef="EndEvent_Done" />
+            <bpmn:endEvent id="EndEvent_Done"><bpmn:extensionElements><camunda:properties><camunda:property name="outcome" value="done" /></camunda:properties></bpmn:extensionElements></bpmn:endEvent>
+          </bpmn:process>
+        </bpmn:definitions>
+        """
+        .formatted(beforeGate, gateId, task);
+  }
+
+  static final String STOP =
+      "<bpmn:serviceTask id=\"Task_Stop\" name=\"Stop\" camunda:asyncBefore=\"true\""
+          + " camunda:delegateExpression=\"${stopEtcd}\"><bpmn:documentation>Stops.</bpmn:documentation></bpmn:serviceTask>";
+
+  static List<String> lint(String xml) {
+    return BpmnLint.check(Catalog.parse("test.bpmn", xml.getBytes(StandardCharsets.UTF_8)), STEPS);
+  }
+
+  @Test
+  void aGoodRunbookPasses() {
+    assertThat(lint(bpmn("look", "Gate_Stop", STOP))).isEmpty();
+  }
+
+  @Test
+  void aDestructiveStepReachableWithoutAGateFails() {
+    // Task_Look flows straight into Task_Stop, around the gate.
+    assertThat(lint(bpmn("look", "Task_Stop", STOP)))
+        .anyMatch(p -> p.contains("Task_Stop") && p.contains("without passing an approval gate"));
+  }
+
+  @Test
+  void anUnknownStepFails() {
+    assertThat(lint(bpmn("lookAround", "Gate_Stop", STOP)))
+        .anyMatch(p -> p.contains("unknown step 'lookAround'"));
+  }
+
+  @Test
+  void generatedIdsMissingDocumentationAndSyncStepsFail() {
+    String task =
+        "<bpmn:serviceTask id=\"Activity_0x3ab1k\" camunda:delegateExpression=\"${change}\" />"
+            + STOP.replace("Task_Stop\"", "Task_Stop\" ");
+    String xml =
+        bpmn("look", "Gate_Stop", task)
+            .replace(
+                "sourceRef=\"Gate_Stop\" targetRef=\"Task_Stop\"",
+                "sourceRef=\"Gate_Stop\" targetRef=\"Activity_0x3ab1k\"");
+    List<String> problems = lint(xml);
+    assertThat(problems).anyMatch(p -> p.contains("'Activity_0x3ab1k' looks generated"));
+    assertThat(problems).anyMatch(p -> p.contains("Activity_0x3ab1k: task has no <documentation>"));
+    assertThat(problems)
+        .anyMatch(p -> p.contains("Activity_0x3ab1k: every step must be camunda:asyncBefore"));
+  }
+
+  @Test
+  void anErrorCodeOutsideTheEnumFails() {
+    String xml =
+        bpmn("look", "Gate_Stop", STOP)
+            .replace(
+                "<bpmn:error id=\"Error_Rejected\" errorCode=\"GATE_REJECTED\" />",
+                "<bpmn:error id=\"Error_Rejected\" errorCode=\"GATE_REJECTED\" /><bpmn:error id=\"Error_Oops\" errorCode=\"OOPS\" />");
+    assertThat(lint(xml)).anyMatch(p -> p.contains("error code 'OOPS' is not in ErrorCode"));
+  }
+
+  @Test
+  void aGateWithoutARejectPathAndAnEndWithoutOutcomeFail() {
+    String xml =
+        bpmn("look", "Gate_Stop", STOP)
+            .replace("errorRef=\"Error_Rejected\"", "")
+            .replace("<camunda:property name=\"outcome\" value=\"done\" />", "");
+    List<String> problems = lint(xml);
+    assertThat(problems)
+        .anyMatch(p -> p.contains("Gate_Stop: gate has no boundary event for GATE_REJECTED"));
+    assertThat(problems)
+        .anyMatch(p -> p.contains("EndEvent_Done: end event needs camunda property 'outcome'"));
+  }
+}

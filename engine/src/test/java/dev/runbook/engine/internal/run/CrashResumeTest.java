@@ -1,0 +1,145 @@
+package dev.runbook.engine.internal.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.RunListener;
+import dev.runbook.engine.api.RunOutcome;
+import dev.runbook.engine.api.RunState;
+import dev.runbook.engine.api.RunbookEngine;
+import dev.runbook.engine.api.Runs;
+import dev.runbook.engine.internal.evidence.EvidenceReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kills a real engine process (SIGKILL) in the middle of a step and resumes the run in another: a
+ * read-only step runs again; a mutating one runs again only when its probe says so, and otherwise
+ * the run stops for a person.
+ */
+class CrashResumeTest {
+
+  @TempDir Path tmp;
+  Path home;
+  Path work;
+  Path runbooks;
+  Path inventory;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    home = tmp.resolve("home");
+    work = Files.createDirectories(tmp.resolve("work"));
+    runbooks = Path.of(getClass().getResource("/test-runbooks").toURI());
+    Files.writeString(tmp.resolve("id"), "unused\n");
+    Files.writeString(tmp.resolve("known_hosts"), "");
+    inventory = tmp.resolve("inventory.yaml");
+    Files.writeString(
+        inventory,
+        """
+        cluster: crash
+        ssh: {identityFile: id, knownHosts: known_hosts}
+        members:
+          - {name: n1, host: 127.0.0.1, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
+        """);
+  }
+
+  /** Starts the run in another JVM, waits until step NAME hangs, kills the JVM with SIGKILL. */
+  private String killDuring(String name, String probe) throws Exception {
+    Files.writeString(work.resolve("hang-" + name), "");
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                CrashRunMain.class.getName(),
+                home.toString(),
+                runbooks.toString(),
+                inventory.toString(),
+                work.toString(),
+                probe)
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("child.log").toFile())
+            .start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!Files.exists(work.resolve(name + ".done"))) {
+      assertThat(child.isAlive())
+          .as("child: %s", Files.readString(tmp.resolve("child.log")))
+          .isTrue();
+      assertThat(System.nanoTime()).as("step %s never started", name).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    new ProcessBuilder("kill", "-KILL", Long.toString(child.pid())).start().waitFor();
+    assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    Files.delete(work.resolve("hang-" + name));
+    List<Runs.Summary> runs = Runs.list(home);
+    assertThat(runs).hasSize(1);
+    assertThat(runs.get(0).state()).isEqualTo("interrupted");
+    return runs.get(0).runId();
+  }
+
+  private RunbookEngine engine() {
+    return RunbookEngine.open(
+        new EngineOptions(home, null, runbooks, null, TestSteps.all(), RunListener.NONE));
+  }
+
+  private List<JsonNode> started(String run, String activity) throws IOException {
+    return EvidenceReader.read(home.resolve("runs").resolve(run)).stream()
+        .filter(r -> r.path("type").asText().equals("step.started"))
+        .filter(r -> r.path("activityId").asText().equals(activity))
+        .toList();
+  }
+
+  @Test
+  void aReadOnlyStepInFlightRunsAgain() throws Exception {
+    String run = killDuring("read", "unknown");
+    try (RunbookEngine engine = engine()) {
+      assertThat(engine.resume(run, "bob").state()).isEqualTo(RunState.DONE);
+    }
+    assertThat(Files.readString(work.resolve("read.started"))).isEqualTo("xx");
+    List<JsonNode> attempts = started(run, "Task_SlowRead");
+    assertThat(attempts).hasSize(2);
+    assertThat(attempts.get(1).path("jobId").asText())
+        .isEqualTo(attempts.get(0).path("jobId").asText());
+    assertThat(attempts.get(1).path("attempt").asInt()).isEqualTo(2);
+    assertThat(Runs.verify(home, run).ok()).isTrue();
+  }
+
+  @Test
+  void aMutatingStepInFlightWhoseProbeCannotTellStopsForAPerson() throws Exception {
+    String run = killDuring("write", "unknown");
+    try (RunbookEngine engine = engine()) {
+      RunOutcome o = engine.resume(run, "bob");
+      assertThat(o.state()).isEqualTo(RunState.RECONCILE);
+      assertThat(o.gate().activityId()).isEqualTo("Task_SlowWrite");
+      assertThat(Files.readString(work.resolve("write.started"))).isEqualTo("x");
+      assertThat(Runs.summary(home, run).state()).isEqualTo("reconcile");
+      assertThatThrownBy(() -> engine.approve(run, "reconcile", "alice", "I started it"))
+          .isInstanceOf(BadInputException.class);
+      RunOutcome done = engine.approve(run, "reconcile", "bob", "checked: safe to write again");
+      assertThat(done.state()).isEqualTo(RunState.DONE);
+    }
+    assertThat(Files.readString(work.resolve("write.started"))).isEqualTo("xx");
+  }
+
+  @Test
+  void aMutatingStepInFlightWhoseProbeFindsItDoneIsNotRunAgain() throws Exception {
+    String run = killDuring("write", "file");
+    try (RunbookEngine engine = engine()) {
+      assertThat(engine.resume(run, "bob").state()).isEqualTo(RunState.DONE);
+    }
+    assertThat(Files.readString(work.resolve("write.started")))
+        .as(String.join("\n", Runs.records(home, run)) + Files.readString(tmp.resolve("child.log")))
+        .isEqualTo("x");
+    assertThat(EvidenceReader.read(home.resolve("runs").resolve(run)))
+        .anyMatch(r -> r.path("outcome").asText().equals("already-done"));
+  }
+}

@@ -1,0 +1,141 @@
+package dev.runbook.engine.internal.run;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Local steps (no SSH) for the engine's own tests. */
+final class TestSteps {
+
+  private TestSteps() {}
+
+  static List<Step<?, ?>> all() {
+    return List.of(
+        new Note(),
+        new WriteFile(),
+        new Slow("slowStep", Effect.READ_ONLY),
+        new Slow("slowChange", Effect.MUTATING));
+  }
+
+  static final class Note implements Step<Note.Input, Note.Output> {
+    record Input(String text) {}
+
+    record Output(String text) {}
+
+    public String name() {
+      return "note";
+    }
+
+    public Class<Input> inputType() {
+      return Input.class;
+    }
+
+    public Effect effect() {
+      return Effect.READ_ONLY;
+    }
+
+    public Output run(Input input, StepContext context) {
+      return new Output(input.text());
+    }
+  }
+
+  static final class WriteFile implements Step<WriteFile.Input, WriteFile.Output> {
+    record Input(String path) {
+      Input {
+        if (path == null || !path.startsWith("/")) {
+          throw new IllegalArgumentException("path must be absolute");
+        }
+      }
+    }
+
+    record Output(String path) {}
+
+    public String name() {
+      return "writeFile";
+    }
+
+    public Class<Input> inputType() {
+      return Input.class;
+    }
+
+    public Effect effect() {
+      return Effect.MUTATING;
+    }
+
+    public Output run(Input input, StepContext context) {
+      try {
+        Files.writeString(Path.of(input.path()), context.runId());
+      } catch (IOException e) {
+        throw new RunbookError(ErrorCode.STEP_FAILED, "cannot write " + input.path() + ": " + e);
+      }
+      return new Output(input.path());
+    }
+
+    @Override
+    public Probe probe(Input input, StepContext context) {
+      return Files.exists(Path.of(input.path())) ? Probe.DONE : Probe.NOT_DONE;
+    }
+  }
+
+  /**
+   * Writes dir/NAME.started and dir/NAME.done, and between them hangs while dir/hang-NAME exists: a
+   * test kills the engine process there. Its probe answers per the {@code probe} input.
+   */
+  static final class Slow implements Step<Slow.Input, Slow.Output> {
+    record Input(String dir, String name, String probe) {}
+
+    record Output(int runs) {}
+
+    private final String bean;
+    private final Effect effect;
+
+    Slow(String bean, Effect effect) {
+      this.bean = bean;
+      this.effect = effect;
+    }
+
+    public String name() {
+      return bean;
+    }
+
+    public Class<Input> inputType() {
+      return Input.class;
+    }
+
+    public Effect effect() {
+      return effect;
+    }
+
+    public Output run(Input input, StepContext context) {
+      Path dir = Path.of(input.dir());
+      try {
+        Path started = dir.resolve(input.name() + ".started");
+        int runs = Files.exists(started) ? Files.readString(started).length() + 1 : 1;
+        Files.writeString(started, "x".repeat(runs));
+        Files.writeString(dir.resolve(input.name() + ".done"), context.runId());
+        while (Files.exists(dir.resolve("hang-" + input.name()))) {
+          Thread.sleep(50);
+        }
+        return new Output(runs);
+      } catch (IOException | InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public Probe probe(Input input, StepContext context) {
+      if (input.probe().equals("file")) {
+        return Files.exists(Path.of(input.dir(), input.name() + ".done"))
+            ? Probe.DONE
+            : Probe.NOT_DONE;
+      }
+      return Probe.UNKNOWN;
+    }
+  }
+}
