@@ -70,6 +70,11 @@ public interface RemoteShell extends AutoCloseable {
   /** The fingerprint (SHA256:...) of the key the node presented, once connected; else null. */
   String hostKeyFingerprint(String node);
 
+  /** The command line actually sent for {@code command}: with its remote timeout and sudo. */
+  default String wireCommand(String command, Duration timeout) {
+    return command;
+  }
+
   @Override
   void close();
 }

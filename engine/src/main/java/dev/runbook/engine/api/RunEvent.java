@@ -38,9 +38,17 @@ public sealed interface RunEvent {
     }
   }
 
-  /** A command sent to a node, exactly as sent, with the host key the node presented. */
+  /**
+   * A command sent to a node with the host key the node presented: {@code command} as rendered
+   * (what the plan shows), {@code wire} exactly as sent (with the remote timeout and sudo).
+   */
   record CommandSent(
-      String activityId, String node, String host, String hostKeyFingerprint, String command)
+      String activityId,
+      String node,
+      String host,
+      String hostKeyFingerprint,
+      String command,
+      String wire)
       implements RunEvent {
     public String type() {
       return "command.sent";

@@ -81,7 +81,14 @@ final class StepContextImpl implements StepContext {
             .orElseThrow(() -> new IllegalArgumentException("no member " + node + " in inventory"));
     RemoteShell shell = shell();
     String fingerprint = shell.connect(node);
-    session.emit(new RunEvent.CommandSent(activityId, node, member.host(), fingerprint, command));
+    session.emit(
+        new RunEvent.CommandSent(
+            activityId,
+            node,
+            member.host(),
+            fingerprint,
+            command,
+            shell.wireCommand(command, timeout)));
     long start = System.nanoTime();
     OutputListener out =
         new OutputListener() {

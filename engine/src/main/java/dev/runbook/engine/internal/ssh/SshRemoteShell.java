@@ -138,6 +138,7 @@ public final class SshRemoteShell implements RemoteShell {
    * The command line sent for {@code command}: {@code [sudo -n ]timeout -k 5 SECONDS sh -c
    * 'COMMAND'}.
    */
+  @Override
   public String wireCommand(String command, Duration timeout) {
     return RemoteCommand.wrap(command, timeout, ssh.sudo());
   }

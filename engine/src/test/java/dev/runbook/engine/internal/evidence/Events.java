@@ -30,7 +30,7 @@ final class Events {
 
   static RunEvent.CommandSent commandSent(String command) {
     return new RunEvent.CommandSent(
-        "Task_TakeSnapshot", "cp1", "10.0.0.1", "SHA256:abcdefgh", command);
+        "Task_TakeSnapshot", "cp1", "10.0.0.1", "SHA256:abcdefgh", command, command);
   }
 
   static RunEvent.CommandFinished commandFinished(String stdout) {

@@ -1,0 +1,88 @@
+package dev.runbook.cli;
+
+import dev.runbook.engine.api.RunOutcome;
+import dev.runbook.engine.api.RunbookEngine;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** The commands that act on a run that exists: approve, reject, resume, abort. */
+final class GateCommands {
+
+  private GateCommands() {}
+
+  abstract static class OnRun implements Callable<Integer> {
+    @ParentCommand RunbookCommand root;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RUN", description = "Run id (runbook status).")
+    String run;
+
+    @Option(names = "--as", required = true, paramLabel = "NAME", description = "Who you are.")
+    String as;
+
+    int drive(BiFunction<RunbookEngine, String, RunOutcome> op) {
+      PrintWriter out = spec.commandLine().getOut();
+      try (RunbookEngine engine = RunbookEngine.open(root.options(new ConsoleProgress(out)))) {
+        return Outcomes.print(out, op.apply(engine, run));
+      }
+    }
+  }
+
+  @Command(name = "approve", description = "Approve a pending gate and drive the run on.")
+  static final class Approve extends OnRun {
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "GATE",
+        description = "Gate id (default: the only pending gate); `reconcile` for a reconcile stop.")
+    String gate;
+
+    @Option(names = "--comment", paramLabel = "TEXT", description = "What you checked.")
+    String comment;
+
+    @Override
+    public Integer call() {
+      return drive((e, r) -> e.approve(r, gate, as, comment));
+    }
+  }
+
+  @Command(name = "reject", description = "Reject a pending gate: the run takes its reject path.")
+  static final class Reject extends OnRun {
+    @Parameters(index = "1", arity = "0..1", paramLabel = "GATE", description = "Gate id.")
+    String gate;
+
+    @Option(names = "--comment", required = true, paramLabel = "TEXT", description = "Why.")
+    String comment;
+
+    @Override
+    public Integer call() {
+      return drive((e, r) -> e.reject(r, gate, as, comment));
+    }
+  }
+
+  @Command(name = "resume", description = "Pick a run up after a crash or a failed step.")
+  static final class Resume extends OnRun {
+    @Override
+    public Integer call() {
+      return drive((e, r) -> e.resume(r, as));
+    }
+  }
+
+  @Command(name = "abort", description = "End a run where it stands and release its cluster.")
+  static final class Abort extends OnRun {
+    @Option(names = "--comment", required = true, paramLabel = "TEXT", description = "Why.")
+    String comment;
+
+    @Override
+    public Integer call() {
+      return drive((e, r) -> e.abort(r, as, comment));
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.runbook.cli;
+
+import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.api.InventoryException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/**
+ * The {@code runbook} command. {@link #run} is the whole CLI without {@code System.exit}, so tests
+ * drive it in-process. Exit codes: 0 done, 1 failed or rolled back, 2 bad input, 3 waiting for a
+ * person.
+ */
+public final class Main {
+
+  public static final int DONE = 0;
+  public static final int FAILED = 1;
+  public static final int BAD_INPUT = 2;
+  public static final int WAITING = 3;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    System.exit(run(out, err, args));
+  }
+
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(new RunbookCommand());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          if (e instanceof BadInputException || e instanceof InventoryException) {
+            err.println("runbook: " + e.getMessage());
+            return BAD_INPUT;
+          }
+          err.println("runbook: " + e);
+          for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+            err.println("  caused by: " + c);
+          }
+          return FAILED;
+        });
+    cli.setParameterExceptionHandler(
+        (e, a) -> {
+          err.println("runbook: " + e.getMessage());
+          e.getCommandLine().usage(err);
+          return BAD_INPUT;
+        });
+    int code = cli.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+}

@@ -1,0 +1,23 @@
+package dev.runbook.runbooks;
+
+import dev.runbook.engine.api.RunbookPack;
+import dev.runbook.engine.api.Step;
+import dev.runbook.runbooks.steps.RemoteCheck;
+import dev.runbook.runbooks.steps.SetStampAside;
+import dev.runbook.runbooks.steps.VerifyStamp;
+import dev.runbook.runbooks.steps.WriteStamp;
+import java.util.List;
+
+/** The runbooks this project ships, and the steps they bind by name. */
+public final class EtcdRunbookPack implements RunbookPack {
+
+  @Override
+  public List<Step<?, ?>> steps() {
+    return List.of(new RemoteCheck(), new WriteStamp(), new VerifyStamp(), new SetStampAside());
+  }
+
+  @Override
+  public List<String> bpmnResources() {
+    return List.of("runbooks/ssh-check.bpmn");
+  }
+}

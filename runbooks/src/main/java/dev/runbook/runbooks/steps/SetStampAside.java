@@ -1,0 +1,41 @@
+package dev.runbook.runbooks.steps;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+
+/**
+ * ssh-check's rollback: moves each node's stamp aside (renamed, never deleted) so the node is as
+ * before the run for anything that looks for the stamp.
+ */
+public final class SetStampAside implements Step<Stamp.Input, SetStampAside.Output> {
+
+  public record Output(int nodes) {}
+
+  @Override
+  public String name() {
+    return "setStampAside";
+  }
+
+  @Override
+  public Class<Stamp.Input> inputType() {
+    return Stamp.Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.MUTATING;
+  }
+
+  @Override
+  public Output run(Stamp.Input input, StepContext context) {
+    Stamp.onEveryNode(input, context, "commands/ssh-check/set-stamp-aside.ftl");
+    return new Output(context.nodes().size());
+  }
+
+  /** Moving aside is idempotent (the template skips a missing stamp): safe to run again. */
+  @Override
+  public Probe probe(Stamp.Input input, StepContext context) {
+    return Probe.NOT_DONE;
+  }
+}

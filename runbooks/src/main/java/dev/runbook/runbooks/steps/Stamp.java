@@ -1,0 +1,56 @@
+package dev.runbook.runbooks.steps;
+
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.StepContext;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/** What the ssh-check stamp steps share: their input and where the stamp lives. */
+final class Stamp {
+
+  /**
+   * @param dir directory on each node for the stamp file (absolute)
+   */
+  public record Input(String dir) {
+    public Input {
+      if (dir == null || !dir.startsWith("/") || dir.contains("\n")) {
+        throw new IllegalArgumentException("dir must be an absolute path, not " + dir);
+      }
+    }
+  }
+
+  private Stamp() {}
+
+  static String path(Input input, StepContext context) {
+    return input.dir() + "/" + context.runId() + ".stamp";
+  }
+
+  static Map<String, Object> model(Input input, Inventory.Member node, StepContext context) {
+    Map<String, Object> m = new HashMap<>();
+    m.put("node", node);
+    m.put("dir", input.dir());
+    m.put("path", path(input, context));
+    return m;
+  }
+
+  /** Renders {@code template} for each of the task's nodes and runs it there; exit 0 or fail. */
+  static void onEveryNode(Input input, StepContext context, String template) {
+    for (Inventory.Member node : context.nodes()) {
+      String cmd = context.render(template, model(input, node, context));
+      context.check(node.name(), cmd, Duration.ofSeconds(30));
+    }
+  }
+
+  /** Every node's stamp exists and names this run. */
+  static boolean allStamped(Input input, StepContext context) {
+    for (Inventory.Member node : context.nodes()) {
+      String cmd = context.render("commands/ssh-check/read-stamp.ftl", model(input, node, context));
+      var r = context.exec(node.name(), cmd, Duration.ofSeconds(30));
+      if (!r.ok() || !r.stdout().strip().equals(context.runId())) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

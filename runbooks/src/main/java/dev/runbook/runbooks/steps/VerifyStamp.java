@@ -1,0 +1,38 @@
+package dev.runbook.runbooks.steps;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+
+/** Reads each node's stamp back: it must exist and name this run. */
+public final class VerifyStamp implements Step<Stamp.Input, VerifyStamp.Output> {
+
+  public record Output(boolean verified) {}
+
+  @Override
+  public String name() {
+    return "verifyStamp";
+  }
+
+  @Override
+  public Class<Stamp.Input> inputType() {
+    return Stamp.Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.READ_ONLY;
+  }
+
+  @Override
+  public Output run(Stamp.Input input, StepContext context) {
+    if (!Stamp.allStamped(input, context)) {
+      throw new RunbookError(
+          ErrorCode.VALIDATION_FAILED,
+          "a node's stamp is missing or does not name run " + context.runId());
+    }
+    return new Output(true);
+  }
+}

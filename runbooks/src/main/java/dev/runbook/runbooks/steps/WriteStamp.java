@@ -1,0 +1,48 @@
+package dev.runbook.runbooks.steps;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes a stamp file naming the run on each node (ssh-check's one change): a small, visible,
+ * reversible write that proves the engine can change a node, not only read it.
+ */
+public final class WriteStamp implements Step<Stamp.Input, WriteStamp.Output> {
+
+  /**
+   * @param paths per node, the stamp file written
+   */
+  public record Output(Map<String, String> paths) {}
+
+  @Override
+  public String name() {
+    return "writeStamp";
+  }
+
+  @Override
+  public Class<Stamp.Input> inputType() {
+    return Stamp.Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.MUTATING;
+  }
+
+  @Override
+  public Output run(Stamp.Input input, StepContext context) {
+    Stamp.onEveryNode(input, context, "commands/ssh-check/write-stamp.ftl");
+    Map<String, String> paths = new LinkedHashMap<>();
+    context.nodes().forEach(n -> paths.put(n.name(), Stamp.path(input, context)));
+    return new Output(paths);
+  }
+
+  /** Done when every node already has the stamp with this run's id in it. */
+  @Override
+  public Probe probe(Stamp.Input input, StepContext context) {
+    return Stamp.allStamped(input, context) ? Probe.DONE : Probe.NOT_DONE;
+  }
+}
