@@ -11,6 +11,7 @@ import dev.runbook.engine.internal.evidence.EvidenceReader;
 import dev.runbook.engine.internal.ssh.SshRemoteShell;
 import dev.runbook.engine.internal.template.TemplateRenderer;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -58,11 +59,15 @@ public final class RunSession implements AutoCloseable {
 
   /** Writes the event to evidence (durably), then tells the console. */
   public void emit(RunEvent event) {
+    replay();
     try {
       journal.append(event);
     } catch (java.io.IOException e) {
       // No evidence, no step: the run must not go on without its record.
       throw new java.io.UncheckedIOException("cannot write evidence in " + runDir, e);
+    }
+    synchronized (this) {
+      track(event);
     }
     listener.event(event);
   }
@@ -83,52 +88,75 @@ public final class RunSession implements AutoCloseable {
     }
   }
 
+  // What the delegate asks before every step, kept up to date as events are emitted (one
+  // process drives a run at a time) instead of re-reading the evidence per step.
+  private final Map<String, Integer> startsByJob = new HashMap<>();
+  private final Map<String, String> openJobByActivity = new HashMap<>();
+  private final Map<String, Boolean> reconcileApproved = new HashMap<>();
+  private boolean replayed;
+
+  private void track(String type, String activityId, String jobId, String name, String decision) {
+    switch (type) {
+      case "step.started" -> {
+        startsByJob.merge(jobId, 1, Integer::sum);
+        openJobByActivity.put(activityId, jobId);
+      }
+      case "step.finished" -> openJobByActivity.remove(activityId);
+      case "reconcile.required" -> reconcileApproved.put(activityId, false);
+      case "gate.decision" -> {
+        if ("reconcile".equals(name) && reconcileApproved.containsKey(activityId)) {
+          reconcileApproved.put(activityId, "approved".equals(decision));
+        }
+      }
+      default -> {}
+    }
+  }
+
+  private void track(RunEvent e) {
+    if (e instanceof RunEvent.StepStarted s) {
+      track(e.type(), s.activityId(), s.jobId(), null, null);
+    } else if (e instanceof RunEvent.StepFinished f) {
+      track(e.type(), f.activityId(), null, null, null);
+    } else if (e instanceof RunEvent.ReconcileRequired r) {
+      track(e.type(), r.activityId(), null, null, null);
+    } else if (e instanceof RunEvent.GateDecision d) {
+      track(e.type(), d.activityId(), null, d.name(), d.decision());
+    }
+  }
+
+  private synchronized void replay() {
+    if (!replayed) {
+      for (JsonNode r : evidence()) {
+        track(
+            r.path("type").asText(),
+            r.path("activityId").asText(),
+            r.path("jobId").asText(),
+            r.path("name").asText(),
+            r.path("decision").asText());
+      }
+      replayed = true;
+    }
+  }
+
   /**
    * Was this job's step started and never finished? That is a step in flight when an engine process
    * died: the job is being executed again.
    */
-  boolean inFlight(String jobId, String activityId) {
-    boolean open = false;
-    for (JsonNode r : evidence()) {
-      String type = r.path("type").asText();
-      if (type.equals("step.started") && jobId.equals(r.path("jobId").asText())) {
-        open = true;
-      } else if (type.equals("step.finished") && activityId.equals(r.path("activityId").asText())) {
-        open = false;
-      }
-    }
-    return open;
+  synchronized boolean inFlight(String jobId, String activityId) {
+    replay();
+    return jobId.equals(openJobByActivity.get(activityId));
   }
 
   /** How many times this job's step was started before. */
-  int attempts(String jobId) {
-    int n = 0;
-    for (JsonNode r : evidence()) {
-      if (r.path("type").asText().equals("step.started")
-          && jobId.equals(r.path("jobId").asText())) {
-        n++;
-      }
-    }
-    return n;
+  synchronized int attempts(String jobId) {
+    replay();
+    return startsByJob.getOrDefault(jobId, 0);
   }
 
   /** A person approved running this step again after the last reconcile.required for it. */
-  boolean reconcileApproved(String activityId) {
-    boolean required = false;
-    boolean approved = false;
-    for (JsonNode r : evidence()) {
-      String type = r.path("type").asText();
-      if (!activityId.equals(r.path("activityId").asText())) {
-        continue;
-      }
-      if (type.equals("reconcile.required")) {
-        required = true;
-        approved = false;
-      } else if (type.equals("gate.decision") && "reconcile".equals(r.path("name").asText())) {
-        approved = "approved".equals(r.path("decision").asText());
-      }
-    }
-    return required && approved;
+  synchronized boolean reconcileApproved(String activityId) {
+    replay();
+    return reconcileApproved.getOrDefault(activityId, false);
   }
 
   @Override

@@ -1,0 +1,163 @@
+// Benchmark (issue 3): what the engine adds per step. Run by bench/step-overhead with the
+// runbook jar on the class path: java -cp cli/target/runbook.jar bench/StepOverhead.java LABDIR WORKDIR
+//
+// Baseline: the same 100 commands sent through one bare sshj session (connection made once,
+// strict host keys, key auth). The engine runs a runbook of 100 READ_ONLY remoteCheck steps
+// whose template renders the same command, with evidence, async continuations and the
+// remote-side timeout wrapper. Both include the one SSH connect. Target: at most 10 ms per step.
+import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.RunListener;
+import dev.runbook.engine.api.RunOutcome;
+import dev.runbook.engine.api.RunbookEngine;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.connection.channel.direct.Session;
+
+public class StepOverhead {
+
+  static final int STEPS = 100;
+  static final String COMMAND = "true";
+  /** The same command as the engine sends it: killed on the node at its timeout. */
+  static final String WIRE = "timeout -k 5 60 sh -c 'true'";
+
+  public static void main(String[] args) throws Exception {
+    Path lab = Path.of(args[0]);
+    Path work = Path.of(args[1]);
+    Path runbooks = Files.createDirectories(work.resolve("runbooks"));
+    Path templates = Files.createDirectories(work.resolve("templates/commands/bench"));
+    Files.writeString(templates.resolve("noop.ftl"), COMMAND + "\n");
+    Files.writeString(runbooks.resolve("noop-steps.bpmn"), bpmn(STEPS));
+    int rounds = 3;
+    double bestBare = Double.MAX_VALUE;
+    double bestEngine = Double.MAX_VALUE;
+    double bestWire = Double.MAX_VALUE;
+    EngineOptions options =
+        EngineOptions.of(work.resolve("home"))
+            .withRunbooksDir(runbooks)
+            .withTemplatesDir(work.resolve("templates"))
+            .withListener(RunListener.NONE);
+    long bootStart = System.nanoTime();
+    try (RunbookEngine engine = RunbookEngine.open(options)) {
+      System.out.printf("engine boot (in-process, H2 in a fresh home): %.0f ms%n", ms(bootStart));
+      for (int round = 1; round <= rounds; round++) {
+        double bare = bare(lab, COMMAND);
+        double wire = bare(lab, WIRE);
+        long start = System.nanoTime();
+        RunOutcome o = engine.start("noop-steps", lab.resolve("inventory.yaml"), Map.of(), "bench");
+        double eng = ms(start);
+        if (!o.state().name().equals("DONE")) {
+          throw new IllegalStateException("run did not finish: " + o);
+        }
+        System.out.printf(
+            "round %d: bare sshj %d x `%s` %.0f ms (%.1f ms each), %d x `%s` %.0f ms (%.1f ms"
+                + " each); engine %d steps %.0f ms (%.1f ms each)%n",
+            round, STEPS, COMMAND, bare, bare / STEPS, STEPS, WIRE, wire, wire / STEPS, STEPS, eng,
+            eng / STEPS);
+        bestBare = Math.min(bestBare, bare);
+        bestWire = Math.min(bestWire, wire);
+        bestEngine = Math.min(bestEngine, eng);
+      }
+    }
+    double perStep = (bestEngine - bestBare) / STEPS;
+    System.out.printf(
+        "best of %d: engine %.0f ms vs bare sshj %.0f ms: ratio %.2f; the engine adds %.1f ms per step (target: at most 10 ms)%n",
+        rounds, bestEngine, bestBare, bestEngine / bestBare, perStep);
+    System.out.printf(
+        "of which the remote-side timeout wrapper (required: a timed-out command must not keep"
+            + " running on the node) costs %.1f ms per command, the engine itself %.1f ms per step%n",
+        (bestWire - bestBare) / STEPS, (bestEngine - bestWire) / STEPS);
+  }
+
+  static double ms(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e6;
+  }
+
+  static double bare(Path lab, String command) throws Exception {
+    long start = System.nanoTime();
+    try (SSHClient ssh = new SSHClient()) {
+      // TCP_NODELAY, as the engine sets it: without it, Nagle's algorithm alone makes the bare
+      // session slower than the engine and the comparison says nothing.
+      ssh.setSocketFactory(
+          new javax.net.SocketFactory() {
+            @Override
+            public java.net.Socket createSocket() throws java.io.IOException {
+              java.net.Socket s = new java.net.Socket();
+              s.setTcpNoDelay(true);
+              return s;
+            }
+
+            @Override
+            public java.net.Socket createSocket(String h, int p) {
+              throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public java.net.Socket createSocket(String h, int p, java.net.InetAddress l, int lp) {
+              throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public java.net.Socket createSocket(java.net.InetAddress h, int p) {
+              throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public java.net.Socket createSocket(
+                java.net.InetAddress h, int p, java.net.InetAddress l, int lp) {
+              throw new UnsupportedOperationException();
+            }
+          });
+      ssh.loadKnownHosts(lab.resolve("known_hosts").toFile());
+      ssh.connect("127.0.0.11", 2222);
+      ssh.authPublickey("root", ssh.loadKeys(lab.resolve("id_ed25519").toString()));
+      for (int i = 0; i < STEPS; i++) {
+        try (Session s = ssh.startSession()) {
+          Session.Command c = s.exec(command);
+          c.getInputStream().readAllBytes();
+          c.join();
+          if (c.getExitStatus() != 0) {
+            throw new IllegalStateException("exit " + c.getExitStatus());
+          }
+        }
+      }
+    }
+    return ms(start);
+  }
+
+  static String bpmn(int steps) {
+    StringBuilder tasks = new StringBuilder();
+    String previous = "StartEvent_Begin";
+    for (int i = 1; i <= steps; i++) {
+      String id = "Task_Noop" + i;
+      tasks.append(
+          """
+          <bpmn:sequenceFlow id="Flow_To%1$s" sourceRef="%2$s" targetRef="%1$s" />
+          <bpmn:serviceTask id="%1$s" name="No-op %3$d" camunda:asyncBefore="true" camunda:delegateExpression="${remoteCheck}">
+            <bpmn:documentation>Runs true on cp-1.</bpmn:documentation>
+            <bpmn:extensionElements><camunda:inputOutput>
+              <camunda:inputParameter name="nodes">cp-1</camunda:inputParameter>
+              <camunda:inputParameter name="template">commands/bench/noop.ftl</camunda:inputParameter>
+            </camunda:inputOutput></bpmn:extensionElements>
+          </bpmn:serviceTask>
+          """
+              .formatted(id, previous, i));
+      previous = id;
+    }
+    return """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+            xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_Bench" targetNamespace="bench">
+          <bpmn:process id="noop-steps" name="No-op steps" isExecutable="true" camunda:historyTimeToLive="P1D">
+            <bpmn:startEvent id="StartEvent_Begin" />
+            %s
+            <bpmn:sequenceFlow id="Flow_ToEnd" sourceRef="%s" targetRef="EndEvent_Done" />
+            <bpmn:endEvent id="EndEvent_Done"><bpmn:extensionElements><camunda:properties><camunda:property name="outcome" value="done" /></camunda:properties></bpmn:extensionElements></bpmn:endEvent>
+          </bpmn:process>
+        </bpmn:definitions>
+        """
+        .formatted(tasks, previous);
+  }
+}
