@@ -55,28 +55,8 @@ class CrashResumeTest {
   /** Starts the run in another JVM, waits until step NAME hangs, kills the JVM with SIGKILL. */
   private String killDuring(String name, String probe) throws Exception {
     Files.writeString(work.resolve("hang-" + name), "");
-    Process child =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                CrashRunMain.class.getName(),
-                home.toString(),
-                runbooks.toString(),
-                inventory.toString(),
-                work.toString(),
-                probe)
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("child.log").toFile())
-            .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!Files.exists(work.resolve(name + ".done"))) {
-      assertThat(child.isAlive())
-          .as("child: %s", Files.readString(tmp.resolve("child.log")))
-          .isTrue();
-      assertThat(System.nanoTime()).as("step %s never started", name).isLessThan(deadline);
-      Thread.sleep(50);
-    }
+    Process child = child(probe);
+    awaitFile(child, name + ".done");
     new ProcessBuilder("kill", "-KILL", Long.toString(child.pid())).start().waitFor();
     assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
     Files.delete(work.resolve("hang-" + name));
@@ -84,6 +64,34 @@ class CrashResumeTest {
     assertThat(runs).hasSize(1);
     assertThat(runs.get(0).state()).isEqualTo("interrupted");
     return runs.get(0).runId();
+  }
+
+  private void awaitFile(Process child, String file) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!Files.exists(work.resolve(file))) {
+      assertThat(child.isAlive())
+          .as("child: %s", Files.readString(tmp.resolve("child.log")))
+          .isTrue();
+      assertThat(System.nanoTime()).as("%s never appeared", file).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  /** Starts crash-test in another JVM (the test's class path), as a separate engine process. */
+  private Process child(String probe) throws IOException {
+    return new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            CrashRunMain.class.getName(),
+            home.toString(),
+            runbooks.toString(),
+            inventory.toString(),
+            work.toString(),
+            probe)
+        .redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("child.log").toFile())
+        .start();
   }
 
   private RunbookEngine engine() {
@@ -96,6 +104,49 @@ class CrashResumeTest {
         .filter(r -> r.path("type").asText().equals("step.started"))
         .filter(r -> r.path("activityId").asText().equals(activity))
         .toList();
+  }
+
+  @Test
+  void aSecondProcessOnTheSameHomeWaitsForTheOneDrivingTheRunAndSaysSo() throws Exception {
+    Files.writeString(work.resolve("hang-write"), "");
+    Process child = child("file");
+    awaitFile(child, "write.done");
+    String run = Runs.list(home).get(0).runId();
+    assertThat(Runs.summary(home, run).state()).isEqualTo("running");
+    List<String> notices = new java.util.concurrent.CopyOnWriteArrayList<>();
+    RunListener listener =
+        new RunListener() {
+          @Override
+          public void notice(String message) {
+            notices.add(message);
+          }
+        };
+    // The child holds the H2 file (AUTO_SERVER serves it to us) and drives the run.
+    try (RunbookEngine engine =
+        RunbookEngine.open(
+            new EngineOptions(home, null, runbooks, null, TestSteps.all(), listener))) {
+      var second =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return engine.resume(run, "bob").state().name();
+                } catch (BadInputException e) {
+                  return e.getMessage();
+                }
+              });
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (notices.isEmpty()) {
+        assertThat(System.nanoTime()).as("no waiting notice").isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      assertThat(notices.get(0)).contains("being driven by another runbook process");
+      assertThat(second).isNotDone();
+      Files.delete(work.resolve("hang-write"));
+      assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(second.get(60, TimeUnit.SECONDS)).contains("not active");
+    }
+    assertThat(Runs.summary(home, run).state()).isEqualTo("done");
+    assertThat(Files.readString(work.resolve("write.started"))).isEqualTo("x");
   }
 
   @Test
