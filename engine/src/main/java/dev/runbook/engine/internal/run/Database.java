@@ -16,13 +16,15 @@ final class Database {
     if (url == null) {
       // AUTO_SERVER: the first process to open the file serves it to the others (say `approve`
       // while `run` is still executing steps), on loopback only.
+      // AUTO_RECONNECT: when the serving process exits, the others reconnect (one takes over the
+      // file) instead of failing mid-command; the two-process test caught a broken connection.
       // WRITE_DELAY=0: H2 otherwise flushes a commit up to 500 ms later, and a process killed in
       // that window forgets that the previous step finished (the crash tests caught it).
       System.setProperty("h2.bindAddress", "127.0.0.1");
       cfg.setJdbcUrl(
           "jdbc:h2:file:"
               + options.home().toAbsolutePath().resolve("engine")
-              + ";AUTO_SERVER=TRUE;WRITE_DELAY=0");
+              + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;WRITE_DELAY=0");
       cfg.setJdbcDriver("org.h2.Driver");
       cfg.setJdbcUsername("sa");
       cfg.setJdbcPassword("");

@@ -48,7 +48,7 @@ public final class StepDelegate implements JavaDelegate {
     String activityId = execution.getCurrentActivityId();
     String jobId = Driver.currentJob();
     Map<String, Object> inputs = new LinkedHashMap<>(execution.getVariablesLocal());
-    List<Inventory.Member> nodes = nodes(session.inventory, inputs.remove(NODES));
+    Object nodesInput = inputs.remove(NODES);
     boolean inFlight = session.inFlight(jobId, activityId);
     int attempt = session.attempts(jobId) + 1;
     session.emit(
@@ -60,8 +60,10 @@ public final class StepDelegate implements JavaDelegate {
             jobId,
             attempt));
     long start = System.nanoTime();
-    StepContextImpl context = new StepContextImpl(session, activityId, nodes);
     try {
+      // Inside the try: a task naming a member the inventory lacks is a recorded step failure.
+      StepContextImpl context =
+          new StepContextImpl(session, activityId, nodes(session.inventory, nodesInput));
       Record input = JSON.convertValue(inputs, step.inputType());
       if (inFlight
           && step.effect() != dev.runbook.engine.api.Effect.READ_ONLY
