@@ -66,6 +66,7 @@ public final class EngineCore implements AutoCloseable {
   private final Catalog catalog;
   private final Map<String, Step<?, ?>> steps;
   private final ClusterLock locks;
+  private final Map<Path, DriverLock> driverLocks = new java.util.concurrent.ConcurrentHashMap<>();
   private final TemplateRenderer templates;
 
   private EngineCore(
@@ -177,7 +178,8 @@ public final class EngineCore implements AutoCloseable {
     Path runDir = runDir(runId);
     locks.acquire(inventory.cluster(), runId, startedBy, this::alive);
     RunSession session = null;
-    try (DriverLock driving = DriverLock.acquire(runDir, options.listener())) {
+    try {
+      holdDriverLock(runDir);
       session =
           new RunSession(
               runId,
@@ -630,12 +632,21 @@ public final class EngineCore implements AutoCloseable {
       throw new BadInputException(
           "unknown run '" + runId + "': `runbook status` lists the runs in " + options.home());
     }
-    try (DriverLock driving = DriverLock.acquire(runDir, options.listener())) {
+    try {
+      holdDriverLock(runDir);
       RunSession s = Sessions.get(runId);
       return op.apply(s);
     } finally {
       Sessions.closeAll();
     }
+  }
+
+  // A run's driver lock is let go only after the engine is closed. With H2 this process may be
+  // serving the database to the process that waits for the lock; a waiter let in while that
+  // server shuts down failed mid-command (the two-process test caught it in CI).
+  private void holdDriverLock(Path runDir) {
+    driverLocks.computeIfAbsent(
+        runDir.toAbsolutePath().normalize(), d -> DriverLock.acquire(d, options.listener()));
   }
 
   private RunSession openSession(String runId) {
@@ -779,6 +790,11 @@ public final class EngineCore implements AutoCloseable {
   @Override
   public void close() {
     Sessions.closeAll();
-    engine.close();
+    try {
+      engine.close();
+    } finally {
+      driverLocks.values().forEach(DriverLock::close);
+      driverLocks.clear();
+    }
   }
 }
