@@ -112,6 +112,23 @@ public final class LabInstance implements AutoCloseable {
     return new Result(r.exitCode(), r.output());
   }
 
+  /** {@code lab seed --keys N}: Kubernetes-like keys under /registry/; throws if it fails. */
+  public void seed(int keys) {
+    StringWriter out = new StringWriter();
+    int code =
+        LabMain.run(
+            new PrintWriter(out, true),
+            new PrintWriter(out, true),
+            "seed",
+            "--keys",
+            Integer.toString(keys),
+            "--dir",
+            dir.toString());
+    if (code != 0) {
+      throw new IllegalStateException("lab seed failed (exit " + code + "):\n" + out);
+    }
+  }
+
   /** Runs etcdctl (the lab's version) against node {@code node} with the commander's cert. */
   public Result etcdctl(int node, String... args) {
     Exec.Result r =

@@ -2,6 +2,7 @@ package dev.runbook.runbooks;
 
 import dev.runbook.engine.api.RunbookPack;
 import dev.runbook.engine.api.Step;
+import dev.runbook.runbooks.etcd.EtcdSteps;
 import dev.runbook.runbooks.steps.RemoteCheck;
 import dev.runbook.runbooks.steps.SetStampAside;
 import dev.runbook.runbooks.steps.VerifyStamp;
@@ -13,11 +14,18 @@ public final class EtcdRunbookPack implements RunbookPack {
 
   @Override
   public List<Step<?, ?>> steps() {
-    return List.of(new RemoteCheck(), new WriteStamp(), new VerifyStamp(), new SetStampAside());
+    List<Step<?, ?>> steps =
+        new java.util.ArrayList<>(
+            List.of(new RemoteCheck(), new WriteStamp(), new VerifyStamp(), new SetStampAside()));
+    steps.addAll(EtcdSteps.all());
+    return steps;
   }
 
   @Override
   public List<String> bpmnResources() {
-    return List.of("runbooks/ssh-check.bpmn");
+    return List.of(
+        "runbooks/ssh-check.bpmn",
+        "runbooks/etcd-snapshot.bpmn",
+        "runbooks/etcd-restore-rehearsal.bpmn");
   }
 }

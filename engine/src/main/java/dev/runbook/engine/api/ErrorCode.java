@@ -16,6 +16,11 @@ public enum ErrorCode {
   INVENTORY_MISMATCH,
   /** A snapshot's digest or trailer does not match its content. */
   SNAPSHOT_CHECKSUM_MISMATCH,
+  /**
+   * A snapshot failed a check before anything used it: missing, empty, truncated, without its
+   * trailer, or not a bbolt database.
+   */
+  SNAPSHOT_INVALID,
   /** etcd did not become healthy in time. */
   ETCD_NOT_HEALTHY,
   /** Processes did not stop (or start) in time. */

@@ -60,6 +60,23 @@ public interface RemoteShell extends AutoCloseable {
   void upload(String node, Path local, String remotePath);
 
   /**
+   * Forwards a port on the engine host's loopback to {@code remoteHost:remotePort} as seen from the
+   * node, through the node's SSH connection (to reach a member's etcd that the engine host cannot
+   * reach directly). Close the returned forward when done; closing the shell closes it too.
+   *
+   * @throws RemoteFailure when the node cannot be reached
+   */
+  Forward forward(String node, String remoteHost, int remotePort);
+
+  /** A forwarded port: connect to {@code 127.0.0.1:localPort()} on the engine host. */
+  interface Forward extends AutoCloseable {
+    int localPort();
+
+    @Override
+    void close();
+  }
+
+  /**
    * Connects to the node unless already connected, verifying its host key strictly.
    *
    * @return the fingerprint (SHA256:...) of the key the node presented

@@ -145,6 +145,12 @@ public final class StepDelegate implements JavaDelegate {
     if (s.equals("all")) {
       return inventory.members();
     }
+    if (s.equals("none")) {
+      return List.of();
+    }
+    if (s.equals("first")) {
+      return List.of(inventory.members().get(0));
+    }
     List<Inventory.Member> nodes = new ArrayList<>();
     for (String name : Arrays.stream(s.split(",")).map(String::strip).toList()) {
       nodes.add(

@@ -12,6 +12,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
@@ -37,6 +39,8 @@ import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.DisconnectReason;
 import net.schmizz.sshj.connection.ConnectionException;
+import net.schmizz.sshj.connection.channel.direct.LocalPortForwarder;
+import net.schmizz.sshj.connection.channel.direct.Parameters;
 import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.connection.channel.direct.Signal;
 import net.schmizz.sshj.sftp.FileAttributes;
@@ -80,6 +84,8 @@ import org.slf4j.LoggerFactory;
 public final class SshRemoteShell implements RemoteShell {
 
   private static final Logger LOG = LoggerFactory.getLogger(SshRemoteShell.class);
+
+  private final List<Forward> forwards = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** Output kept in a {@link CommandResult} per stream; the listener still sees all of it. */
   public static final int KEEP_BYTES = 4 * 1024 * 1024;
@@ -258,6 +264,60 @@ public final class SshRemoteShell implements RemoteShell {
   }
 
   @Override
+  public Forward forward(String node, String remoteHost, int remotePort) {
+    if (remotePort < 1 || remotePort > 65535) {
+      throw new IllegalArgumentException("not a port: " + remotePort);
+    }
+    Node n = node(node);
+    SSHClient c = n.client();
+    ServerSocket listening = null;
+    try {
+      listening = new ServerSocket();
+      listening.setReuseAddress(true);
+      // Loopback only: the forward reaches a member's etcd with the engine's credentials.
+      listening.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      LocalPortForwarder forwarder =
+          c.newLocalPortForwarder(
+              new Parameters("127.0.0.1", listening.getLocalPort(), remoteHost, remotePort),
+              listening);
+      ServerSocket socket = listening;
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  forwarder.listen();
+                } catch (IOException e) {
+                  if (!socket.isClosed()) {
+                    LOG.warn("SSH-013 {}: forward to port {} stopped: {}", node, remotePort, e);
+                  }
+                }
+              },
+              "ssh-forward-" + node + "-" + remotePort);
+      t.setDaemon(true);
+      t.start();
+      Forward f =
+          new Forward() {
+            @Override
+            public int localPort() {
+              return socket.getLocalPort();
+            }
+
+            @Override
+            public void close() {
+              forwards.remove(this);
+              closeQuietly(forwarder::close);
+              closeQuietly(socket);
+            }
+          };
+      forwards.add(f);
+      return f;
+    } catch (IOException e) {
+      closeQuietly(listening);
+      throw lost(n, "while forwarding port " + remotePort, e);
+    }
+  }
+
+  @Override
   public String connect(String node) {
     Node n = node(node);
     n.client();
@@ -272,6 +332,7 @@ public final class SshRemoteShell implements RemoteShell {
   @Override
   public void close() {
     closed = true;
+    List.copyOf(forwards).forEach(Forward::close);
     for (Node n : nodes.values()) {
       n.drop();
     }

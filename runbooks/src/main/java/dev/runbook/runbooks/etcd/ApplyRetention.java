@@ -1,0 +1,125 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Retention: deletes this cluster's older snapshots from the engine host's snapshot dir and from
+ * the backup dir on the task's nodes, as the operator asked with {@code keep} / {@code keepDays}
+ * (both 0 by default: nothing is deleted). Never the snapshot just taken, never a file this runbook
+ * did not name. Deleting again what is already gone is harmless, so a re-run is safe.
+ */
+final class ApplyRetention implements Step<ApplyRetention.Input, ApplyRetention.Output> {
+
+  private static final Duration TIMEOUT = Duration.ofMinutes(2);
+
+  /**
+   * @param current file name of the snapshot just taken
+   * @param dir the engine host's snapshot dir
+   * @param backupDir the backup dir on the nodes (ignored when the task targets none)
+   */
+  record Input(String current, String dir, String backupDir, Integer keep, Integer keepDays) {
+    Input {
+      keep = keep == null ? 0 : keep;
+      keepDays = keepDays == null ? 0 : keepDays;
+      if (current == null || dir == null) {
+        throw new IllegalArgumentException("current and dir are required");
+      }
+    }
+  }
+
+  /**
+   * @param deleted per place (the engine host or a node), the files deleted
+   */
+  record Output(String policy, Map<String, List<String>> deleted) {}
+
+  @Override
+  public String name() {
+    return "etcdSnapshotRetention";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.MUTATING;
+  }
+
+  @Override
+  public Probe probe(Input input, StepContext context) {
+    return Probe.NOT_DONE;
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    Retention r = new Retention(input.keep(), input.keepDays());
+    String policy =
+        r.off()
+            ? "off (keep=0, keepDays=0): nothing deleted"
+            : "keep the newest "
+                + input.keep()
+                + " and those younger than "
+                + input.keepDays()
+                + " days (0 = not used)";
+    Map<String, List<String>> deleted = new LinkedHashMap<>();
+    if (r.off()) {
+      return new Output(policy, deleted);
+    }
+    String cluster = context.inventory().cluster();
+    Instant now = Instant.now();
+    Path dir = Path.of(input.dir());
+    List<String> local = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      files.forEach(p -> local.add(p.getFileName().toString()));
+    } catch (IOException e) {
+      throw new RunbookError(ErrorCode.STEP_FAILED, "cannot list " + dir + ": " + e);
+    }
+    List<String> gone = new ArrayList<>();
+    for (String name : r.toDelete(local, cluster, input.current(), now)) {
+      try {
+        Files.deleteIfExists(dir.resolve(name));
+        gone.add(name);
+      } catch (IOException e) {
+        throw new RunbookError(
+            ErrorCode.STEP_FAILED, "cannot delete " + dir.resolve(name) + ": " + e);
+      }
+    }
+    deleted.put("engine-host:" + dir, gone);
+    if (input.backupDir() != null && !input.backupDir().isBlank()) {
+      for (Inventory.Member node : context.nodes()) {
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("dir", input.backupDir());
+        model.put("prefix", Retention.prefix(cluster));
+        String out =
+            context
+                .check(node.name(), context.render("commands/etcd-backup/list.ftl", model), TIMEOUT)
+                .stdout();
+        List<String> names = r.toDelete(out.lines().toList(), cluster, input.current(), now);
+        if (!names.isEmpty()) {
+          model.put("names", names);
+          context.check(
+              node.name(), context.render("commands/etcd-backup/delete.ftl", model), TIMEOUT);
+        }
+        deleted.put(node.name() + ":" + input.backupDir(), names);
+      }
+    }
+    return new Output(policy, deleted);
+  }
+}

@@ -1,0 +1,303 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RemoteFailure;
+import dev.runbook.engine.api.RemoteShell;
+import dev.runbook.engine.api.StepContext;
+import io.etcd.jetcd.Client;
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * How a step reaches etcd: one jetcd client per member, bound to that member's endpoint alone (a
+ * client with several endpoints spreads calls over them, and a status or a snapshot must come from
+ * the member asked). Mutual TLS always; the inventory says whether the engine host reaches the
+ * client URLs directly with local certificates, or through an SSH tunnel with the node's own
+ * certificates read over SFTP into memory, never written to the engine host's disk.
+ *
+ * <p>Before jetcd connects, a plain TLS handshake (plus the HTTP/2 preface, so that a server that
+ * refuses the client certificate under TLS 1.3 says so) runs with a deadline: jetcd's own retries
+ * hang silently on a wrong certificate, and an incident commander needs the TLS reason within
+ * seconds.
+ */
+final class EtcdAccess implements AutoCloseable {
+
+  static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+  private static final byte[] H2_PREFACE =
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+  // An empty SETTINGS frame: length 0, type 4, flags 0, stream 0.
+  private static final byte[] H2_SETTINGS = {0, 0, 0, 4, 0, 0, 0, 0, 0};
+
+  private final Inventory inventory;
+  private final RemoteShell shell;
+  private final Map<String, MemberClient> clients = new LinkedHashMap<>();
+  private final List<RemoteShell.Forward> forwards = new ArrayList<>();
+  private Tls direct;
+
+  EtcdAccess(Inventory inventory, RemoteShell shell) {
+    this.inventory = inventory;
+    this.shell = shell;
+  }
+
+  static EtcdAccess of(StepContext context) {
+    return new EtcdAccess(context.inventory(), context.shell());
+  }
+
+  boolean tunnel() {
+    return !"direct".equals(inventory.etcd().access().mode());
+  }
+
+  /** How this access reaches etcd, for evidence. */
+  String describe() {
+    return tunnel()
+        ? "SSH tunnel to each member's client URL as seen from its node, with the node's certificates"
+            + " (read over SFTP into memory)"
+        : "direct to the client URLs with the local certificates of etcd.access";
+  }
+
+  /**
+   * A client bound to {@code member}'s endpoint, connected and TLS-checked.
+   *
+   * @throws EtcdUnreachable when the member cannot be reached or refuses the certificates
+   */
+  synchronized MemberClient member(Inventory.Member member) {
+    MemberClient c = clients.get(member.name());
+    if (c != null) {
+      return c;
+    }
+    URI url = member.clientUrl();
+    boolean tls = "https".equals(url.getScheme());
+    String host;
+    int port;
+    Tls material = null;
+    if (tunnel()) {
+      try {
+        RemoteShell.Forward f = shell.forward(member.name(), url.getHost(), url.getPort());
+        forwards.add(f);
+        host = "127.0.0.1";
+        port = f.localPort();
+      } catch (RemoteFailure e) {
+        throw new EtcdUnreachable(
+            EtcdUnreachable.Reason.CONNECT,
+            member.name(),
+            "cannot open an SSH tunnel to " + member.name() + ": " + e.getMessage(),
+            e);
+      }
+      if (tls) {
+        material = nodeTls(member);
+      }
+    } else {
+      host = url.getHost();
+      port = url.getPort();
+      if (tls) {
+        material = directTls();
+      }
+    }
+    String authority = url.getHost() + ":" + url.getPort();
+    if (material != null) {
+      precheck(member.name(), url, host, port, material);
+    }
+    Client client = build(member.name(), tls, host, port, authority, material);
+    c = new MemberClient(member, client);
+    clients.put(member.name(), c);
+    return c;
+  }
+
+  private Client build(
+      String member, boolean tls, String host, int port, String authority, Tls material) {
+    var b =
+        Client.builder()
+            .endpoints((tls ? "https://" : "http://") + host + ":" + port)
+            .connectTimeout(TIMEOUT)
+            .waitForReady(false)
+            .retryMaxDuration(TIMEOUT)
+            .retryMaxAttempts(2);
+    if (tls) {
+      // The certificate names the member's address, not the tunnel's local end.
+      b.authority(authority);
+      try {
+        b.sslContext(
+            s ->
+                s.trustManager(new ByteArrayInputStream(material.ca()))
+                    .keyManager(
+                        new ByteArrayInputStream(material.cert()),
+                        new ByteArrayInputStream(material.key())));
+      } catch (SSLException e) {
+        throw new EtcdUnreachable(
+            EtcdUnreachable.Reason.TLS,
+            member,
+            "cannot use the etcd client certificates ("
+                + material.source()
+                + "): "
+                + e.getMessage(),
+            e);
+      }
+    }
+    return b.build();
+  }
+
+  private synchronized Tls directTls() {
+    if (direct == null) {
+      Inventory.Access a = inventory.etcd().access();
+      direct =
+          new Tls(
+              readLocal(a.cacert()),
+              readLocal(a.cert()),
+              readLocal(a.key()),
+              "etcd.access: " + a.cacert() + ", " + a.cert() + ", " + a.key());
+    }
+    return direct;
+  }
+
+  private static byte[] readLocal(Path p) {
+    try {
+      return Files.readAllBytes(p);
+    } catch (IOException e) {
+      throw new EtcdUnreachable(
+          EtcdUnreachable.Reason.TLS, null, "cannot read " + p + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Tls nodeTls(Inventory.Member m) {
+    Inventory.Pki pki = inventory.etcd().pki();
+    return new Tls(
+        readRemote(m, pki.cacert()),
+        readRemote(m, pki.cert()),
+        readRemote(m, pki.key()),
+        "etcd.pki on " + m.name() + ": " + pki.cacert() + ", " + pki.cert() + ", " + pki.key());
+  }
+
+  private byte[] readRemote(Inventory.Member m, String path) {
+    try {
+      return shell.read(m.name(), path);
+    } catch (RemoteFailure e) {
+      throw new EtcdUnreachable(
+          EtcdUnreachable.Reason.TLS,
+          m.name(),
+          "cannot read "
+              + path
+              + " on "
+              + m.name()
+              + " over SFTP (as the SSH user; keys are often root-only): "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /** A TLS handshake with a deadline, so a wrong certificate fails fast and says why. */
+  static void precheck(String member, URI url, String host, int port, Tls material) {
+    SSLContext context = jdkContext(member, material);
+    int ms = (int) TIMEOUT.toMillis();
+    try (Socket raw = new Socket()) {
+      raw.connect(new InetSocketAddress(host, port), ms);
+      raw.setSoTimeout(ms);
+      try (SSLSocket s =
+          (SSLSocket)
+              context.getSocketFactory().createSocket(raw, url.getHost(), url.getPort(), false)) {
+        SSLParameters p = s.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        p.setApplicationProtocols(new String[] {"h2"});
+        s.setSSLParameters(p);
+        s.startHandshake();
+        OutputStream out = s.getOutputStream();
+        out.write(H2_PREFACE);
+        out.write(H2_SETTINGS);
+        out.flush();
+        InputStream in = s.getInputStream();
+        if (in.read() < 0) {
+          throw new EtcdUnreachable(
+              EtcdUnreachable.Reason.TLS,
+              member,
+              "etcd at "
+                  + url
+                  + " closed the connection after the TLS handshake: it does not accept the"
+                  + " client certificate ("
+                  + material.source()
+                  + ")",
+              null);
+        }
+      }
+    } catch (SocketTimeoutException e) {
+      throw new EtcdUnreachable(
+          EtcdUnreachable.Reason.TIMEOUT,
+          member,
+          "etcd at " + url + " did not answer within " + TIMEOUT.toSeconds() + " s",
+          e);
+    } catch (SSLException e) {
+      throw new EtcdUnreachable(
+          EtcdUnreachable.Reason.TLS,
+          member,
+          "TLS with etcd at "
+              + url
+              + " failed: "
+              + e.getMessage()
+              + " (certificates: "
+              + material.source()
+              + ")",
+          e);
+    } catch (ConnectException e) {
+      throw new EtcdUnreachable(
+          EtcdUnreachable.Reason.CONNECT,
+          member,
+          "nothing answers at " + url + ": " + e.getMessage(),
+          e);
+    } catch (IOException e) {
+      throw new EtcdUnreachable(
+          EtcdUnreachable.Reason.CONNECT, member, "cannot reach etcd at " + url + ": " + e, e);
+    }
+  }
+
+  private static SSLContext jdkContext(String member, Tls material) {
+    try {
+      return ((JdkSslContext)
+              SslContextBuilder.forClient()
+                  .sslProvider(SslProvider.JDK)
+                  .trustManager(new ByteArrayInputStream(material.ca()))
+                  .keyManager(
+                      new ByteArrayInputStream(material.cert()),
+                      new ByteArrayInputStream(material.key()))
+                  .build())
+          .context();
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new EtcdUnreachable(
+          EtcdUnreachable.Reason.TLS,
+          member,
+          "cannot use the etcd client certificates (" + material.source() + "): " + e.getMessage(),
+          e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    clients.values().forEach(MemberClient::close);
+    clients.clear();
+    forwards.forEach(RemoteShell.Forward::close);
+    forwards.clear();
+  }
+
+  /** CA, certificate and key in PEM, in memory only. */
+  record Tls(byte[] ca, byte[] cert, byte[] key, String source) {}
+}

@@ -1,0 +1,103 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks every member's health, reads the member list, and picks the member to snapshot: the leader
+ * when it is healthy, else the healthy voter with the highest raft index; never a learner (its data
+ * may lag). Members that are down are skipped and the evidence says why.
+ */
+final class PickSnapshotSource
+    implements Step<PickSnapshotSource.Input, PickSnapshotSource.Output> {
+
+  record Input() {}
+
+  /**
+   * @param source the member to snapshot
+   * @param why why that one
+   * @param skipped members not considered, with the reason
+   * @param statuses what every healthy member said about itself
+   * @param memberList the cluster's member list, as the source sees it
+   * @param access how the engine reached etcd
+   */
+  record Output(
+      String source,
+      String why,
+      Map<String, String> skipped,
+      List<MemberClient.Status> statuses,
+      List<MemberClient.Listed> memberList,
+      String access) {}
+
+  @Override
+  public String name() {
+    return "etcdPickSnapshotSource";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.READ_ONLY;
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    Map<String, String> skipped = new LinkedHashMap<>();
+    List<MemberClient.Status> healthy = new ArrayList<>();
+    try (EtcdAccess etcd = EtcdAccess.of(context)) {
+      for (Inventory.Member m : context.inventory().members()) {
+        context.progress("asking " + m.name() + " (" + m.clientUrl() + ")");
+        try {
+          MemberClient c = etcd.member(m);
+          c.health();
+          MemberClient.Status s = c.status();
+          if (!s.errors().isEmpty()) {
+            skipped.put(m.name(), "unhealthy: reports " + s.errors());
+          } else if (s.learner()) {
+            skipped.put(m.name(), "learner: not a voting member, its data may lag");
+          } else {
+            healthy.add(s);
+          }
+        } catch (EtcdUnreachable e) {
+          skipped.put(m.name(), e.reason().name().toLowerCase() + ": " + e.getMessage());
+        }
+      }
+      if (healthy.isEmpty()) {
+        throw new RunbookError(
+            ErrorCode.ETCD_NOT_HEALTHY,
+            "no healthy voting member to snapshot; skipped: " + skipped);
+      }
+      MemberClient.Status pick =
+          healthy.stream()
+              .filter(MemberClient.Status::leader)
+              .findFirst()
+              .orElseGet(
+                  () ->
+                      healthy.stream()
+                          .max(Comparator.comparingLong(MemberClient.Status::raftIndex))
+                          .orElseThrow());
+      String why =
+          pick.leader()
+              ? "the leader"
+              : "no healthy leader answered; the healthy voter with the highest raft index ("
+                  + pick.raftIndex()
+                  + ")";
+      List<MemberClient.Listed> list =
+          etcd.member(context.inventory().member(pick.name()).orElseThrow()).members();
+      return new Output(pick.name(), why, skipped, healthy, list, etcd.describe());
+    }
+  }
+}

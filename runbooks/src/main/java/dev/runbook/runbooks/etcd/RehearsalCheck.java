@@ -1,0 +1,112 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Proves the restored copy holds what the snapshot holds: the throwaway etcd is healthy, its
+ * revision equals the snapshot's, its key count equals the snapshot's live keys, Kubernetes
+ * namespaces are there, and the inventory's marker key reads as it should. Every mismatch is listed
+ * at once.
+ */
+final class RehearsalCheck implements Step<RehearsalCheck.Input, RehearsalCheck.Output> {
+
+  record Input(String etcdctl, String endpoint, Long revision, Long keys) {}
+
+  record Output(long revision, long keys, long namespaces, String marker, List<String> checked) {}
+
+  @Override
+  public String name() {
+    return "etcdRehearsalCheck";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.READ_ONLY;
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    String node = NodeCommands.single(context).name();
+    Inventory.Marker marker =
+        context.inventory().validate() == null ? null : context.inventory().validate().marker();
+    Map<String, Object> model = new HashMap<>();
+    model.put("etcdctl", input.etcdctl());
+    model.put("endpoint", input.endpoint());
+    if (marker != null) {
+      model.put("markerKey", marker.key());
+    }
+    Map<String, String> kv =
+        NodeCommands.check(
+            context, node, "commands/etcd/throwaway-check.ftl", model, Duration.ofSeconds(60));
+    List<String> problems = new ArrayList<>();
+    List<String> checked = new ArrayList<>();
+    long revision = Long.parseLong(NodeCommands.require(kv, "revision", "throwaway check"));
+    long keys = Long.parseLong(NodeCommands.require(kv, "keys", "throwaway check"));
+    long namespaces = Long.parseLong(NodeCommands.require(kv, "namespaces", "throwaway check"));
+    compare("revision", revision, input.revision(), problems, checked);
+    compare("key count", keys, input.keys(), problems, checked);
+    if (namespaces < 1) {
+      problems.add("no key under /registry/namespaces/: this is not a Kubernetes etcd snapshot");
+    } else {
+      checked.add(namespaces + " namespaces under /registry/namespaces/");
+    }
+    String value = null;
+    if (marker != null) {
+      if (!"true".equals(kv.get("markerFound"))) {
+        problems.add("the marker key " + marker.key() + " does not exist in the restored copy");
+      } else {
+        value =
+            new String(
+                Base64.getDecoder().decode(kv.getOrDefault("marker", "")), StandardCharsets.UTF_8);
+        if (!value.contains(marker.contains())) {
+          problems.add(
+              "the marker key "
+                  + marker.key()
+                  + " reads '"
+                  + value
+                  + "', which does not contain '"
+                  + marker.contains()
+                  + "'");
+        } else {
+          checked.add("marker " + marker.key() + " contains '" + marker.contains() + "'");
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new RunbookError(
+          ErrorCode.VALIDATION_FAILED,
+          "the restored copy does not hold what the snapshot holds: "
+              + String.join("; ", problems));
+    }
+    return new Output(revision, keys, namespaces, value, checked);
+  }
+
+  private static void compare(
+      String what, long actual, Long expected, List<String> problems, List<String> checked) {
+    if (expected == null) {
+      return;
+    }
+    if (actual != expected) {
+      problems.add(what + " is " + actual + ", the snapshot's is " + expected);
+    } else {
+      checked.add(what + " " + actual + " equals the snapshot's");
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.RemoteFailure;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Keeps the throwaway etcd's log as an artifact, stops the throwaway etcd by its pid (only if it is
+ * the etcd on the scratch data) and removes the scratch dir, nothing else. Safe to run again.
+ */
+final class RehearsalCleanUp implements Step<RehearsalCleanUp.Input, RehearsalCleanUp.Output> {
+
+  record Input(String scratchRoot) {}
+
+  record Output(String stopped, String removed) {}
+
+  @Override
+  public String name() {
+    return "etcdRehearsalCleanUp";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.MUTATING;
+  }
+
+  @Override
+  public Probe probe(Input input, StepContext context) {
+    return Probe.NOT_DONE; // stopping and removing again is harmless
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    String node = NodeCommands.single(context).name();
+    Scratch s = Scratch.of(input.scratchRoot(), context.runId());
+    try {
+      context.artifact("throwaway-etcd.log", context.shell().read(node, s.logFile()));
+    } catch (RemoteFailure e) {
+      context.progress("no throwaway etcd log to keep: " + e.getMessage());
+    }
+    Map<String, String> kv =
+        NodeCommands.check(
+            context,
+            node,
+            "commands/etcd/throwaway-stop.ftl",
+            Map.of("pidFile", s.pidFile(), "dataDir", s.dataDir(), "scratchDir", s.dir()),
+            Duration.ofSeconds(60));
+    return new Output(kv.get("stopped"), kv.get("removed"));
+  }
+}

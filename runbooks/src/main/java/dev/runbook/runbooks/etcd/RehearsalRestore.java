@@ -1,0 +1,76 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Restores the uploaded snapshot into the scratch dir as a one-member cluster named {@code
+ * rehearsal} on two free loopback ports (never the member's live ports), with the tool the node
+ * has. Without --bump-revision: the rehearsal proves the snapshot as it is.
+ */
+final class RehearsalRestore implements Step<RehearsalRestore.Input, RehearsalRestore.Output> {
+
+  static final String NAME = "rehearsal";
+
+  record Input(String scratchRoot, String restoreTool, String restoreToolPath) {}
+
+  record Output(String dataDir, int clientPort, int peerPort, String command) {}
+
+  @Override
+  public String name() {
+    return "etcdRehearsalRestore";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.MUTATING;
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    Inventory.Member node = NodeCommands.single(context);
+    Scratch s = Scratch.of(input.scratchRoot(), context.runId());
+    Duration t = Duration.ofMinutes(10);
+    List<Integer> avoid = new ArrayList<>();
+    for (Inventory.Member m : context.inventory().members()) {
+      avoid.add(m.clientUrl().getPort());
+      avoid.add(m.peerUrl().getPort());
+    }
+    avoid.add(2381); // kubeadm's metrics port
+    Map<String, String> ports =
+        NodeCommands.check(
+            context,
+            node.name(),
+            "commands/etcd/free-ports.ftl",
+            Map.of("avoid", avoid, "count", 2),
+            t);
+    String[] p = NodeCommands.require(ports, "ports", "free ports").split(",");
+    int client = Integer.parseInt(p[0]);
+    int peer = Integer.parseInt(p[1]);
+    String peerUrl = "http://127.0.0.1:" + peer;
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("tool", input.restoreTool());
+    model.put("toolPath", input.restoreToolPath());
+    model.put("snapshot", s.snapshot());
+    model.put("dataDir", s.dataDir());
+    model.put("name", NAME);
+    model.put("initialCluster", NAME + "=" + peerUrl);
+    model.put("peerUrl", peerUrl);
+    model.put("token", "rehearsal-" + context.runId());
+    String command = context.render("commands/etcd/restore.ftl", model);
+    context.check(node.name(), command, t);
+    return new Output(s.dataDir(), client, peer, input.restoreTool() + " snapshot restore");
+  }
+}
