@@ -34,6 +34,9 @@ public final class RunSession implements AutoCloseable {
   final RunListener listener;
   private RemoteShell shell;
 
+  /** The last step failure, so that a run ending on an error path says what failed. */
+  volatile String lastFailure;
+
   RunSession(
       String runId,
       String processInstanceId,

@@ -38,6 +38,9 @@ final class RunbookParseListener extends AbstractBpmnParseListener {
     EndEvent end = s.runbook.model().getModelElementById(execution.getCurrentActivityId());
     String outcome = Catalog.properties(end).getOrDefault("outcome", "done");
     String name = end.getName() == null ? end.getId() : end.getName();
+    if (!outcome.equals("done") && s.lastFailure != null) {
+      name = name + " (" + s.lastFailure + ")";
+    }
     s.emit(new RunEvent.RunEnded(outcome, name, null));
   }
 

@@ -128,6 +128,9 @@ public final class StepDelegate implements JavaDelegate {
       dev.runbook.engine.api.FailureReason failure,
       String errorCode,
       String message) {
+    if ("failed".equals(outcome)) {
+      session.lastFailure = activityId + ": " + message;
+    }
     session.emit(
         new RunEvent.StepFinished(
             activityId,
