@@ -63,8 +63,9 @@ public record Inventory(
   /**
    * How the engine host reaches etcd.
    *
-   * @param mode {@code direct} (client URLs reachable, certs local) or {@code tunnel} (SSH to the
-   *     member's 127.0.0.1:2379, certs read from the node into memory)
+   * @param mode {@code direct} (client URLs reachable, certs local) or {@code tunnel} (an SSH
+   *     forward to the member's client URL as the node sees it, certs read from the node into
+   *     memory)
    * @param cacert local CA file for {@code direct}, null for {@code tunnel}
    */
   public record Access(String mode, Path cacert, Path cert, Path key) {}
