@@ -26,6 +26,12 @@ final class Database {
               + options.home().toAbsolutePath().resolve("engine")
               + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;WRITE_DELAY=0");
       cfg.setJdbcDriver("org.h2.Driver");
+      // A pooled connection may lead to a serving process that has exited since (the process
+      // that drove the run before us): AUTO_RECONNECT did not save the first query on it ("session
+      // closed", caught in CI). A ping before each use drops such a connection for a new one.
+      cfg.setJdbcPingEnabled(true);
+      cfg.setJdbcPingQuery("SELECT 1");
+      cfg.setJdbcPingConnectionNotUsedFor(0);
       cfg.setJdbcUsername("sa");
       cfg.setJdbcPassword("");
       return;

@@ -32,12 +32,51 @@ public final class DriverLock implements AutoCloseable {
                 + runDir.getFileName()
                 + " is being driven by another runbook process;"
                 + " waiting for it to stop");
+        long holder = holder(runDir);
         ch.lock();
+        awaitExit(holder);
       }
+      ch.truncate(0);
+      ch.write(
+          java.nio.ByteBuffer.wrap(
+              Long.toString(ProcessHandle.current().pid())
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
       return new DriverLock(ch);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot lock " + runDir + ": " + e.getMessage(), e);
     }
+  }
+
+  private static long holder(Path runDir) {
+    try {
+      return Long.parseLong(Files.readString(runDir.resolve("driver.lock")).strip());
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * The process that drove the run before us may have served our H2 database; it lets go of the
+   * lock when its engine is closed, just before it exits. Its exit breaks connections made through
+   * it, so we give it a moment to be gone before using the database (a CI run caught a query
+   * failing with "session closed").
+   */
+  private static void awaitExit(long pid) {
+    if (pid <= 0 || pid == ProcessHandle.current().pid()) {
+      return;
+    }
+    ProcessHandle.of(pid)
+        .ifPresent(
+            p -> {
+              try {
+                p.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (java.util.concurrent.ExecutionException
+                  | java.util.concurrent.TimeoutException e) {
+                // Still alive: a long-lived process that keeps serving; nothing breaks then.
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
   }
 
   /** True when some process drives the run now (for `status`, which never waits). */
