@@ -26,6 +26,7 @@ public final class EtcdRunbookPack implements RunbookPack {
     return List.of(
         "runbooks/ssh-check.bpmn",
         "runbooks/etcd-snapshot.bpmn",
-        "runbooks/etcd-restore-rehearsal.bpmn");
+        "runbooks/etcd-restore-rehearsal.bpmn",
+        "runbooks/etcd-restore.bpmn");
   }
 }

@@ -20,6 +20,15 @@ public final class EtcdSteps {
         new RehearsalRestore(),
         new RehearsalStart(),
         new RehearsalCheck(),
-        new RehearsalCleanUp());
+        new RehearsalCleanUp(),
+        new RestorePreflight(),
+        new CaptureSymptom(),
+        new StopControlPlane(),
+        new RestoreMembers(),
+        new PatchManifests(),
+        new StartEtcd(),
+        new ValidateRestore(),
+        new StartControlPlane(),
+        new RollBack());
   }
 }

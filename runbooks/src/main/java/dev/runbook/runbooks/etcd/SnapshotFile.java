@@ -65,8 +65,23 @@ public final class SnapshotFile {
    * @param totalSize the database size etcd reports: bbolt's high-water page count times page size
    * @param liveKeys user keys whose newest revision is not a deletion: what {@code etcdctl get ""
    *     --prefix --count-only} reports for the snapshot's revision
+   * @param clusterVersion the cluster version etcd recorded in the snapshot (bucket "cluster", key
+   *     "clusterVersion", e.g. {@code 3.5.0}); empty when it is not there
    */
-  public record Status(long hash, long revision, long totalKeys, long totalSize, long liveKeys) {
+  public record Status(
+      long hash,
+      long revision,
+      long totalKeys,
+      long totalSize,
+      long liveKeys,
+      String clusterVersion) {
+
+    /** {@code major.minor} of {@link #clusterVersion}, or empty. */
+    public String majorMinor() {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("^(\\d+\\.\\d+)").matcher(clusterVersion);
+      return m.find() ? m.group(1) : "";
+    }
 
     /** The hash as etcdctl's table output prints it: lowercase hex, not zero-padded. */
     public String hashHex() {
@@ -189,7 +204,12 @@ public final class SnapshotFile {
         throw notBbolt(file, e);
       }
       return new Status(
-          walk.crc.getValue(), walk.revision, walk.totalKeys, reader.txSize(), walk.live.size());
+          walk.crc.getValue(),
+          walk.revision,
+          walk.totalKeys,
+          reader.txSize(),
+          walk.live.size(),
+          walk.clusterVersion);
     } catch (IOException e) {
       throw unreadable(file, e);
     }
@@ -203,6 +223,9 @@ public final class SnapshotFile {
    */
   static final class StatusWalk implements BoltReader.BucketVisitor {
     private static final byte[] KEY_BUCKET = "key".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CLUSTER_BUCKET = "cluster".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CLUSTER_VERSION =
+        "clusterVersion".getBytes(StandardCharsets.US_ASCII);
 
     /** etcd's revision key: main (8, big-endian), '_', sub (8); a tombstone adds a 't'. */
     private static final int REVISION_KEY = 17;
@@ -210,6 +233,7 @@ public final class SnapshotFile {
     final CRC32C crc = new CRC32C();
     long totalKeys;
     long revision;
+    String clusterVersion = "";
 
     /**
      * Live user keys as Latin-1 strings: lossless for any bytes, one byte per character in a
@@ -221,6 +245,7 @@ public final class SnapshotFile {
     public BoltReader.EntryVisitor bucket(byte[] name) {
       crc.update(name);
       boolean keyBucket = Arrays.equals(name, KEY_BUCKET);
+      boolean clusterBucket = Arrays.equals(name, CLUSTER_BUCKET);
       return (key, region, valueOffset, valueSize, nested) -> {
         crc.update(key);
         if (!nested) {
@@ -229,6 +254,11 @@ public final class SnapshotFile {
         totalKeys++;
         if (keyBucket && !nested) {
           revisionEntry(key, region, valueOffset, valueSize);
+        }
+        // A version string is a few bytes; anything longer is not one.
+        if (clusterBucket && !nested && Arrays.equals(key, CLUSTER_VERSION) && valueSize <= 64) {
+          clusterVersion =
+              new String(region.bytes(valueOffset, (int) valueSize), StandardCharsets.US_ASCII);
         }
       };
     }

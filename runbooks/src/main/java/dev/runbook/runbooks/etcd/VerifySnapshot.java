@@ -14,7 +14,10 @@ import java.nio.file.Path;
  */
 final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.Output> {
 
-  record Input(String file) {
+  /**
+   * @param expectSha256 optional: the digest the snapshot must have (as etcd-snapshot recorded it)
+   */
+  record Input(String file, String expectSha256) {
     Input {
       if (file == null || file.isBlank()) {
         throw new IllegalArgumentException("file is required");
@@ -31,6 +34,7 @@ final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.
       long totalKeys,
       long liveKeys,
       String hash,
+      String clusterVersion,
       String statusReadBy) {}
 
   @Override
@@ -53,6 +57,19 @@ final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.
     Path file = Path.of(input.file()).toAbsolutePath();
     try {
       SnapshotFile.Verified v = SnapshotFile.verify(file);
+      String expected = input.expectSha256();
+      if (expected != null && !expected.isBlank() && !expected.equalsIgnoreCase(v.sha256())) {
+        throw new RunbookError(
+            ErrorCode.SNAPSHOT_INVALID,
+            "check digest failed: "
+                + file
+                + " has SHA-256 "
+                + v.sha256()
+                + ", not the expected "
+                + expected
+                + ": it is not the snapshot you named, or it was changed since; find the right"
+                + " file, or drop the expected digest only if you know why it differs");
+      }
       SnapshotFile.Status s = SnapshotFile.status(v);
       return new Output(
           file.toString(),
@@ -63,6 +80,7 @@ final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.
           s.totalKeys(),
           s.liveKeys(),
           s.hashHex(),
+          s.clusterVersion(),
           "engine host: the file's bbolt pages read directly (no etcdutl needed)");
     } catch (SnapshotCheckException e) {
       throw new RunbookError(

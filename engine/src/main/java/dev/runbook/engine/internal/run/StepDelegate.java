@@ -91,7 +91,7 @@ public final class StepDelegate implements JavaDelegate {
       }
       Record output = step.run(input, context);
       Map<String, Object> outputs = outputs(output);
-      outputs.forEach(execution::setVariableLocal);
+      outputs.forEach((k, v) -> execution.setVariableLocal(k, processValue(v)));
       finished(session, activityId, "done", start, outputs, null, null, null);
     } catch (RunbookError e) {
       finished(
@@ -189,6 +189,21 @@ public final class StepDelegate implements JavaDelegate {
     }
     return out;
   }
+
+  /**
+   * Camunda keeps a string variable in a 4000-character column and fails the transaction beyond it;
+   * a longer output (a rendered command per node, a diff) is kept as UTF-8 bytes instead. The
+   * evidence always has it in full, as text.
+   */
+  static Object processValue(Object v) {
+    if (v instanceof String s && s.length() > MAX_STRING_VARIABLE) {
+      return org.camunda.bpm.engine.variable.Variables.byteArrayValue(
+          s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return v;
+  }
+
+  static final int MAX_STRING_VARIABLE = 4000;
 
   private static String rootMessage(Throwable t) {
     while (t.getCause() != null) {

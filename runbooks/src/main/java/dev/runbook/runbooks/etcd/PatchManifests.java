@@ -1,0 +1,97 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes, beside each member's original etcd.yaml in the run's dir, a copy whose etcd-data volume
+ * hostPath points at the restored dir, and nothing else changed: the container keeps its --data-dir
+ * and mountPath (changing --data-dir without the mount is the classic trap). The written file is
+ * read back and parsed again, and --data-dir must lie under a mount of the restored dir. The diff
+ * is recorded per member. The manifest dir is not touched here; the original stays as it was.
+ */
+final class PatchManifests implements Step<PatchManifests.Input, PatchManifests.Output> {
+
+  record Input() {}
+
+  /**
+   * @param diffs per member, the change as a diff of the original and the patched manifest
+   * @param patched per member, the patched manifest's path
+   */
+  record Output(Map<String, String> diffs, Map<String, String> patched) {}
+
+  @Override
+  public String name() {
+    return "etcdPatchManifests";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.MUTATING;
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    Map<String, String> diffs = new LinkedHashMap<>();
+    Map<String, String> patchedFiles = new LinkedHashMap<>();
+    String runDir = Restore.runDir(context.inventory(), context.runId());
+    for (Inventory.Member m : context.nodes()) {
+      String node = m.name();
+      EtcdManifest original = Restore.original(context, node);
+      String target = Restore.restoredDir(original.dataMount().hostPath(), context.runId());
+      EtcdManifest patched;
+      try {
+        patched = original.withDataHostPath(target);
+      } catch (IllegalArgumentException e) {
+        throw new RunbookError(
+            ErrorCode.VALIDATION_FAILED, node + ": cannot patch etcd.yaml: " + e.getMessage());
+      }
+      String file = runDir + "/" + Restore.PATCHED;
+      NodeCommands.check(
+          context,
+          node,
+          "commands/etcd-restore/write-file.ftl",
+          Map.of("file", file, "content", patched.text()),
+          Restore.COMMAND);
+      EtcdManifest reread = Restore.readManifest(context, node, file);
+      String dataDir = reread.flag("data-dir");
+      if (!target.equals(reread.dataMount().hostPath())
+          || !dataDir.equals(original.flag("data-dir"))) {
+        throw new RunbookError(
+            ErrorCode.VALIDATION_FAILED,
+            node
+                + ": the patched manifest "
+                + file
+                + " puts --data-dir "
+                + dataDir
+                + " on "
+                + reread.dataMount().hostPath()
+                + ", not on "
+                + target);
+      }
+      String diff = EtcdManifest.diff(Restore.ETCD, original, reread);
+      context.artifact("manifest-" + node + ".diff", diff.getBytes(StandardCharsets.UTF_8));
+      diffs.put(node, diff);
+      patchedFiles.put(node, file);
+    }
+    return new Output(diffs, patchedFiles);
+  }
+
+  /** Writing the same patched file again is a no-op (write-file accepts identical content). */
+  @Override
+  public Probe probe(Input input, StepContext context) {
+    return Probe.NOT_DONE;
+  }
+}

@@ -1,0 +1,182 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.CommandResult;
+import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.StepContext;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Where the etcd-restore runbook puts things on a node, and the node commands its steps share.
+ * Every name carries the run id, so a run never meets another run's files, and a step that runs
+ * again after a crash finds its own.
+ */
+final class Restore {
+
+  /** The etcd manifest, in the manifest dir and (once stopped) in the run's dir. */
+  static final String ETCD = "etcd.yaml";
+
+  /** The patched copy of the etcd manifest, kept in the run's dir. */
+  static final String PATCHED = "etcd.yaml.restored";
+
+  /**
+   * Stopped before etcd and started after it: every component that caches what it read from etcd
+   * (those absent on a node are skipped and recorded).
+   */
+  static final List<String> CONTROL_PLANE =
+      List.of("kube-apiserver.yaml", "kube-controller-manager.yaml", "kube-scheduler.yaml");
+
+  static final Duration COMMAND = Duration.ofMinutes(10);
+
+  private Restore() {}
+
+  /** The run's dir beside the manifest dir, e.g. /etc/kubernetes/etcd-restore-RUN. */
+  static String runDir(Inventory inventory, String runId) {
+    return parent(inventory.etcd().manifestDir()) + "/etcd-restore-" + runId;
+  }
+
+  /** The new data dir beside the old one, e.g. /var/lib/etcd-restore-RUN. */
+  static String restoredDir(String oldHostPath, String runId) {
+    return parent(oldHostPath) + "/etcd-restore-" + runId;
+  }
+
+  static String partDir(String restoredDir) {
+    return restoredDir + ".part";
+  }
+
+  /** The snapshot's copy on the node, kept beside the restored dir it was restored from. */
+  static String snapshotOnNode(String restoredDir) {
+    return restoredDir + ".db";
+  }
+
+  static String manifest(Inventory inventory, String file) {
+    String dir = inventory.etcd().manifestDir();
+    return (dir.endsWith("/") ? dir : dir + "/") + file;
+  }
+
+  static String container(String manifestFile) {
+    return manifestFile.substring(0, manifestFile.length() - ".yaml".length());
+  }
+
+  /** Reads and parses an etcd manifest on a node. */
+  static EtcdManifest readManifest(StepContext context, String node, String path) {
+    String text =
+        context
+            .check(
+                node,
+                context.render("commands/etcd-restore/cat-file.ftl", Map.of("file", path)),
+                Duration.ofSeconds(30))
+            .stdout();
+    try {
+      return EtcdManifest.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new RunbookError(
+          ErrorCode.VALIDATION_FAILED,
+          node
+              + ": "
+              + path
+              + " is not an etcd static pod manifest the restore can read: "
+              + e.getMessage());
+    }
+  }
+
+  /** The original manifest, once the stop moved it into the run's dir. */
+  static EtcdManifest original(StepContext context, String node) {
+    return readManifest(context, node, runDir(context.inventory(), context.runId()) + "/" + ETCD);
+  }
+
+  static Duration duration(String iso, String what) {
+    try {
+      Duration d = Duration.parse(iso);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, not " + iso);
+      }
+      return d;
+    } catch (DateTimeParseException | NullPointerException e) {
+      throw new IllegalArgumentException(
+          what + " is an ISO-8601 duration such as PT2M, not '" + iso + "'");
+    }
+  }
+
+  /**
+   * Moves manifests on a node (templates move-aside and put-back).
+   *
+   * @return what the template printed: moved, already, absent (lists)
+   */
+  static Map<String, List<String>> move(
+      StepContext context, String node, String template, List<String> files) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("manifestDir", context.inventory().etcd().manifestDir());
+    model.put("runDir", runDir(context.inventory(), context.runId()));
+    model.put("files", files);
+    Map<String, String> kv =
+        NodeCommands.check(context, node, "commands/etcd-restore/" + template, model, COMMAND);
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (String key : List.of("moved", "already", "absent")) {
+      out.put(
+          key,
+          Arrays.stream(kv.getOrDefault(key, "").split(",")).filter(s -> !s.isBlank()).toList());
+    }
+    return out;
+  }
+
+  /**
+   * Waits on each node until the named containers are gone (or running).
+   *
+   * @throws RunbookError WAIT_TIMED_OUT when a node's wait ran out
+   */
+  static void waitFor(
+      StepContext context, Map<String, List<String>> containersByNode, String state, Duration t) {
+    List<String> late = new ArrayList<>();
+    for (Map.Entry<String, List<String>> e : containersByNode.entrySet()) {
+      if (e.getValue().isEmpty()) {
+        continue;
+      }
+      Map<String, Object> model = new LinkedHashMap<>();
+      model.put("names", e.getValue());
+      model.put("state", state);
+      model.put("seconds", Math.max(1, t.toSeconds()));
+      String cmd = context.render("commands/etcd-restore/wait-containers.ftl", model);
+      CommandResult r = context.exec(e.getKey(), cmd, t.plusSeconds(30));
+      if (r.exitStatus() == 124) {
+        late.add(e.getKey() + ": " + r.stderr().strip());
+      } else if (!r.ok()) {
+        throw new RunbookError(
+            ErrorCode.STEP_FAILED,
+            e.getKey() + ": cannot watch the containers: " + r.stderr().strip());
+      }
+    }
+    if (!late.isEmpty()) {
+      throw new RunbookError(ErrorCode.WAIT_TIMED_OUT, String.join("; ", late));
+    }
+  }
+
+  static Map<String, List<String>> containers(Map<String, List<String>> filesByNode) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    filesByNode.forEach(
+        (node, files) -> out.put(node, files.stream().map(Restore::container).toList()));
+    return out;
+  }
+
+  /** {@code name=peerUrl,...} for every member of the inventory, in its order. */
+  static String initialCluster(Inventory inventory) {
+    return inventory.members().stream()
+        .map(m -> m.name() + "=" + m.peerUrl())
+        .collect(Collectors.joining(","));
+  }
+
+  private static String parent(String path) {
+    String p =
+        path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
+    int slash = p.lastIndexOf('/');
+    return slash <= 0 ? "" : p.substring(0, slash);
+  }
+}

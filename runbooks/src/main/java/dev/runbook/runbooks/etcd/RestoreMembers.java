@@ -1,0 +1,144 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Restores every member, one after the other, once all are stopped: uploads the snapshot beside the
+ * member's data dir, re-checks its SHA-256 there, restores it into a fresh sibling dir
+ * (etcd-restore-RUN.part) with the member's own --name and peer URL, the inventory's full
+ * --initial-cluster and a cluster token unique to the run (plus --bump-revision and
+ * --mark-compacted when asked and supported), gives it the old dir's owner, and renames it to
+ * etcd-restore-RUN. The final name therefore means complete: after a crash, members that have it
+ * are not restored again, and a half-made .part of this run is cleared and redone. The old data dir
+ * is never touched. Returns when every member is restored: the barrier before any start.
+ */
+final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.Output> {
+
+  record Input(String file, String sha256, long bumpRevision) {
+    Input {
+      if (file == null || file.isBlank()) {
+        throw new IllegalArgumentException("file is required");
+      }
+      if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
+        throw new IllegalArgumentException("sha256 must be 64 lowercase hex digits");
+      }
+    }
+  }
+
+  /**
+   * @param restored per member, the restored data dir
+   * @param alreadyRestored members an earlier attempt of this run had restored completely
+   * @param commands per member, the restore command as rendered
+   */
+  record Output(
+      Map<String, String> restored, List<String> alreadyRestored, Map<String, String> commands) {}
+
+  @Override
+  public String name() {
+    return "etcdRestoreMembers";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.MUTATING;
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    Map<String, String> restored = new LinkedHashMap<>();
+    Map<String, String> commands = new LinkedHashMap<>();
+    List<String> already = new ArrayList<>();
+    for (Inventory.Member m : context.nodes()) {
+      String node = m.name();
+      EtcdManifest.Mount data = Restore.original(context, node).dataMount();
+      String target = Restore.restoredDir(data.hostPath(), context.runId());
+      String part = Restore.partDir(target);
+      Map<String, String> prep =
+          NodeCommands.check(
+              context,
+              node,
+              "commands/etcd-restore/prepare-restore.ftl",
+              Map.of("restoredDir", target, "partDir", part),
+              Restore.COMMAND);
+      restored.put(node, target);
+      if ("true".equals(prep.get("already"))) {
+        already.add(node);
+        continue;
+      }
+      Map<String, String> tools =
+          NodeCommands.check(
+              context, node, "commands/etcd/detect-tools.ftl", Map.of(), Restore.COMMAND);
+      String tool = NodeCommands.require(tools, "restoreTool", "detect tools");
+      String snapshot = Restore.snapshotOnNode(target);
+      context.progress("uploading the snapshot to " + node + ":" + snapshot);
+      context.shell().upload(node, Path.of(input.file()), snapshot);
+      NodeCommands.check(
+          context,
+          node,
+          "commands/etcd-rehearsal/check-digest.ftl",
+          Map.of("file", snapshot, "sha256", input.sha256()),
+          Restore.COMMAND);
+      Map<String, Object> model = new LinkedHashMap<>();
+      model.put("tool", tool);
+      model.put("toolPath", NodeCommands.require(tools, tool, "detect tools"));
+      model.put("snapshot", snapshot);
+      model.put("dataDir", part);
+      model.put("name", node);
+      model.put("initialCluster", Restore.initialCluster(context.inventory()));
+      model.put("peerUrl", m.peerUrl().toString());
+      model.put("token", "etcd-restore-" + context.runId());
+      if (input.bumpRevision() > 0) {
+        model.put("bumpRevision", input.bumpRevision());
+        model.put("markCompacted", true);
+      }
+      context.progress("restoring " + node + " into " + target);
+      String command = context.render("commands/etcd/restore.ftl", model);
+      context.check(node, command, Restore.COMMAND);
+      commands.put(node, command);
+      NodeCommands.check(
+          context,
+          node,
+          "commands/etcd-restore/finish-restore.ftl",
+          Map.of("partDir", part, "restoredDir", target, "oldDataDir", data.hostPath()),
+          Restore.COMMAND);
+    }
+    return new Output(restored, already, commands);
+  }
+
+  /**
+   * Done when every member has its final restored dir. Otherwise NOT_DONE: some member may be
+   * restored already, but {@link #run} skips those and redoes only this run's partial work, so
+   * running it again restores nobody twice.
+   */
+  @Override
+  public Probe probe(Input input, StepContext context) {
+    for (Inventory.Member m : context.nodes()) {
+      EtcdManifest.Mount data = Restore.original(context, m.name()).dataMount();
+      String target = Restore.restoredDir(data.hostPath(), context.runId());
+      Map<String, String> r =
+          NodeCommands.check(
+              context,
+              m.name(),
+              "commands/etcd-restore/is-restored.ftl",
+              Map.of("restoredDir", target),
+              Restore.COMMAND);
+      if (!"true".equals(r.get("restored"))) {
+        return Probe.NOT_DONE;
+      }
+    }
+    return Probe.DONE;
+  }
+}

@@ -1,0 +1,395 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.CommandResult;
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.io.ByteArrayInputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the restore needs to be true, checked on every member before anything changes: the
+ * live etcd.yaml agrees with the inventory; commands run as root; a restore tool; the snapshot's
+ * etcd major.minor is the cluster's; room for the snapshot twice; the restore target and the run's
+ * dir do not exist; the server and peer certificates cover the advertised addresses. Every problem
+ * on every member is reported at once.
+ */
+final class RestorePreflight implements Step<RestorePreflight.Input, RestorePreflight.Output> {
+
+  /**
+   * @param size the snapshot's size in bytes
+   * @param snapshotVersion the cluster version recorded in the snapshot ("" when absent)
+   * @param bumpRevision the revision bump asked for (0: none)
+   */
+  record Input(long size, String snapshotVersion, long bumpRevision) {
+    Input {
+      snapshotVersion = snapshotVersion == null ? "" : snapshotVersion;
+      if (size <= 0) {
+        throw new IllegalArgumentException("size must be positive");
+      }
+      if (bumpRevision < 0) {
+        throw new IllegalArgumentException("bumpRevision must be 0 or more, not " + bumpRevision);
+      }
+    }
+  }
+
+  /** What will happen on one member. */
+  record NodePlan(
+      String node,
+      String dataDir,
+      String dataHostPath,
+      String restoredDir,
+      String runDir,
+      String owner,
+      String restoreTool,
+      String etcdVersion,
+      long freeKiB) {}
+
+  /**
+   * @param bumpRevision the bump the restore will use: 0 when a member's tool cannot
+   * @param plan what the run will do, in words, for the gate
+   */
+  record Output(
+      List<NodePlan> nodes, long bumpRevision, String clusterVersion, List<String> plan) {}
+
+  @Override
+  public String name() {
+    return "etcdRestorePreflight";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.READ_ONLY;
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    Inventory inv = context.inventory();
+    List<String> mismatches = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    List<NodePlan> nodes = new ArrayList<>();
+    boolean bump = input.bumpRevision() > 0;
+    String clusterVersion = "";
+    for (Inventory.Member m : context.nodes()) {
+      String node = m.name();
+      String path = Restore.manifest(inv, Restore.ETCD);
+      EtcdManifest manifest = Restore.readManifest(context, node, path);
+      mismatches.addAll(compare(m, inv, manifest, path));
+      EtcdManifest.Mount data;
+      try {
+        data = manifest.dataMount();
+      } catch (IllegalArgumentException e) {
+        problems.add(node + ": " + path + ": " + e.getMessage());
+        continue;
+      }
+      String restored = Restore.restoredDir(data.hostPath(), context.runId());
+      String runDir = Restore.runDir(inv, context.runId());
+      Map<String, Object> model = new LinkedHashMap<>();
+      model.put("dataDir", data.hostPath());
+      model.put("restoredDir", restored);
+      model.put("runDir", runDir);
+      Map<String, String> kv =
+          NodeCommands.check(
+              context, node, "commands/etcd-restore/inspect-node.ftl", model, Restore.COMMAND);
+      if (!"0".equals(kv.get("uid"))) {
+        problems.add(
+            node
+                + ": commands run as uid "
+                + kv.get("uid")
+                + ", and the restore moves root-owned manifests and data: log in as root or set"
+                + " ssh.sudo: true in the inventory");
+      }
+      if (!"true".equals(kv.get("dataDirExists"))) {
+        problems.add(node + ": the data dir " + data.hostPath() + " does not exist");
+      }
+      long free = parseLong(kv.get("free"));
+      long needKiB = (input.size() * 2 + 1023) / 1024;
+      if (free < needKiB) {
+        problems.add(
+            node
+                + ": "
+                + free
+                + " KiB free beside "
+                + data.hostPath()
+                + "; the restore needs "
+                + needKiB
+                + " KiB (the snapshot and its restored copy): free some space");
+      }
+      if ("true".equals(kv.get("restoredExists"))) {
+        problems.add(node + ": the restore target " + restored + " already exists: move it aside");
+      }
+      if ("true".equals(kv.get("runDirExists"))) {
+        problems.add(node + ": the run's dir " + runDir + " already exists: move it aside");
+      }
+      CommandResult tools =
+          context.exec(
+              node,
+              context.render("commands/etcd/detect-tools.ftl", Map.of()),
+              Duration.ofSeconds(60));
+      Map<String, String> t = KeyValues.parse(tools.stdout());
+      String tool = t.getOrDefault("restoreTool", "");
+      if (tool.isEmpty()) {
+        problems.add(node + ": no etcdutl, and no etcdctl with snapshot restore, on PATH");
+      }
+      bump &= "true".equals(t.get("bumpRevision")) && "true".equals(t.get("markCompacted"));
+      String version = manifest.imageVersion();
+      if (version.isEmpty()) {
+        version = majorMinor(t.getOrDefault("etcdVersion", ""));
+      }
+      if (!input.snapshotVersion().isEmpty()
+          && !version.isEmpty()
+          && !majorMinor(input.snapshotVersion()).equals(version)) {
+        problems.add(
+            node
+                + ": the snapshot is from etcd "
+                + input.snapshotVersion()
+                + " but this member runs etcd "
+                + version
+                + ": restore a snapshot taken on this etcd version");
+      }
+      if (clusterVersion.isEmpty()) {
+        clusterVersion = version;
+      }
+      problems.addAll(certificates(context, m, manifest));
+      nodes.add(
+          new NodePlan(
+              node,
+              manifest.flag("data-dir"),
+              data.hostPath(),
+              restored,
+              runDir,
+              kv.getOrDefault("owner", ""),
+              tool,
+              version,
+              free));
+    }
+    if (!mismatches.isEmpty()) {
+      throw new RunbookError(
+          ErrorCode.INVENTORY_MISMATCH,
+          "the live manifests do not match the inventory, nothing was changed: "
+              + String.join("; ", mismatches));
+    }
+    if (!problems.isEmpty()) {
+      throw new RunbookError(
+          ErrorCode.VALIDATION_FAILED,
+          "preflight found "
+              + problems.size()
+              + " problem(s), nothing was changed: "
+              + String.join("; ", problems));
+    }
+    long bumpBy = bump ? input.bumpRevision() : 0;
+    return new Output(nodes, bumpBy, clusterVersion, plan(nodes, input, bumpBy));
+  }
+
+  private static List<String> plan(List<NodePlan> nodes, Input input, long bumpBy) {
+    List<String> plan = new ArrayList<>();
+    String names = String.join(", ", nodes.stream().map(NodePlan::node).toList());
+    plan.add(
+        "stop the API servers, controller managers and schedulers, then etcd, on "
+            + names
+            + " (manifests moved into the run's dir; the old data dirs stay untouched)");
+    for (NodePlan n : nodes) {
+      plan.add(
+          n.node()
+              + ": restore with "
+              + n.restoreTool()
+              + " into "
+              + n.restoredDir()
+              + " (owner "
+              + n.owner()
+              + "), then point the etcd-data hostPath "
+              + n.dataHostPath()
+              + " at it; --data-dir "
+              + n.dataDir()
+              + " stays");
+    }
+    plan.add(
+        bumpBy > 0
+            ? "--bump-revision " + bumpBy + " --mark-compacted: clients' watches see a compaction"
+            : input.bumpRevision() > 0
+                ? "--bump-revision is not supported by every member's tool: restored without it;"
+                    + " every control-plane component is restarted, so no cache outlives the"
+                    + " restore"
+                : "no --bump-revision asked for: every control-plane component is restarted");
+    plan.add("then a gate; then etcd starts on every member, then the control plane, then checks");
+    return plan;
+  }
+
+  private static List<String> compare(
+      Inventory.Member m, Inventory inv, EtcdManifest manifest, String path) {
+    List<String> out = new ArrayList<>();
+    String where = m.name() + ": " + path;
+    if (!m.name().equals(manifest.flag("name"))) {
+      out.add(where + " has --name=" + manifest.flag("name") + ", the inventory " + m.name());
+    }
+    if (!urls(manifest.flagList("initial-advertise-peer-urls")).contains(m.peerUrl())) {
+      out.add(
+          where
+              + " advertises peer URLs "
+              + manifest.flag("initial-advertise-peer-urls")
+              + ", the inventory says "
+              + m.peerUrl());
+    }
+    if (!urls(manifest.flagList("advertise-client-urls")).contains(m.clientUrl())) {
+      out.add(
+          where
+              + " advertises client URLs "
+              + manifest.flag("advertise-client-urls")
+              + ", the inventory says "
+              + m.clientUrl());
+    }
+    if (!manifest.flagList("initial-cluster").contains(m.name() + "=" + m.peerUrl())) {
+      out.add(
+          where
+              + " has --initial-cluster="
+              + manifest.flag("initial-cluster")
+              + ", without "
+              + m.name()
+              + "="
+              + m.peerUrl());
+    }
+    if (!inv.etcd().dataDir().equals(manifest.flag("data-dir"))) {
+      out.add(
+          where
+              + " has --data-dir="
+              + manifest.flag("data-dir")
+              + ", the inventory's etcd.dataDir is "
+              + inv.etcd().dataDir());
+    }
+    return out;
+  }
+
+  private static List<URI> urls(List<String> values) {
+    List<URI> out = new ArrayList<>();
+    for (String v : values) {
+      try {
+        out.add(URI.create(v.strip()));
+      } catch (IllegalArgumentException e) {
+        // not a URL: it matches nothing
+      }
+    }
+    return out;
+  }
+
+  /** The server certificate must name the client URL's host, the peer certificate the peer's. */
+  private static List<String> certificates(
+      StepContext context, Inventory.Member m, EtcdManifest manifest) {
+    List<String> out = new ArrayList<>();
+    Map<String, URI> wanted = new LinkedHashMap<>();
+    wanted.put("cert-file", m.clientUrl());
+    wanted.put("peer-cert-file", m.peerUrl());
+    for (Map.Entry<String, URI> w : wanted.entrySet()) {
+      if (!"https".equals(w.getValue().getScheme())) {
+        continue;
+      }
+      String inContainer = manifest.flag(w.getKey());
+      String onHost = inContainer == null ? null : manifest.hostPathOf(inContainer);
+      if (onHost == null) {
+        out.add(m.name() + ": --" + w.getKey() + " is missing or not on a hostPath mount");
+        continue;
+      }
+      String pem =
+          context
+              .check(
+                  m.name(),
+                  context.render("commands/etcd-restore/cat-file.ftl", Map.of("file", onHost)),
+                  Duration.ofSeconds(30))
+              .stdout();
+      String host = w.getValue().getHost();
+      try {
+        X509Certificate cert =
+            (X509Certificate)
+                CertificateFactory.getInstance("X.509")
+                    .generateCertificate(
+                        new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+        if (!covers(cert.getSubjectAlternativeNames(), host)) {
+          out.add(
+              m.name()
+                  + ": "
+                  + onHost
+                  + " does not name "
+                  + host
+                  + " in its subject alternative names: etcd would refuse the restored cluster's"
+                  + " connections; reissue it (kubeadm certs renew)");
+        }
+      } catch (CertificateException e) {
+        out.add(m.name() + ": " + onHost + " is not a readable certificate: " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  private static boolean covers(Collection<List<?>> sans, String host)
+      throws CertificateParsingException {
+    if (sans == null) {
+      return false;
+    }
+    InetAddress ip = literal(host);
+    for (List<?> san : sans) {
+      int type = (Integer) san.get(0);
+      String value = String.valueOf(san.get(1));
+      if (type == 7 && ip != null && ip.equals(literal(value))) {
+        return true;
+      }
+      if (type == 2 && ip == null) {
+        String v = value.toLowerCase();
+        String h = host.toLowerCase();
+        if (v.equals(h)
+            || (v.startsWith("*.")
+                && h.endsWith(v.substring(1))
+                && h.indexOf('.') == h.length() - v.length() + 1)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static InetAddress literal(String host) {
+    String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (!h.matches("[0-9.]+|[0-9A-Fa-f:]+")) {
+      return null;
+    }
+    try {
+      return InetAddress.getByName(h);
+    } catch (UnknownHostException e) {
+      return null;
+    }
+  }
+
+  static String majorMinor(String version) {
+    Matcher m = Pattern.compile("(\\d+\\.\\d+)").matcher(version);
+    return m.find() ? m.group(1) : "";
+  }
+
+  private static long parseLong(String s) {
+    try {
+      return s == null ? 0 : Long.parseLong(s.strip());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+}

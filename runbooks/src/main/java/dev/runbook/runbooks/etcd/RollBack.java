@@ -1,0 +1,126 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Puts the cluster back on its original data after a failure or a rejection past the stop: stops
+ * whatever runs (the control plane, and etcd wherever it runs on a restored dir: its patched
+ * manifest is set aside into the run's dir, never deleted), puts the original etcd.yaml back (it
+ * still points at the original data dir, untouched), waits for a healthy quorum, puts the control
+ * plane back, and checks the original state: same cluster id as before the run, and the marker
+ * reads what it read before. Every move is a no-op when already made, so it can run again.
+ */
+final class RollBack implements Step<RollBack.Input, RollBack.Output> {
+
+  /**
+   * @param clusterIdBefore the cluster id read before the run ("" when etcd did not answer)
+   * @param markerRead whether the marker was read before the run
+   * @param markerBefore its value then
+   */
+  record Input(String timeout, String clusterIdBefore, boolean markerRead, String markerBefore) {
+    Input {
+      Restore.duration(timeout, "timeout");
+      clusterIdBefore = clusterIdBefore == null ? "" : clusterIdBefore;
+      markerBefore = markerBefore == null ? "" : markerBefore;
+    }
+  }
+
+  record Output(
+      Map<String, String> setAside,
+      List<MemberClient.Status> statuses,
+      Map<String, List<String>> started,
+      String marker) {}
+
+  @Override
+  public String name() {
+    return "etcdRollBack";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.MUTATING;
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    Duration timeout = Restore.duration(input.timeout(), "timeout");
+    Inventory inv = context.inventory();
+    String runDir = Restore.runDir(inv, context.runId());
+    Map<String, List<String>> stopping = new LinkedHashMap<>();
+    Map<String, String> setAside = new LinkedHashMap<>();
+    for (Inventory.Member m : context.nodes()) {
+      context.progress("rolling back " + m.name() + ": stopping what runs");
+      Restore.move(context, m.name(), "move-aside.ftl", Restore.CONTROL_PLANE);
+      Map<String, Object> model = new LinkedHashMap<>();
+      model.put("manifestDir", inv.etcd().manifestDir());
+      model.put("runDir", runDir);
+      model.put("file", Restore.ETCD);
+      String moved =
+          NodeCommands.check(
+                  context, m.name(), "commands/etcd-restore/set-aside.ftl", model, Restore.COMMAND)
+              .getOrDefault("setAside", "");
+      List<String> names = new ArrayList<>(Restore.CONTROL_PLANE);
+      if (!moved.isEmpty()) {
+        setAside.put(m.name(), moved);
+        names.add(Restore.ETCD);
+      }
+      stopping.put(m.name(), names);
+    }
+    Restore.waitFor(context, Restore.containers(stopping), "gone", timeout);
+    StartControlPlane.start(context, List.of(Restore.ETCD));
+    List<MemberClient.Status> statuses;
+    String marker = "";
+    List<String> problems = new ArrayList<>();
+    try (EtcdAccess etcd = EtcdAccess.of(context)) {
+      statuses = ClusterHealth.await(context, etcd, context.nodes(), timeout);
+      Map<String, List<String>> started = StartControlPlane.start(context, Restore.CONTROL_PLANE);
+      Restore.waitFor(context, Restore.containers(started), "running", timeout);
+      for (MemberClient.Status s : statuses) {
+        if (!input.clusterIdBefore().isEmpty() && !input.clusterIdBefore().equals(s.clusterId())) {
+          problems.add(
+              s.name()
+                  + " is in cluster "
+                  + s.clusterId()
+                  + ", not the original "
+                  + input.clusterIdBefore());
+        }
+      }
+      Inventory.Marker wanted = inv.validate() == null ? null : inv.validate().marker();
+      if (wanted != null && input.markerRead()) {
+        String v = etcd.member(context.nodes().get(0)).get(wanted.key());
+        marker = v == null ? "" : v;
+        if (!marker.equals(input.markerBefore())) {
+          problems.add(
+              "the marker reads '" + marker + "', before the run '" + input.markerBefore() + "'");
+        }
+      }
+      if (!problems.isEmpty()) {
+        throw new RunbookError(
+            ErrorCode.VALIDATION_FAILED,
+            "rolled back, but the cluster is not as it was: "
+                + String.join("; ", problems)
+                + "; the original manifests are in the manifest dir and the run's dir "
+                + runDir
+                + " holds the rest: look before resuming");
+      }
+      return new Output(setAside, statuses, started, marker);
+    } catch (EtcdUnreachable e) {
+      throw new RunbookError(ErrorCode.STEP_FAILED, "rollback: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts the control plane again on every member: the manifests the stop moved into the run's dir
+ * go back into the manifest dir, then waits until each member runs each of them. Safe to run again.
+ */
+final class StartControlPlane implements Step<StartControlPlane.Input, StartControlPlane.Output> {
+
+  record Input(String timeout) {
+    Input {
+      Restore.duration(timeout, "timeout");
+    }
+  }
+
+  /**
+   * @param started per member, the manifests now back in the manifest dir
+   */
+  record Output(Map<String, List<String>> started) {}
+
+  @Override
+  public String name() {
+    return "etcdStartControlPlane";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.MUTATING;
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    Duration timeout = Restore.duration(input.timeout(), "timeout");
+    Map<String, List<String>> started = start(context, Restore.CONTROL_PLANE);
+    Restore.waitFor(context, Restore.containers(started), "running", timeout);
+    return new Output(started);
+  }
+
+  /** Puts {@code files} back on every targeted member; returns what each member now has back. */
+  static Map<String, List<String>> start(StepContext context, List<String> files) {
+    Map<String, List<String>> started = new LinkedHashMap<>();
+    for (Inventory.Member m : context.nodes()) {
+      Map<String, List<String>> r = Restore.move(context, m.name(), "put-back.ftl", files);
+      started.put(
+          m.name(),
+          java.util.stream.Stream.concat(r.get("moved").stream(), r.get("already").stream())
+              .toList());
+    }
+    return started;
+  }
+}

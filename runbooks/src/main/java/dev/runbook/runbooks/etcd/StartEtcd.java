@@ -1,0 +1,67 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts etcd on the restored data on every member: a copy of the patched manifest goes into the
+ * manifest dir as etcd.yaml (the run's dir keeps the original and the patched one), then waits
+ * until every member is healthy with a quorum. The API servers stay stopped until the restored
+ * cluster has been checked.
+ */
+final class StartEtcd implements Step<StartEtcd.Input, StartEtcd.Output> {
+
+  record Input(String timeout) {
+    Input {
+      Restore.duration(timeout, "timeout");
+    }
+  }
+
+  record Output(List<MemberClient.Status> statuses, long waitedMillis) {}
+
+  @Override
+  public String name() {
+    return "etcdStartEtcd";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.MUTATING;
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    Duration timeout = Restore.duration(input.timeout(), "timeout");
+    String runDir = Restore.runDir(context.inventory(), context.runId());
+    for (Inventory.Member m : context.nodes()) {
+      context.progress("starting etcd on " + m.name() + " on the restored data");
+      NodeCommands.check(
+          context,
+          m.name(),
+          "commands/etcd-restore/install-manifest.ftl",
+          Map.of(
+              "source",
+              runDir + "/" + Restore.PATCHED,
+              "target",
+              Restore.manifest(context.inventory(), Restore.ETCD),
+              "runDir",
+              runDir),
+          Restore.COMMAND);
+    }
+    long start = System.nanoTime();
+    try (EtcdAccess etcd = EtcdAccess.of(context)) {
+      List<MemberClient.Status> s = ClusterHealth.await(context, etcd, context.nodes(), timeout);
+      return new Output(s, (System.nanoTime() - start) / 1_000_000);
+    }
+  }
+}

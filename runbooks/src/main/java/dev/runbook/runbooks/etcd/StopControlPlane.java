@@ -1,0 +1,86 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stops the control plane on every member, API servers first: moves kube-apiserver.yaml (and the
+ * controller manager's and scheduler's, where present) into the run's dir beside the manifest dir
+ * and waits until no node runs them; then the same for etcd.yaml. Returns only when no member runs
+ * etcd: the barrier before any restore. Moving again what is already moved is a no-op, so the step
+ * can run again after a crash.
+ */
+final class StopControlPlane implements Step<StopControlPlane.Input, StopControlPlane.Output> {
+
+  record Input(String timeout) {
+    Input {
+      Restore.duration(timeout, "timeout");
+    }
+  }
+
+  /**
+   * @param moved per member, the manifests now in the run's dir
+   * @param runDir where they are
+   */
+  record Output(Map<String, List<String>> moved, String runDir) {}
+
+  @Override
+  public String name() {
+    return "etcdStopControlPlane";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.DESTRUCTIVE;
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    Duration timeout = Restore.duration(input.timeout(), "timeout");
+    Map<String, List<String>> stopped = new LinkedHashMap<>();
+    Map<String, List<String>> components = new LinkedHashMap<>();
+    for (Inventory.Member m : context.nodes()) {
+      context.progress("stopping the control plane on " + m.name());
+      Map<String, List<String>> r =
+          Restore.move(context, m.name(), "move-aside.ftl", Restore.CONTROL_PLANE);
+      components.put(m.name(), Restore.CONTROL_PLANE);
+      stopped.put(m.name(), new java.util.ArrayList<>(concat(r.get("moved"), r.get("already"))));
+    }
+    Restore.waitFor(context, Restore.containers(components), "gone", timeout);
+    Map<String, List<String>> etcd = new LinkedHashMap<>();
+    for (Inventory.Member m : context.nodes()) {
+      context.progress("stopping etcd on " + m.name());
+      Map<String, List<String>> r =
+          Restore.move(context, m.name(), "move-aside.ftl", List.of(Restore.ETCD));
+      if (!r.get("absent").isEmpty()) {
+        throw new RunbookError(
+            ErrorCode.STEP_FAILED,
+            m.name()
+                + ": no "
+                + Restore.ETCD
+                + " in the manifest dir nor in the run's dir: someone moved it during the run");
+      }
+      etcd.put(m.name(), List.of(Restore.ETCD));
+      stopped.get(m.name()).add(Restore.ETCD);
+    }
+    Restore.waitFor(context, Restore.containers(etcd), "gone", timeout);
+    return new Output(stopped, Restore.runDir(context.inventory(), context.runId()));
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+  }
+}
