@@ -1,0 +1,280 @@
+package dev.runbook.runbooks.etcd;
+
+import static dev.runbook.runbooks.etcd.EtcdRestoreIT.marker;
+import static dev.runbook.runbooks.etcd.EtcdRestoreIT.put;
+import static dev.runbook.runbooks.etcd.EtcdRestoreIT.start;
+import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.JSON;
+import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.liveState;
+import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.outputs;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.RunOutcome;
+import dev.runbook.engine.api.RunState;
+import dev.runbook.engine.api.RunbookEngine;
+import dev.runbook.engine.api.Runs;
+import dev.runbook.lab.LabInstance;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * etcd-restore's faults, injected with real processes on one 3-member etcd 3.5 lab: a damaged
+ * snapshot and an unreachable member stop the run before any change; a rejection at the first gate
+ * changes nothing; a rejection at the second, and an etcd that does not come up on one member after
+ * the restore, roll back to the original data (the marker written after the snapshot reads again);
+ * a CLI killed during the restore is resumed without restoring any member twice.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EtcdRestoreFaultsIT {
+
+  static final int MEMBERS = 3;
+
+  LabInstance lab;
+  Path home;
+  EtcdRestoreIT.Snapshot snap;
+
+  @BeforeAll
+  void labWithASnapshotAndALaterMarker() throws Exception {
+    lab = LabInstance.up(MEMBERS, "3.5");
+    lab.seed(200);
+    home = lab.dir().resolve("runbook-home");
+    put(lab, "before-snapshot");
+    snap = EtcdRestoreIT.snapshot(lab, home, lab.dir().resolve("snapshots"));
+    put(lab, "after-snapshot");
+  }
+
+  @AfterAll
+  void down() {
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void aSnapshotFailingItsChecksStopsNothing() throws Exception {
+    Path damaged = lab.dir().resolve("damaged.db");
+    Files.copy(Path.of(snap.file()), damaged);
+    try (RandomAccessFile f = new RandomAccessFile(damaged.toFile(), "rw")) {
+      f.seek(f.length() / 2);
+      int b = f.read();
+      f.seek(f.length() / 2);
+      f.write(b ^ 0xff);
+    }
+    String live = liveState(lab, MEMBERS);
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      RunOutcome r =
+          start(
+              engine,
+              lab,
+              lab.inventory(),
+              new EtcdRestoreIT.Snapshot(damaged.toString(), "", 0, 0),
+              Map.of("expectSha256", ""));
+      assertThat(r.state()).isEqualTo(RunState.FAILED);
+      assertThat(r.message()).contains("Task_VerifySnapshot").contains("trailer");
+      // A file with the right trailer but not the digest asked for is refused the same way.
+      r = start(engine, lab, lab.inventory(), snap, Map.of("expectSha256", "0".repeat(64)));
+      assertThat(r.state()).isEqualTo(RunState.FAILED);
+      assertThat(r.message()).contains("digest");
+    }
+    assertThat(liveState(lab, MEMBERS)).isEqualTo(live);
+  }
+
+  @Test
+  @Order(2)
+  void aMemberUnreachableOverSshStopsTheRunInPreflight() throws Exception {
+    Path inventory = lab.dir().resolve("inventory-cp3-unreachable.yaml");
+    // Nothing listens on 127.0.0.99: cp-3's SSH connection is refused.
+    Files.writeString(
+        inventory,
+        Files.readString(lab.inventory()).replace("host: " + lab.address(3), "host: 127.0.0.99"));
+    String live = liveState(lab, MEMBERS);
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      RunOutcome r = start(engine, lab, inventory, snap, Map.of());
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.FAILED);
+      assertThat(r.message()).contains("Task_Preflight").contains("cp-3");
+    }
+    assertThat(liveState(lab, MEMBERS)).isEqualTo(live);
+  }
+
+  @Test
+  @Order(3)
+  void aRejectionAtTheStopGateChangesNothing() throws Exception {
+    String live = liveState(lab, MEMBERS);
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      RunOutcome r = start(engine, lab, lab.inventory(), snap, Map.of());
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
+      r = engine.reject(r.runId(), "Gate_ApproveStop", "bob", "not during business hours");
+      assertThat(r.state()).isEqualTo(RunState.REJECTED);
+      assertThat(Runs.verify(home, r.runId()).ok()).isTrue();
+    }
+    assertThat(liveState(lab, MEMBERS)).isEqualTo(live);
+    assertThat(marker(lab)).isEqualTo("after-snapshot");
+  }
+
+  @Test
+  @Order(4)
+  void aRejectionAtTheRestartGateRollsBack() throws Exception {
+    String manifests = manifests();
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      RunOutcome r = toRestartGate(engine);
+      r = engine.reject(r.runId(), "Gate_ApproveRestart", "carol", "the diff is wrong");
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.ROLLED_BACK);
+      assertRolledBack(r.runId(), manifests);
+      // Never started on the restored data: nothing of it had to be set aside.
+      assertThat(lab.ssh(2, "ls /etc/kubernetes/etcd-restore-" + r.runId()).output())
+          .doesNotContain("rolled-back")
+          .contains("etcd.yaml.restored");
+    }
+  }
+
+  @Test
+  @Order(5)
+  void etcdFailingOnOneMemberAfterTheRestoreRollsBackToTheOriginalData() throws Exception {
+    String manifests = manifests();
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      RunOutcome r = toRestartGate(engine);
+      String run = r.runId();
+      // cp-2's restored WAL is damaged: its etcd exits at start, the other two keep a quorum.
+      LabInstance.Result broken =
+          lab.ssh(
+              2,
+              "for f in /var/lib/etcd-restore-"
+                  + run
+                  + "/member/wal/*.wal; do"
+                  + " dd if=/dev/urandom of=\"$f\" bs=4k count=4 conv=notrunc 2>/dev/null; done;"
+                  + " echo damaged");
+      assertThat(broken.output()).contains("damaged");
+      r = engine.approve(run, "Gate_ApproveRestart", "carol", "go");
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.ROLLED_BACK);
+      assertThat(r.message()).contains("cp-2");
+      assertRolledBack(run, manifests);
+      for (int n = 1; n <= MEMBERS; n++) {
+        assertThat(lab.ssh(n, "ls /etc/kubernetes/etcd-restore-" + run).output())
+            .contains("etcd.yaml.rolled-back.1");
+      }
+    }
+  }
+
+  @Test
+  @Order(6)
+  void aCliKilledDuringTheRestoreIsResumedWithoutRestoringTwice() throws Exception {
+    String run;
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      RunOutcome r = start(engine, lab, lab.inventory(), snap, Map.of());
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
+      run = r.runId();
+    }
+    Path log = lab.dir().resolve("driver.log");
+    Process driver =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ApproveDriver.class.getName(),
+                home.toString(),
+                run,
+                "Gate_ApproveStop",
+                "bob")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    // Kill it (SIGKILL) once the first member is restored: the others are still being restored.
+    boolean killedWhileRunning = false;
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (driver.isAlive() && System.nanoTime() < deadline) {
+      if (lab.ssh(1, "test -d /var/lib/etcd-restore-" + run + " && echo restored")
+          .output()
+          .contains("restored")) {
+        driver.destroyForcibly();
+        killedWhileRunning = true;
+        break;
+      }
+      Thread.sleep(50);
+    }
+    driver.waitFor(30, TimeUnit.SECONDS);
+    assertThat(killedWhileRunning).as(Files.readString(log)).isTrue();
+
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      RunOutcome r = engine.resume(run, "dave");
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
+      assertThat(r.gate().activityId()).isEqualTo("Gate_ApproveRestart");
+      r = engine.approve(run, "Gate_ApproveRestart", "carol", "go");
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.DONE);
+    }
+    assertThat(marker(lab)).isEqualTo("before-snapshot");
+    assertThat(restoreCommands(run, "cp-1")).isEqualTo(1L);
+    for (int n = 1; n <= MEMBERS; n++) {
+      assertThat(restoreCommands(run, "cp-" + n)).isBetween(1L, 2L);
+      assertThat(lab.ssh(n, "ls -d /var/lib/etcd-restore-" + run + "*").output())
+          .doesNotContain(".part");
+    }
+    assertThat(Runs.verify(home, run).ok()).isTrue();
+  }
+
+  /** Starts a restore and approves the stop: every member is stopped, restored and patched. */
+  private RunOutcome toRestartGate(RunbookEngine engine) {
+    RunOutcome r = start(engine, lab, lab.inventory(), snap, Map.of("healthTimeout", "PT40S"));
+    assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
+    r = engine.approve(r.runId(), "Gate_ApproveStop", "bob", "plan read");
+    assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
+    assertThat(r.gate().activityId()).isEqualTo("Gate_ApproveRestart");
+    return r;
+  }
+
+  private void assertRolledBack(String run, String manifests) throws Exception {
+    assertThat(marker(lab)).isEqualTo("after-snapshot");
+    assertThat(manifests()).isEqualTo(manifests);
+    for (int n = 1; n <= MEMBERS; n++) {
+      assertThat(lab.etcdctl(n, "endpoint", "health").exitCode()).isZero();
+      assertThat(lab.ssh(n, "crictl ps --name '^kube-apiserver$' -q").output()).isNotBlank();
+    }
+    JsonNode back = outputs(home, run, "Task_RollBack");
+    assertThat(back.path("marker").asText()).isEqualTo("after-snapshot");
+    assertThat(Runs.verify(home, run).ok()).isTrue();
+  }
+
+  /** Every member's manifests, by digest. */
+  private String manifests() {
+    StringBuilder s = new StringBuilder();
+    for (int n = 1; n <= MEMBERS; n++) {
+      s.append(lab.ssh(n, "cd /etc/kubernetes/manifests && sha256sum *.yaml").output());
+    }
+    return s.toString();
+  }
+
+  /** How many times the run sent a snapshot restore command to {@code node}. */
+  private long restoreCommands(String run, String node) throws Exception {
+    long n = 0;
+    for (String line : Runs.records(home, run)) {
+      JsonNode r = JSON.readTree(line);
+      if (r.path("type").asText().equals("command.sent")
+          && r.path("node").asText().equals(node)
+          && r.path("command").asText().contains("--initial-cluster-token")) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** A CLI stand-in in its own JVM, so that the test can SIGKILL it mid-run. */
+  static final class ApproveDriver {
+    public static void main(String[] args) {
+      try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(Path.of(args[0])))) {
+        System.out.println(engine.approve(args[1], args[2], args[3], "go").state());
+      }
+    }
+  }
+}
