@@ -119,8 +119,9 @@ final class MemberClient implements AutoCloseable {
               new StreamObserver<SnapshotResponse>() {
                 @Override
                 public void onNext(SnapshotResponse r) {
-                  // Written in the gRPC thread: flow control then keeps at most a window of the
-                  // stream in memory, whatever the size of the database.
+                  // Written in the gRPC transport thread (EtcdAccess runs this call's callbacks
+                  // there): flow control then keeps at most a window of the stream in memory,
+                  // whatever the size of the database.
                   try {
                     ByteBuffer b = r.getBlob().asReadOnlyByteBuffer();
                     while (b.hasRemaining()) {
