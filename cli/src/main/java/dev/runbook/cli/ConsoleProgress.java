@@ -54,14 +54,19 @@ final class ConsoleProgress implements RunListener {
           e.message() == null ? "" : " (" + e.message() + ")");
     } else if (event instanceof RunEvent.GateDecision e) {
       out.printf(
-          "%s gate %s: %s by %s%s%n",
+          "%s gate %s: %s by %s%s%s%n",
           now(),
           e.activityId(),
           e.decision(),
           e.by(),
           e.approversRequired() > 1
               ? " (" + e.approvals() + " of " + e.approversRequired() + " approvals)"
-              : "");
+              : "",
+          e.planSha256() == null ? "" : "; plan " + e.planSha256());
+    } else if (event instanceof RunEvent.PlanDrifted e) {
+      out.printf(
+          "%s x %s not run: its commands differ from plan %s:%n%s%n",
+          now(), e.activityId(), e.planSha256(), e.diff().indent(4).stripTrailing());
     } else if (event instanceof RunEvent.ReconcileRequired e) {
       out.printf("%s ! %s needs a person: %s%n", now(), e.activityId(), e.reason());
     } else if (event instanceof RunEvent.RunEnded e) {

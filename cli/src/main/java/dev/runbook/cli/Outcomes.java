@@ -20,6 +20,10 @@ final class Outcomes {
           g.starterMayApprove() ? "" : ", not the person who started the run",
           g.approvals().isEmpty() ? "nobody" : String.join(", ", g.approvals()));
       out.printf("  approving releases: %s%n", String.join(" -> ", g.releases()));
+      if (g.planSha256() != null) {
+        out.printf(
+            "  an approval approves plan %s (in the run's evidence: plan.json)%n", g.planSha256());
+      }
       if (g.expiresAt() != null) {
         out.printf("  the gate fails closed at %s%n", g.expiresAt());
       }

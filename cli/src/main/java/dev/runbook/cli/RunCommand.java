@@ -4,15 +4,14 @@ import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunbookEngine;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -24,21 +23,7 @@ final class RunCommand implements Callable<Integer> {
   @ParentCommand RunbookCommand root;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "RUNBOOK", description = "Runbook id (runbook list).")
-  String runbook;
-
-  @Option(
-      names = {"-i", "--inventory"},
-      required = true,
-      paramLabel = "INVENTORY",
-      description = "Inventory file (docs/inventory.md).")
-  Path inventory;
-
-  @Option(
-      names = {"-p", "--param"},
-      paramLabel = "KEY=VALUE",
-      description = "A parameter the runbook declares; repeatable.")
-  List<String> params = List.of();
+  @Mixin RunInputs inputs;
 
   @Option(
       names = "--as",
@@ -46,12 +31,20 @@ final class RunCommand implements Callable<Integer> {
       description = "Who starts the run (default: the login name).")
   String as = System.getProperty("user.name");
 
+  @Option(
+      names = "--approved-plan",
+      paramLabel = "HASH",
+      description =
+          "Bind the run to a reviewed plan (runbook plan): refused if it would differ; a step whose"
+              + " commands no longer render as planned does not run.")
+  String approvedPlan;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Map<String, String> given = parse(params);
+    Map<String, String> given = inputs.parameters();
     try (RunbookEngine engine = RunbookEngine.open(root.options(new ConsoleProgress(out)))) {
-      RunOutcome o = engine.start(runbook, inventory, given, as);
+      RunOutcome o = engine.start(inputs.runbook, inputs.inventory, given, as, approvedPlan);
       return Outcomes.print(out, o);
     }
   }

@@ -136,6 +136,16 @@ public sealed interface RunEvent {
   }
 
   /** A mutating step was in flight when the engine died and its probe cannot tell the outcome. */
+  /**
+   * Before a MUTATING or DESTRUCTIVE step, its re-rendered plan differed from the plan the run is
+   * bound to (approved with --approved-plan, or recorded at start): the step did not run.
+   */
+  record PlanDrifted(String activityId, String planSha256, String diff) implements RunEvent {
+    public String type() {
+      return "plan.drifted";
+    }
+  }
+
   record ReconcileRequired(String activityId, String step, String reason) implements RunEvent {
     public String type() {
       return "reconcile.required";

@@ -14,6 +14,7 @@ public record RunOutcome(String runId, RunState state, String message, PendingGa
    * @param approvals who approved so far
    * @param releases names of the steps the gate releases
    * @param expiresAt ISO instant when the gate fails closed, or null
+   * @param planSha256 the plan an approval approves (the run's bound plan), or null
    */
   public record PendingGate(
       String activityId,
@@ -23,5 +24,6 @@ public record RunOutcome(String runId, RunState state, String message, PendingGa
       String role,
       boolean starterMayApprove,
       List<String> releases,
-      String expiresAt) {}
+      String expiresAt,
+      String planSha256) {}
 }

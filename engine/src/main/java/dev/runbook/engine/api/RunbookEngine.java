@@ -53,7 +53,40 @@ public final class RunbookEngine implements AutoCloseable {
    */
   public RunOutcome start(
       String runbook, Path inventory, Map<String, String> parameters, String startedBy) {
-    return core.start(runbook, inventory, parameters, startedBy);
+    return core.start(runbook, inventory, parameters, startedBy, null);
+  }
+
+  /**
+   * Starts a run bound to a reviewed plan: refused before anything runs when no stored plan has
+   * that hash or when this run would differ from it (the difference is in the message); later, each
+   * MUTATING or DESTRUCTIVE step whose commands no longer render as planned does not run.
+   *
+   * @throws BadInputException as {@link #start(String, Path, Map, String)}, and for the plan
+   */
+  public RunOutcome start(
+      String runbook,
+      Path inventory,
+      Map<String, String> parameters,
+      String startedBy,
+      String approvedPlanSha256) {
+    return core.start(runbook, inventory, parameters, startedBy, approvedPlanSha256);
+  }
+
+  /**
+   * Plans a run without starting one and keeps the plan in the home under its hash (for {@code run
+   * --approved-plan}). Connects nowhere unless {@code probe}: then only read-only discovery
+   * commands run on the nodes.
+   *
+   * @throws BadInputException unknown runbook, parameter problems (all listed), unreachable node
+   * @throws InventoryException the inventory cannot be used (every problem listed)
+   */
+  public static RunbookPlan plan(
+      EngineOptions options,
+      String runbook,
+      Path inventory,
+      Map<String, String> parameters,
+      boolean probe) {
+    return RunbookPlan.of(EngineCore.plan(options, runbook, inventory, parameters, probe));
   }
 
   /** Approves a gate (or the only pending one when {@code gate} is null) as {@code by}. */

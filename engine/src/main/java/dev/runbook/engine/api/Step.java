@@ -26,6 +26,17 @@ public interface Step<I extends Record, O extends Record> {
   O run(I input, StepContext context);
 
   /**
+   * Describes for a plan what {@link #run} will do: each command per node, rendered through {@link
+   * PlanContext#render} from the same templates and model the run uses (share the code that builds
+   * them with {@link #run}, so plan and run cannot diverge), and what else it does. Must not change
+   * anything; {@link PlanContext#read} is the only way to look at a node. The default says the step
+   * does not describe itself, which the plan shows.
+   */
+  default void plan(PlanContext plan) {
+    plan.undescribed();
+  }
+
+  /**
    * Only asked for MUTATING and DESTRUCTIVE steps that were in flight when the engine died: is the
    * change already made? {@link Probe#UNKNOWN} (the default) stops the run at a reconcile gate for
    * a person to decide.

@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.CommandResult;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.nio.charset.StandardCharsets;
@@ -48,17 +49,9 @@ final class CaptureSymptom implements Step<CaptureSymptom.Input, CaptureSymptom.
   public Output run(Input input, StepContext context) {
     Inventory inv = context.inventory();
     for (Inventory.Member m : context.nodes()) {
-      Map<String, Object> model = new LinkedHashMap<>();
-      model.put("endpoint", m.clientUrl().toString());
-      model.put("cacert", inv.etcd().pki().cacert());
-      model.put("cert", inv.etcd().pki().cert());
-      model.put("key", inv.etcd().pki().key());
-      model.put("dataDir", inv.etcd().dataDir());
       CommandResult r =
           context.exec(
-              m.name(),
-              context.render("commands/etcd-restore/capture.ftl", model),
-              Duration.ofMinutes(2));
+              m.name(), context.render(CAPTURE, captureModel(inv, m)), Duration.ofMinutes(2));
       context.artifact(
           "symptom-" + m.name() + ".txt",
           (r.stdout() + r.stderr()).getBytes(StandardCharsets.UTF_8));
@@ -87,5 +80,27 @@ final class CaptureSymptom implements Step<CaptureSymptom.Input, CaptureSymptom.
       }
     }
     return new Output(answered, clusterId, marker != null, marker == null ? "" : marker);
+  }
+
+  private static final String CAPTURE = "commands/etcd-restore/capture.ftl";
+
+  static Map<String, Object> captureModel(Inventory inv, Inventory.Member m) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("endpoint", m.clientUrl().toString());
+    model.put("cacert", inv.etcd().pki().cacert());
+    model.put("cert", inv.etcd().pki().cert());
+    model.put("key", inv.etcd().pki().key());
+    model.put("dataDir", inv.etcd().dataDir());
+    return model;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    for (Inventory.Member m : plan.nodes()) {
+      plan.command(m.name(), plan.render(CAPTURE, captureModel(plan.inventory(), m)));
+    }
+    plan.note(
+        "keeps each node's output as an artifact, then asks each member through jetcd whether it"
+            + " answers, its cluster id and the marker's value");
   }
 }

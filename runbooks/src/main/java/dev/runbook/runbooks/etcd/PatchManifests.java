@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -59,12 +60,7 @@ final class PatchManifests implements Step<PatchManifests.Input, PatchManifests.
             ErrorCode.VALIDATION_FAILED, node + ": cannot patch etcd.yaml: " + e.getMessage());
       }
       String file = runDir + "/" + Restore.PATCHED;
-      NodeCommands.check(
-          context,
-          node,
-          "commands/etcd-restore/write-file.ftl",
-          Map.of("file", file, "content", patched.text()),
-          Restore.COMMAND);
+      NodeCommands.check(context, node, WRITE, writeModel(file, patched), Restore.COMMAND);
       EtcdManifest reread = Restore.readManifest(context, node, file);
       String dataDir = reread.flag("data-dir");
       if (!target.equals(reread.dataMount().hostPath())
@@ -93,5 +89,40 @@ final class PatchManifests implements Step<PatchManifests.Input, PatchManifests.
   @Override
   public Probe probe(Input input, StepContext context) {
     return Probe.NOT_DONE;
+  }
+
+  private static final String WRITE = "commands/etcd-restore/write-file.ftl";
+
+  static Map<String, Object> writeModel(String file, EtcdManifest patched) {
+    return Map.of("file", file, "content", patched.text());
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    String runDir = Restore.runDir(plan.inventory(), PlanContext.RUN_ID);
+    String file = runDir + "/" + Restore.PATCHED;
+    for (Inventory.Member m : plan.nodes()) {
+      String node = m.name();
+      plan.command(
+          node,
+          plan.render(RestorePlan.CAT_FILE, RestorePlan.catModel(runDir + "/" + Restore.ETCD)));
+      java.util.Optional<EtcdManifest> original = RestorePlan.manifest(plan, node);
+      String hostPath = RestorePlan.dataHostPath(plan, node);
+      String target = RestorePlan.restoredDir(node, hostPath);
+      if (original.isPresent()) {
+        EtcdManifest patched = original.get().withDataHostPath(target);
+        plan.command(node, plan.render(WRITE, writeModel(file, patched)));
+        plan.diff(node, EtcdManifest.diff(Restore.ETCD, original.get(), patched));
+      } else {
+        plan.note(
+            node
+                + ": writes "
+                + file
+                + ": the node's etcd.yaml with only the etcd-data hostPath changed to "
+                + target
+                + " (plan with --probe for the exact file and its diff)");
+      }
+      plan.command(node, plan.render(RestorePlan.CAT_FILE, RestorePlan.catModel(file)));
+    }
   }
 }

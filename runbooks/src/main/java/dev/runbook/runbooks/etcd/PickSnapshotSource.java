@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -99,5 +100,13 @@ final class PickSnapshotSource
           etcd.member(context.inventory().member(pick.name()).orElseThrow()).members();
       return new Output(pick.name(), why, skipped, healthy, list, etcd.describe());
     }
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    plan.note(
+        "asks every member through jetcd ("
+            + plan.inventory().etcd().access().mode()
+            + " access) for its health and status and picks a healthy voting member");
   }
 }

@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.CommandResult;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
@@ -72,7 +73,7 @@ final class Restore {
         context
             .check(
                 node,
-                context.render("commands/etcd-restore/cat-file.ftl", Map.of("file", path)),
+                context.render(RestorePlan.CAT_FILE, RestorePlan.catModel(path)),
                 Duration.ofSeconds(30))
             .stdout();
     try {
@@ -113,12 +114,13 @@ final class Restore {
    */
   static Map<String, List<String>> move(
       StepContext context, String node, String template, List<String> files) {
-    Map<String, Object> model = new LinkedHashMap<>();
-    model.put("manifestDir", context.inventory().etcd().manifestDir());
-    model.put("runDir", runDir(context.inventory(), context.runId()));
-    model.put("files", files);
     Map<String, String> kv =
-        NodeCommands.check(context, node, "commands/etcd-restore/" + template, model, COMMAND);
+        NodeCommands.check(
+            context,
+            node,
+            "commands/etcd-restore/" + template,
+            moveModel(context.inventory(), context.runId(), files),
+            COMMAND);
     Map<String, List<String>> out = new LinkedHashMap<>();
     for (String key : List.of("moved", "already", "absent")) {
       out.put(
@@ -126,6 +128,58 @@ final class Restore {
           Arrays.stream(kv.getOrDefault(key, "").split(",")).filter(s -> !s.isBlank()).toList());
     }
     return out;
+  }
+
+  /** The model of move-aside and put-back. */
+  static Map<String, Object> moveModel(Inventory inventory, String runId, List<String> files) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("manifestDir", inventory.etcd().manifestDir());
+    model.put("runDir", runDir(inventory, runId));
+    model.put("files", files);
+    return model;
+  }
+
+  /** Plans {@link #move} on every node the task targets. */
+  static void planMove(PlanContext plan, String template, List<String> files) {
+    for (Inventory.Member m : plan.nodes()) {
+      plan.command(
+          m.name(),
+          plan.render(
+              "commands/etcd-restore/" + template,
+              moveModel(plan.inventory(), PlanContext.RUN_ID, files)));
+    }
+  }
+
+  /** The model of wait-containers. */
+  static Map<String, Object> waitModel(List<String> names, String state, Duration t) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("names", names);
+    model.put("state", state);
+    model.put("seconds", Math.max(1, t.toSeconds()));
+    return model;
+  }
+
+  /**
+   * Plans {@link #waitFor} on every node the task targets (the run skips nodes where nothing was
+   * found to wait for).
+   */
+  static void planWait(PlanContext plan, List<String> files, String state, Duration t) {
+    List<String> names = files.stream().map(Restore::container).toList();
+    for (Inventory.Member m : plan.nodes()) {
+      plan.command(
+          m.name(),
+          plan.render("commands/etcd-restore/wait-containers.ftl", waitModel(names, state, t)));
+    }
+  }
+
+  /** A duration parameter for a plan: its value, or the default when the input is not known yet. */
+  static Duration planDuration(PlanContext plan, String input) {
+    try {
+      return Duration.parse(plan.input(input));
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          input + " is an ISO-8601 duration such as PT2M, not '" + plan.input(input) + "'");
+    }
   }
 
   /**
@@ -140,11 +194,9 @@ final class Restore {
       if (e.getValue().isEmpty()) {
         continue;
       }
-      Map<String, Object> model = new LinkedHashMap<>();
-      model.put("names", e.getValue());
-      model.put("state", state);
-      model.put("seconds", Math.max(1, t.toSeconds()));
-      String cmd = context.render("commands/etcd-restore/wait-containers.ftl", model);
+      String cmd =
+          context.render(
+              "commands/etcd-restore/wait-containers.ftl", waitModel(e.getValue(), state, t));
       CommandResult r = context.exec(e.getKey(), cmd, t.plusSeconds(30));
       if (r.exitStatus() == 124) {
         late.add(e.getKey() + ": " + r.stderr().strip());

@@ -2,6 +2,7 @@ package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.nio.file.Path;
@@ -79,41 +80,29 @@ final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.
         continue;
       }
       Map<String, String> tools =
-          NodeCommands.check(
-              context, node, "commands/etcd/detect-tools.ftl", Map.of(), Restore.COMMAND);
+          NodeCommands.check(context, node, RestorePlan.DETECT_TOOLS, Map.of(), Restore.COMMAND);
       String tool = NodeCommands.require(tools, "restoreTool", "detect tools");
       String snapshot = Restore.snapshotOnNode(target);
       context.progress("uploading the snapshot to " + node + ":" + snapshot);
       context.shell().upload(node, Path.of(input.file()), snapshot);
       NodeCommands.check(
-          context,
-          node,
-          "commands/etcd-rehearsal/check-digest.ftl",
-          Map.of("file", snapshot, "sha256", input.sha256()),
-          Restore.COMMAND);
-      Map<String, Object> model = new LinkedHashMap<>();
-      model.put("tool", tool);
-      model.put("toolPath", NodeCommands.require(tools, tool, "detect tools"));
-      model.put("snapshot", snapshot);
-      model.put("dataDir", part);
-      model.put("name", node);
-      model.put("initialCluster", Restore.initialCluster(context.inventory()));
-      model.put("peerUrl", m.peerUrl().toString());
-      model.put("token", "etcd-restore-" + context.runId());
-      if (input.bumpRevision() > 0) {
-        model.put("bumpRevision", input.bumpRevision());
-        model.put("markCompacted", true);
-      }
+          context, node, CHECK_DIGEST, digestModel(snapshot, input.sha256()), Restore.COMMAND);
+      Map<String, Object> model =
+          restoreModel(
+              tool,
+              NodeCommands.require(tools, tool, "detect tools"),
+              snapshot,
+              part,
+              m,
+              context.inventory(),
+              context.runId(),
+              input.bumpRevision());
       context.progress("restoring " + node + " into " + target);
-      String command = context.render("commands/etcd/restore.ftl", model);
+      String command = context.render(RESTORE, model);
       context.check(node, command, Restore.COMMAND);
       commands.put(node, command);
       NodeCommands.check(
-          context,
-          node,
-          "commands/etcd-restore/finish-restore.ftl",
-          Map.of("partDir", part, "restoredDir", target, "oldDataDir", data.hostPath()),
-          Restore.COMMAND);
+          context, node, FINISH, finishModel(target, data.hostPath()), Restore.COMMAND);
     }
     return new Output(restored, already, commands);
   }
@@ -140,5 +129,95 @@ final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.
       }
     }
     return Probe.DONE;
+  }
+
+  private static final String PREPARE = "commands/etcd-restore/prepare-restore.ftl";
+  private static final String CHECK_DIGEST = "commands/etcd-rehearsal/check-digest.ftl";
+  private static final String RESTORE = "commands/etcd/restore.ftl";
+  private static final String FINISH = "commands/etcd-restore/finish-restore.ftl";
+
+  static Map<String, Object> prepareModel(String target) {
+    return Map.of("restoredDir", target, "partDir", Restore.partDir(target));
+  }
+
+  static Map<String, Object> digestModel(String snapshot, String sha256) {
+    return Map.of("file", snapshot, "sha256", sha256);
+  }
+
+  static Map<String, Object> finishModel(String target, String oldDataDir) {
+    return Map.of(
+        "partDir", Restore.partDir(target), "restoredDir", target, "oldDataDir", oldDataDir);
+  }
+
+  /** The restore of one member: its own name and peer URL, the whole cluster, a token per run. */
+  static Map<String, Object> restoreModel(
+      String tool,
+      String toolPath,
+      String snapshot,
+      String part,
+      Inventory.Member m,
+      Inventory inventory,
+      String runId,
+      long bumpRevision) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("tool", tool);
+    model.put("toolPath", toolPath);
+    model.put("snapshot", snapshot);
+    model.put("dataDir", part);
+    model.put("name", m.name());
+    model.put("initialCluster", Restore.initialCluster(inventory));
+    model.put("peerUrl", m.peerUrl().toString());
+    model.put("token", "etcd-restore-" + runId);
+    if (bumpRevision > 0) {
+      model.put("bumpRevision", bumpRevision);
+      model.put("markCompacted", true);
+    }
+    return model;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    java.util.Optional<Long> bump = RestorePlan.bump(plan);
+    for (Inventory.Member m : plan.nodes()) {
+      String node = m.name();
+      String hostPath = RestorePlan.dataHostPath(plan, node);
+      String target = RestorePlan.restoredDir(node, hostPath);
+      String snapshot = Restore.snapshotOnNode(target);
+      plan.command(node, plan.render(PREPARE, prepareModel(target)));
+      plan.command(node, plan.render(RestorePlan.DETECT_TOOLS, Map.of()));
+      plan.note(
+          "uploads "
+              + plan.input("file")
+              + " to "
+              + node
+              + ":"
+              + snapshot
+              + " (SFTP: .part, fsync, rename)");
+      plan.command(node, plan.render(CHECK_DIGEST, digestModel(snapshot, plan.input("sha256"))));
+      java.util.Optional<String> tool = RestorePlan.restoreTool(plan, node);
+      java.util.Optional<String> path = tool.flatMap(t -> RestorePlan.toolPath(plan, node, t));
+      if (tool.isPresent() && path.isPresent() && bump.isPresent()) {
+        plan.command(
+            node,
+            plan.render(
+                RESTORE,
+                restoreModel(
+                    tool.get(),
+                    path.get(),
+                    snapshot,
+                    Restore.partDir(target),
+                    m,
+                    plan.inventory(),
+                    PlanContext.RUN_ID,
+                    bump.get())));
+      } else {
+        plan.note(
+            node
+                + ": the restore command depends on the tool found there (etcdutl for etcd 3.5+,"
+                + " else etcdctl) and on whether every member's tool has --bump-revision and"
+                + " --mark-compacted: plan with --probe to see it");
+      }
+      plan.command(node, plan.render(FINISH, finishModel(target, hostPath)));
+    }
   }
 }

@@ -4,6 +4,7 @@ import dev.runbook.engine.api.CommandResult;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -107,13 +108,13 @@ final class RestorePreflight implements Step<RestorePreflight.Input, RestorePref
       }
       String restored = Restore.restoredDir(data.hostPath(), context.runId());
       String runDir = Restore.runDir(inv, context.runId());
-      Map<String, Object> model = new LinkedHashMap<>();
-      model.put("dataDir", data.hostPath());
-      model.put("restoredDir", restored);
-      model.put("runDir", runDir);
       Map<String, String> kv =
           NodeCommands.check(
-              context, node, "commands/etcd-restore/inspect-node.ftl", model, Restore.COMMAND);
+              context,
+              node,
+              INSPECT,
+              inspectModel(data.hostPath(), restored, runDir),
+              Restore.COMMAND);
       if (!"0".equals(kv.get("uid"))) {
         problems.add(
             node
@@ -146,9 +147,7 @@ final class RestorePreflight implements Step<RestorePreflight.Input, RestorePref
       }
       CommandResult tools =
           context.exec(
-              node,
-              context.render("commands/etcd/detect-tools.ftl", Map.of()),
-              Duration.ofSeconds(60));
+              node, context.render(RestorePlan.DETECT_TOOLS, Map.of()), Duration.ofSeconds(60));
       Map<String, String> t = KeyValues.parse(tools.stdout());
       String tool = t.getOrDefault("restoreTool", "");
       if (tool.isEmpty()) {
@@ -315,7 +314,7 @@ final class RestorePreflight implements Step<RestorePreflight.Input, RestorePref
           context
               .check(
                   m.name(),
-                  context.render("commands/etcd-restore/cat-file.ftl", Map.of("file", onHost)),
+                  context.render(RestorePlan.CAT_FILE, RestorePlan.catModel(onHost)),
                   Duration.ofSeconds(30))
               .stdout();
       String host = w.getValue().getHost();
@@ -391,5 +390,57 @@ final class RestorePreflight implements Step<RestorePreflight.Input, RestorePref
     } catch (NumberFormatException e) {
       return 0;
     }
+  }
+
+  private static final String INSPECT = "commands/etcd-restore/inspect-node.ftl";
+
+  static Map<String, Object> inspectModel(String dataDir, String restoredDir, String runDir) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("dataDir", dataDir);
+    model.put("restoredDir", restoredDir);
+    model.put("runDir", runDir);
+    return model;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Inventory inv = plan.inventory();
+    String runDir = Restore.runDir(inv, PlanContext.RUN_ID);
+    for (Inventory.Member m : plan.nodes()) {
+      String node = m.name();
+      plan.command(
+          node,
+          plan.render(
+              RestorePlan.CAT_FILE, RestorePlan.catModel(Restore.manifest(inv, Restore.ETCD))));
+      java.util.Optional<EtcdManifest> manifest = RestorePlan.manifest(plan, node);
+      String hostPath = RestorePlan.dataHostPath(plan, node);
+      plan.command(
+          node,
+          plan.render(
+              INSPECT, inspectModel(hostPath, RestorePlan.restoredDir(node, hostPath), runDir)));
+      plan.command(node, plan.render(RestorePlan.DETECT_TOOLS, Map.of()));
+      RestorePlan.restoreTool(plan, node);
+      manifest.ifPresent(
+          mf ->
+              plan.discovered(
+                  node, "etcd image version", java.util.Optional.of(mf.imageVersion())));
+      for (String flag : List.of("cert-file", "peer-cert-file")) {
+        java.util.Optional<String> onHost =
+            manifest.map(mf -> mf.flag(flag)).map(f -> manifest.get().hostPathOf(f));
+        if (onHost.isPresent()) {
+          plan.command(node, plan.render(RestorePlan.CAT_FILE, RestorePlan.catModel(onHost.get())));
+        } else {
+          plan.note(
+              node
+                  + ": reads the --"
+                  + flag
+                  + " certificate named in etcd.yaml (--probe shows which)");
+        }
+      }
+    }
+    plan.note(
+        "compares each live etcd.yaml with the inventory, and checks root, the restore tool, the etcd"
+            + " version against the snapshot's, free space (twice the snapshot), that the restore"
+            + " target and the run's dir do not exist, and the certificates' SANs; lists every problem");
   }
 }

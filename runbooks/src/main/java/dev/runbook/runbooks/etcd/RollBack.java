@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -66,13 +67,13 @@ final class RollBack implements Step<RollBack.Input, RollBack.Output> {
     for (Inventory.Member m : context.nodes()) {
       context.progress("rolling back " + m.name() + ": stopping what runs");
       Restore.move(context, m.name(), "move-aside.ftl", Restore.CONTROL_PLANE);
-      Map<String, Object> model = new LinkedHashMap<>();
-      model.put("manifestDir", inv.etcd().manifestDir());
-      model.put("runDir", runDir);
-      model.put("file", Restore.ETCD);
       String moved =
           NodeCommands.check(
-                  context, m.name(), "commands/etcd-restore/set-aside.ftl", model, Restore.COMMAND)
+                  context,
+                  m.name(),
+                  SET_ASIDE,
+                  setAsideModel(inv, context.runId()),
+                  Restore.COMMAND)
               .getOrDefault("setAside", "");
       List<String> names = new ArrayList<>(Restore.CONTROL_PLANE);
       if (!moved.isEmpty()) {
@@ -122,5 +123,35 @@ final class RollBack implements Step<RollBack.Input, RollBack.Output> {
     } catch (EtcdUnreachable e) {
       throw new RunbookError(ErrorCode.STEP_FAILED, "rollback: " + e.getMessage());
     }
+  }
+
+  private static final String SET_ASIDE = "commands/etcd-restore/set-aside.ftl";
+
+  static Map<String, Object> setAsideModel(Inventory inventory, String runId) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("manifestDir", inventory.etcd().manifestDir());
+    model.put("runDir", Restore.runDir(inventory, runId));
+    model.put("file", Restore.ETCD);
+    return model;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Duration timeout = Restore.planDuration(plan, "timeout");
+    Restore.planMove(plan, "move-aside.ftl", Restore.CONTROL_PLANE);
+    for (Inventory.Member m : plan.nodes()) {
+      plan.command(
+          m.name(), plan.render(SET_ASIDE, setAsideModel(plan.inventory(), PlanContext.RUN_ID)));
+    }
+    List<String> stopping = new ArrayList<>(Restore.CONTROL_PLANE);
+    stopping.add(Restore.ETCD);
+    Restore.planWait(plan, stopping, "gone", timeout);
+    Restore.planMove(plan, "put-back.ftl", List.of(Restore.ETCD));
+    plan.note("waits until every member is healthy with a quorum on its original data (jetcd)");
+    Restore.planMove(plan, "put-back.ftl", Restore.CONTROL_PLANE);
+    Restore.planWait(plan, Restore.CONTROL_PLANE, "running", timeout);
+    plan.note(
+        "checks that every member is in the cluster it was in before the run and that the marker"
+            + " reads as it did before the run");
   }
 }

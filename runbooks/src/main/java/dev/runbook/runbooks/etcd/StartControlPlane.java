@@ -2,6 +2,7 @@ package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
@@ -60,5 +61,12 @@ final class StartControlPlane implements Step<StartControlPlane.Input, StartCont
               .toList());
     }
     return started;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Restore.planMove(plan, "put-back.ftl", Restore.CONTROL_PLANE);
+    Restore.planWait(plan, Restore.CONTROL_PLANE, "running", Restore.planDuration(plan, "timeout"));
+    plan.note("waits only for the components the stop found on each node");
   }
 }

@@ -2,6 +2,7 @@ package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
@@ -42,20 +43,13 @@ final class StartEtcd implements Step<StartEtcd.Input, StartEtcd.Output> {
   @Override
   public Output run(Input input, StepContext context) {
     Duration timeout = Restore.duration(input.timeout(), "timeout");
-    String runDir = Restore.runDir(context.inventory(), context.runId());
     for (Inventory.Member m : context.nodes()) {
       context.progress("starting etcd on " + m.name() + " on the restored data");
       NodeCommands.check(
           context,
           m.name(),
-          "commands/etcd-restore/install-manifest.ftl",
-          Map.of(
-              "source",
-              runDir + "/" + Restore.PATCHED,
-              "target",
-              Restore.manifest(context.inventory(), Restore.ETCD),
-              "runDir",
-              runDir),
+          INSTALL,
+          installModel(context.inventory(), context.runId()),
           Restore.COMMAND);
     }
     long start = System.nanoTime();
@@ -63,5 +57,32 @@ final class StartEtcd implements Step<StartEtcd.Input, StartEtcd.Output> {
       List<MemberClient.Status> s = ClusterHealth.await(context, etcd, context.nodes(), timeout);
       return new Output(s, (System.nanoTime() - start) / 1_000_000);
     }
+  }
+
+  private static final String INSTALL = "commands/etcd-restore/install-manifest.ftl";
+
+  /** A copy of the patched manifest goes into the manifest dir as etcd.yaml. */
+  static Map<String, Object> installModel(Inventory inventory, String runId) {
+    String runDir = Restore.runDir(inventory, runId);
+    return Map.of(
+        "source",
+        runDir + "/" + Restore.PATCHED,
+        "target",
+        Restore.manifest(inventory, Restore.ETCD),
+        "runDir",
+        runDir);
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    for (Inventory.Member m : plan.nodes()) {
+      plan.command(
+          m.name(), plan.render(INSTALL, installModel(plan.inventory(), PlanContext.RUN_ID)));
+    }
+    plan.note(
+        "waits until every member is healthy with a quorum (jetcd, over "
+            + plan.inventory().etcd().access().mode()
+            + " access), at most "
+            + plan.input("timeout"));
   }
 }

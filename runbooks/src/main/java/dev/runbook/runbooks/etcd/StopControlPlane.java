@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -82,5 +83,14 @@ final class StopControlPlane implements Step<StopControlPlane.Input, StopControl
 
   private static List<String> concat(List<String> a, List<String> b) {
     return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Duration timeout = Restore.planDuration(plan, "timeout");
+    Restore.planMove(plan, "move-aside.ftl", Restore.CONTROL_PLANE);
+    Restore.planWait(plan, Restore.CONTROL_PLANE, "gone", timeout);
+    Restore.planMove(plan, "move-aside.ftl", List.of(Restore.ETCD));
+    Restore.planWait(plan, List.of(Restore.ETCD), "gone", timeout);
   }
 }

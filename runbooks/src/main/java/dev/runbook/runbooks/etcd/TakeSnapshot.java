@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -169,5 +170,15 @@ final class TakeSnapshot implements Step<TakeSnapshot.Input, TakeSnapshot.Output
     } catch (IOException ignored) {
       // Reported by the failure that got us here; a leftover .part is never taken for a snapshot.
     }
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    plan.note(
+        "streams a snapshot from member "
+            + plan.input("source")
+            + " through jetcd into "
+            + plan.input("dir")
+            + " on the engine host (.part, fsync, SHA-256 trailer and bbolt checks, rename)");
   }
 }

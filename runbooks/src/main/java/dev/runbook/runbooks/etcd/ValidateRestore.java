@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -119,5 +120,16 @@ final class ValidateRestore implements Step<ValidateRestore.Input, ValidateResto
       throw new RunbookError(
           ErrorCode.VALIDATION_FAILED, "the restored cluster: " + e.getMessage());
     }
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    plan.note(
+        "checks through jetcd: every member healthy, one cluster id, the member list equals the"
+            + " inventory, the same revision everywhere of at least the snapshot's plus the bump,"
+            + " the snapshot's key count"
+            + (plan.inventory().validate() == null || plan.inventory().validate().marker() == null
+                ? ""
+                : ", and the marker " + plan.inventory().validate().marker().key()));
   }
 }

@@ -2,6 +2,7 @@ package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -90,5 +91,16 @@ final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.
               + " failed: "
               + e.getMessage());
     }
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    plan.note(
+        "reads "
+            + plan.input("file")
+            + " on the engine host: size, SHA-256 trailer, bbolt pages, revision, keys, etcd version"
+            + (plan.input("expectSha256").isEmpty()
+                ? ""
+                : "; its SHA-256 must be " + plan.input("expectSha256")));
   }
 }

@@ -3,6 +3,7 @@ package dev.runbook.runbooks.steps;
 import dev.runbook.engine.api.CommandResult;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
@@ -61,5 +62,12 @@ public final class RemoteCheck implements Step<RemoteCheck.Input, RemoteCheck.Ou
       out.put(node.name(), r.stdout().strip());
     }
     return new Output(out);
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    for (Inventory.Member node : plan.nodes()) {
+      plan.command(node.name(), plan.render(plan.input("template"), Map.of("node", node)));
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.runbook.runbooks.steps;
 
 import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 
@@ -37,5 +38,10 @@ public final class SetStampAside implements Step<Stamp.Input, SetStampAside.Outp
   @Override
   public Probe probe(Stamp.Input input, StepContext context) {
     return Probe.NOT_DONE;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Stamp.planEveryNode(plan, "commands/ssh-check/set-stamp-aside.ftl");
   }
 }

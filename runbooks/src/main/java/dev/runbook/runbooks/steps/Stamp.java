@@ -1,6 +1,7 @@
 package dev.runbook.runbooks.steps;
 
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.HashMap;
@@ -20,18 +21,36 @@ final class Stamp {
     }
   }
 
+  static final String READ = "commands/ssh-check/read-stamp.ftl";
+
   private Stamp() {}
 
   static String path(Input input, StepContext context) {
-    return input.dir() + "/" + context.runId() + ".stamp";
+    return path(input.dir(), context.runId());
+  }
+
+  private static String path(String dir, String runId) {
+    return dir + "/" + runId + ".stamp";
   }
 
   static Map<String, Object> model(Input input, Inventory.Member node, StepContext context) {
+    return model(input.dir(), node, context.runId());
+  }
+
+  private static Map<String, Object> model(String dir, Inventory.Member node, String runId) {
     Map<String, Object> m = new HashMap<>();
     m.put("node", node);
-    m.put("dir", input.dir());
-    m.put("path", path(input, context));
+    m.put("dir", dir);
+    m.put("path", path(dir, runId));
     return m;
+  }
+
+  /** The plan of a step that renders {@code template} on every node it targets. */
+  static void planEveryNode(PlanContext plan, String template) {
+    for (Inventory.Member node : plan.nodes()) {
+      plan.command(
+          node.name(), plan.render(template, model(plan.input("dir"), node, PlanContext.RUN_ID)));
+    }
   }
 
   /** Renders {@code template} for each of the task's nodes and runs it there; exit 0 or fail. */
@@ -45,7 +64,7 @@ final class Stamp {
   /** Every node's stamp exists and names this run. */
   static boolean allStamped(Input input, StepContext context) {
     for (Inventory.Member node : context.nodes()) {
-      String cmd = context.render("commands/ssh-check/read-stamp.ftl", model(input, node, context));
+      String cmd = context.render(READ, model(input, node, context));
       var r = context.exec(node.name(), cmd, Duration.ofSeconds(30));
       if (!r.ok() || !r.stdout().strip().equals(context.runId())) {
         return false;

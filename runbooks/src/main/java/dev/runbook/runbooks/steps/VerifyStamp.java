@@ -2,6 +2,7 @@ package dev.runbook.runbooks.steps;
 
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -34,5 +35,10 @@ public final class VerifyStamp implements Step<Stamp.Input, VerifyStamp.Output> 
           "a node's stamp is missing or does not name run " + context.runId());
     }
     return new Output(true);
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Stamp.planEveryNode(plan, Stamp.READ);
   }
 }

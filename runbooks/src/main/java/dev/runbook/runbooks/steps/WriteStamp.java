@@ -1,6 +1,7 @@
 package dev.runbook.runbooks.steps;
 
 import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.util.LinkedHashMap;
@@ -44,5 +45,10 @@ public final class WriteStamp implements Step<Stamp.Input, WriteStamp.Output> {
   @Override
   public Probe probe(Stamp.Input input, StepContext context) {
     return Stamp.allStamped(input, context) ? Probe.DONE : Probe.NOT_DONE;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Stamp.planEveryNode(plan, "commands/ssh-check/write-stamp.ftl");
   }
 }

@@ -15,6 +15,10 @@ import dev.runbook.engine.internal.catalog.Gates;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.Redactor;
 import dev.runbook.engine.internal.lint.BpmnLint;
+import dev.runbook.engine.internal.plan.Plan;
+import dev.runbook.engine.internal.plan.PlanDiff;
+import dev.runbook.engine.internal.plan.PlanStore;
+import dev.runbook.engine.internal.plan.Planner;
 import dev.runbook.engine.internal.template.TemplateRenderer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,6 +61,9 @@ import org.camunda.bpm.model.bpmn.instance.UserTask;
  * stays off so that a CLI command does its work and exits.
  */
 public final class EngineCore implements AutoCloseable {
+
+  /** The process variable holding the hash of the plan the run is bound to. */
+  static final String PLAN_VARIABLE = "planSha256";
 
   private static final Pattern PARAM_NAME = Pattern.compile("[a-z][A-Za-z0-9]*");
   static final String RECONCILE = "reconcile";
@@ -169,11 +176,16 @@ public final class EngineCore implements AutoCloseable {
   // ---- start -----------------------------------------------------------------------------
 
   public RunOutcome start(
-      String runbook, Path inventoryFile, Map<String, String> given, String startedBy) {
+      String runbook,
+      Path inventoryFile,
+      Map<String, String> given,
+      String startedBy,
+      String approvedPlan) {
     Catalog.Entry entry = catalog.get(runbook);
     Inventory inventory = Inventory.load(inventoryFile);
     Map<String, String> params = parameters(entry, given);
     requireName(startedBy, "--as");
+    Plan plan = bindPlan(entry, inventory, params, approvedPlan);
     String runId = newRunId();
     Path runDir = runDir(runId);
     locks.acquire(inventory.cluster(), runId, startedBy, this::alive);
@@ -192,6 +204,7 @@ public final class EngineCore implements AutoCloseable {
               openJournal(runDir, redactor(inventory, entry, params)),
               templates,
               options.listener());
+      session.bind(plan, steps, redactor(inventory, entry, params));
       Sessions.put(session);
       session.emit(
           new RunEvent.RunStarted(
@@ -202,13 +215,15 @@ public final class EngineCore implements AutoCloseable {
               params,
               inventory.source().toString(),
               sha256(inventory.source()),
-              null));
+              plan.sha256()));
+      session.artifact("plan.json", PlanStore.pretty(plan).getBytes(StandardCharsets.UTF_8));
       Map<String, Object> vars = new LinkedHashMap<>(params);
       vars.put("runId", runId);
       vars.put("cluster", inventory.cluster());
       vars.put("startedBy", startedBy);
       vars.put("inventoryPath", inventory.source().toString());
       vars.put("inventorySha256", sha256(inventory.source()));
+      vars.put(PLAN_VARIABLE, plan.sha256());
       ProcessInstance pi =
           engine.getRuntimeService().startProcessInstanceByKey(entry.id(), runId, vars);
       session.processInstanceId = pi.getId();
@@ -221,6 +236,67 @@ public final class EngineCore implements AutoCloseable {
     } finally {
       Sessions.closeAll();
     }
+  }
+
+  /**
+   * The plan the run is bound to: the approved one (which must be what this run would do, or the
+   * run is refused before anything runs, with the difference), or the run's own plan when none was
+   * approved. Kept in the home by hash, where gates and the per-step check find it.
+   */
+  private Plan bindPlan(
+      Catalog.Entry entry, Inventory inventory, Map<String, String> params, String approvedHash) {
+    Plan approved = approvedHash == null ? null : PlanStore.load(options.home(), approvedHash);
+    Plan own =
+        Planner.plan(
+            entry,
+            steps,
+            inventory,
+            params,
+            templates,
+            approved == null ? Planner.Reader.NONE : Planner.Reader.replay(approved),
+            redactor(inventory, entry, params));
+    if (approved != null && !approved.sha256().equals(own.sha256())) {
+      throw new BadInputException(
+          "this run would not do what plan "
+              + approved.sha256()
+              + " says; nothing was run. What differs (- approved, + this run):\n"
+              + PlanDiff.of(approved, own));
+    }
+    PlanStore.save(options.home(), own);
+    return own;
+  }
+
+  /** Plans a run without starting it; with {@code probe}, reads the nodes (read-only). */
+  public static Plan plan(
+      EngineOptions options,
+      String runbook,
+      Path inventoryFile,
+      Map<String, String> given,
+      boolean probe) {
+    Catalog.Entry entry = catalog(options).get(runbook);
+    Inventory inventory = Inventory.load(inventoryFile);
+    Map<String, String> params = parameters(entry, given);
+    Function<Planner.Reader, Plan> planner =
+        reader ->
+            Planner.plan(
+                entry,
+                steps(options),
+                inventory,
+                params,
+                new TemplateRenderer(options.templatesDir()),
+                reader,
+                redactor(inventory, entry, params));
+    Plan plan;
+    if (probe) {
+      try (dev.runbook.engine.api.RemoteShell shell =
+          new dev.runbook.engine.internal.ssh.SshRemoteShell(inventory)) {
+        plan = planner.apply(dev.runbook.engine.internal.plan.Probe.over(shell));
+      }
+    } else {
+      plan = planner.apply(Planner.Reader.NONE);
+    }
+    PlanStore.save(options.home(), plan);
+    return plan;
   }
 
   static Map<String, String> parameters(Catalog.Entry entry, Map<String, String> given) {
@@ -335,7 +411,7 @@ public final class EngineCore implements AutoCloseable {
                   by,
                   rules.role(),
                   comment,
-                  null,
+                  s.planSha256(),
                   approvals.size(),
                   rules.approvers()));
           if (approvals.size() >= rules.approvers()) {
@@ -359,7 +435,7 @@ public final class EngineCore implements AutoCloseable {
           if (reconcile != null && (gate == null || gate.equals(RECONCILE))) {
             s.emit(
                 new RunEvent.GateDecision(
-                    reconcile, RECONCILE, "rejected", by, null, comment, null, 0, 1));
+                    reconcile, RECONCILE, "rejected", by, null, comment, s.planSha256(), 0, 1));
             return abortRun(s, by, "reconcile rejected: " + comment);
           }
           Task task = pendingTask(s, gate);
@@ -373,7 +449,7 @@ public final class EngineCore implements AutoCloseable {
                   by,
                   null,
                   comment,
-                  null,
+                  s.planSha256(),
                   approvals(task).size(),
                   rules.approvers()));
           engine.getTaskService().handleBpmnError(task.getId(), "GATE_REJECTED", comment);
@@ -420,7 +496,8 @@ public final class EngineCore implements AutoCloseable {
     }
     String activity = reconcilePending(s);
     s.emit(
-        new RunEvent.GateDecision(activity, RECONCILE, "approved", by, null, comment, null, 1, 1));
+        new RunEvent.GateDecision(
+            activity, RECONCILE, "approved", by, null, comment, s.planSha256(), 1, 1));
     retryFailedJobs(s);
     return drive(s);
   }
@@ -506,7 +583,15 @@ public final class EngineCore implements AutoCloseable {
               RunState.RECONCILE,
               reconcile.getMessage(),
               new RunOutcome.PendingGate(
-                  reconcile.activityId, RECONCILE, List.of(), 1, null, false, List.of(), null));
+                  reconcile.activityId,
+                  RECONCILE,
+                  List.of(),
+                  1,
+                  null,
+                  false,
+                  List.of(),
+                  null,
+                  s.planSha256()));
         }
         return new RunOutcome(
             s.runId,
@@ -588,7 +673,8 @@ public final class EngineCore implements AutoCloseable {
             rules.role(),
             rules.starterMayApprove(),
             Gates.releases(model),
-            expiresAt);
+            expiresAt,
+            s.planSha256());
     boolean announced =
         s.evidence().stream()
             .anyMatch(
@@ -709,6 +795,13 @@ public final class EngineCore implements AutoCloseable {
             openJournal(runDir, redactor(inventory, entry, params)),
             templates,
             options.listener());
+    Object plan = vars.get(PLAN_VARIABLE);
+    if (plan != null) {
+      s.bind(
+          PlanStore.load(options.home(), plan.toString()),
+          steps,
+          redactor(inventory, entry, params));
+    }
     return s;
   }
 

@@ -1,13 +1,21 @@
 package dev.runbook.engine.internal.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.RemoteShell;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunListener;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.Step;
 import dev.runbook.engine.internal.catalog.Catalog;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
+import dev.runbook.engine.internal.evidence.Redactor;
+import dev.runbook.engine.internal.plan.Plan;
+import dev.runbook.engine.internal.plan.PlanDiff;
+import dev.runbook.engine.internal.plan.Planner;
 import dev.runbook.engine.internal.ssh.SshRemoteShell;
 import dev.runbook.engine.internal.template.TemplateRenderer;
 import java.nio.file.Path;
@@ -33,6 +41,9 @@ public final class RunSession implements AutoCloseable {
   final TemplateRenderer templates;
   final RunListener listener;
   private RemoteShell shell;
+  private Plan plan;
+  private Map<String, Step<?, ?>> steps;
+  private Redactor redactor;
 
   /** The last step failure, so that a run ending on an error path says what failed. */
   volatile String lastFailure;
@@ -58,6 +69,74 @@ public final class RunSession implements AutoCloseable {
     this.journal = journal;
     this.templates = templates;
     this.listener = listener;
+  }
+
+  /**
+   * Binds the run to its plan: gates approve it, and MUTATING and DESTRUCTIVE steps are checked.
+   */
+  void bind(Plan plan, Map<String, Step<?, ?>> steps, Redactor redactor) {
+    this.plan = plan;
+    this.steps = steps;
+    this.redactor = redactor;
+  }
+
+  /** The hash of the plan the run is bound to, or null for a run started before plans. */
+  String planSha256() {
+    return plan == null ? null : plan.sha256();
+  }
+
+  /**
+   * Re-renders the step's part of the plan from the templates, runbook and steps this process has
+   * now (replaying the plan's probe output, so nothing is read from the nodes) and compares it with
+   * the plan the run is bound to.
+   *
+   * @throws RunbookError STEP_FAILED, after recording the difference, when they differ
+   */
+  void checkPlan(String activityId) {
+    if (plan == null) {
+      return;
+    }
+    Plan.Entry now;
+    try {
+      now =
+          Planner.plan(
+                  runbook,
+                  steps,
+                  inventory,
+                  parameters,
+                  templates,
+                  Planner.Reader.replay(plan),
+                  redactor)
+              .entry(activityId);
+    } catch (BadInputException e) {
+      drifted(activityId, "the step can no longer be planned: " + e.getMessage());
+      return;
+    }
+    Plan.Entry approved = plan.entry(activityId);
+    if (!java.util.Objects.equals(approved, now)) {
+      drifted(activityId, PlanDiff.of(approved, now));
+    }
+  }
+
+  private void drifted(String activityId, String diff) {
+    emit(new RunEvent.PlanDrifted(activityId, plan.sha256(), diff));
+    throw new RunbookError(
+        ErrorCode.STEP_FAILED,
+        "not run: what "
+            + activityId
+            + " would send differs from plan "
+            + plan.sha256()
+            + " (- plan, + now):\n"
+            + diff);
+  }
+
+  /** Keeps a file of the run itself (not of a step) as an artifact. */
+  void artifact(String name, byte[] content) {
+    try {
+      listener.event(journal.artifact(null, name, content));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot keep artifact " + name, e);
+    }
   }
 
   /** Writes the event to evidence (durably), then tells the console. */

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -56,20 +55,8 @@ final class StepContextImpl implements StepContext {
 
   /** The model every template sees: the run, its parameters and the inventory. */
   Map<String, Object> model(Map<String, Object> extra) {
-    Map<String, Object> m = new HashMap<>();
-    m.put(
-        "run",
-        Map.of(
-            "id",
-            session.runId,
-            "cluster",
-            session.inventory.cluster(),
-            "startedBy",
-            session.startedBy));
-    m.put("params", session.parameters);
-    m.put("inventory", session.inventory);
-    m.putAll(extra);
-    return m;
+    return dev.runbook.engine.internal.plan.TemplateModel.of(
+        session.runId, session.inventory, session.parameters, session.startedBy, extra);
   }
 
   @Override

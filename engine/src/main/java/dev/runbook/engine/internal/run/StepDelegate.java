@@ -9,8 +9,6 @@ import dev.runbook.engine.api.RemoteFailure;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +25,7 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 public final class StepDelegate implements JavaDelegate {
 
   /** Input of every step task: which members it runs on ({@code all} or names, comma-separated). */
-  public static final String NODES = "nodes";
+  public static final String NODES = dev.runbook.engine.internal.plan.Nodes.INPUT;
 
   static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -65,6 +63,9 @@ public final class StepDelegate implements JavaDelegate {
       StepContextImpl context =
           new StepContextImpl(session, activityId, nodes(session.inventory, nodesInput));
       Record input = JSON.convertValue(inputs, step.inputType());
+      if (step.effect() != dev.runbook.engine.api.Effect.READ_ONLY) {
+        session.checkPlan(activityId);
+      }
       if (inFlight
           && step.effect() != dev.runbook.engine.api.Effect.READ_ONLY
           && !session.reconcileApproved(activityId)) {
@@ -144,28 +145,7 @@ public final class StepDelegate implements JavaDelegate {
   }
 
   static List<Inventory.Member> nodes(Inventory inventory, Object spec) {
-    String s = spec == null ? "all" : spec.toString().strip();
-    if (s.equals("all")) {
-      return inventory.members();
-    }
-    if (s.equals("none")) {
-      return List.of();
-    }
-    if (s.equals("first")) {
-      return List.of(inventory.members().get(0));
-    }
-    List<Inventory.Member> nodes = new ArrayList<>();
-    for (String name : Arrays.stream(s.split(",")).map(String::strip).toList()) {
-      nodes.add(
-          inventory
-              .member(name)
-              .orElseThrow(
-                  () ->
-                      new RunbookError(
-                          ErrorCode.STEP_FAILED,
-                          "nodes: no member '" + name + "' in the inventory")));
-    }
-    return nodes;
+    return dev.runbook.engine.internal.plan.Nodes.of(inventory, spec);
   }
 
   /** Output components as process values: scalars as they are, anything else as JSON text. */

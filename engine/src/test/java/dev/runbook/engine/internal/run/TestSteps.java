@@ -2,6 +2,7 @@ package dev.runbook.engine.internal.run;
 
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /** Local steps (no SSH) for the engine's own tests. */
 final class TestSteps {
@@ -19,6 +21,7 @@ final class TestSteps {
     return List.of(
         new Note(),
         new WriteFile(),
+        new RenderedWrite(),
         new Slow("slowStep", Effect.READ_ONLY),
         new Slow("slowChange", Effect.MUTATING));
   }
@@ -80,6 +83,47 @@ final class TestSteps {
     @Override
     public Probe probe(Input input, StepContext context) {
       return Files.exists(Path.of(input.path())) ? Probe.DONE : Probe.NOT_DONE;
+    }
+  }
+
+  /**
+   * Renders commands/plan-test/write.ftl (from the test's template dir) and writes the result to
+   * {@code path}: its plan renders the same template through the same method.
+   */
+  static final class RenderedWrite implements Step<RenderedWrite.Input, RenderedWrite.Output> {
+    static final String TEMPLATE = "commands/plan-test/write.ftl";
+
+    record Input(String path) {}
+
+    record Output(String command) {}
+
+    public String name() {
+      return "renderedWrite";
+    }
+
+    public Class<Input> inputType() {
+      return Input.class;
+    }
+
+    public Effect effect() {
+      return Effect.MUTATING;
+    }
+
+    public Output run(Input input, StepContext context) {
+      String command = context.render(TEMPLATE, Map.of("path", input.path()));
+      try {
+        Files.writeString(Path.of(input.path()), command);
+      } catch (IOException e) {
+        throw new RunbookError(ErrorCode.STEP_FAILED, "cannot write " + input.path() + ": " + e);
+      }
+      return new Output(command);
+    }
+
+    @Override
+    public void plan(PlanContext plan) {
+      for (var node : plan.nodes()) {
+        plan.command(node.name(), plan.render(TEMPLATE, Map.of("path", plan.input("path"))));
+      }
     }
   }
 

@@ -1,0 +1,131 @@
+package dev.runbook.engine.internal.plan;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a run of a runbook will do on an inventory, step by step and node by node, as reviewers read
+ * it and approve its hash. Built by {@link Planner}; everything in it is data, so its canonical
+ * JSON (records in declaration order, map keys sorted, no whitespace) hashes the same on every
+ * machine.
+ *
+ * @param runbook the process id
+ * @param runbookSha256 of the BPMN file the plan was made from
+ * @param probed whether read-only probes on the nodes filled in discovered values
+ * @param parameters every parameter, defaults applied
+ * @param steps in process order: the main path first, then each branch (error, rejection, rollback)
+ * @param reads the discovery commands a probe ran and what they printed (replayed, not re-run, when
+ *     a run re-renders its plan)
+ */
+public record Plan(
+    String runbook,
+    String runbookSha256,
+    boolean probed,
+    Map<String, String> parameters,
+    Target target,
+    List<Entry> steps,
+    List<Read> reads) {
+
+  /** The part of the inventory the plan depends on (not the engine host's own key files). */
+  public record Target(
+      String cluster,
+      String sshUser,
+      int sshPort,
+      boolean sudo,
+      String topology,
+      String manifestDir,
+      String dataDir,
+      List<Node> nodes) {}
+
+  public record Node(
+      String name, String host, String clientUrl, String peerUrl, String hostKeyFingerprint) {}
+
+  /**
+   * One element of the process.
+   *
+   * @param kind {@code step}, {@code gate}, {@code start}, {@code end}, {@code gateway}, {@code
+   *     event}
+   * @param path {@code main}, or the branch that reaches it, e.g. {@code on STEP_FAILED at
+   *     Task_Restore}
+   * @param outcome of an end event: {@code done}, {@code rolled-back}, ...
+   * @param described false when the step does not describe its commands for a plan
+   */
+  public record Entry(
+      String id,
+      String kind,
+      String name,
+      String documentation,
+      String path,
+      String step,
+      String effect,
+      List<String> nodes,
+      List<Command> commands,
+      List<String> notes,
+      List<Discovered> discovered,
+      List<Diff> diffs,
+      Gate gate,
+      String outcome,
+      List<Next> next,
+      boolean described) {}
+
+  public record Command(String node, String command) {}
+
+  public record Discovered(String node, String what, String value) {}
+
+  public record Diff(String node, String diff) {}
+
+  /**
+   * @param timeout the gate's timer, as written in the BPMN (an expression on a parameter is
+   *     evaluated)
+   * @param releases the names of the steps an approval lets run
+   */
+  public record Gate(
+      int approvers,
+      String role,
+      boolean starterMayApprove,
+      String timeout,
+      List<String> releases) {}
+
+  /**
+   * @param when null for the normal flow; else what takes it ({@code error STEP_FAILED}, {@code
+   *     timer}, a condition)
+   */
+  public record Next(String to, String when) {}
+
+  public record Read(String node, String command, String output) {}
+
+  static final ObjectMapper CANONICAL =
+      JsonMapper.builder()
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .disable(SerializationFeature.INDENT_OUTPUT)
+          .build();
+
+  /** The canonical form the hash is computed over. */
+  public byte[] canonical() {
+    try {
+      return CANONICAL.writeValueAsBytes(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** SHA-256 of {@link #canonical()}, lowercase hex: the plan hash reviewers approve. */
+  public String sha256() {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public Entry entry(String id) {
+    return steps.stream().filter(e -> e.id().equals(id)).findFirst().orElse(null);
+  }
+}
