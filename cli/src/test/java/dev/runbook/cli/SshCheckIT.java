@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -154,6 +156,46 @@ class SshCheckIT {
         cli.run("abort", run, "--as", "alice", "--comment", "wrong key: investigating");
     assertThat(aborted.code()).as(aborted.toString()).isEqualTo(1);
     assertThat(cli.run("status", run).out()).contains("aborted");
+  }
+
+  @Test
+  void aReviewedPlanIsWhatRunsAndEveryDecisionNamesIt() throws IOException {
+    Path planFile = tmp.resolve("plan.md");
+    Cli.Result plan = cli.run("plan", "ssh-check", "-i", inv(), "--out", planFile.toString());
+    assertThat(plan.code()).as(plan.toString()).isZero();
+    Matcher m = Pattern.compile("plan ([0-9a-f]{64}) written").matcher(plan.out());
+    assertThat(m.find()).as(plan.toString()).isTrue();
+    String hash = m.group(1);
+    assertThat(Files.readString(planFile))
+        .contains("Plan hash (SHA-256): `" + hash + "`")
+        .contains("On **cp-1**")
+        .contains("⟨run⟩.stamp");
+    Cli.Result json = cli.run("plan", "ssh-check", "-i", inv(), "--output", "json");
+    assertThat(json.out()).startsWith("{").contains("\"planSha256\" : \"" + hash + "\"");
+
+    Cli.Result unknown =
+        cli.run("run", "ssh-check", "-i", inv(), "--as", "alice", "--approved-plan", "0123abcd");
+    assertThat(unknown.code()).as(unknown.toString()).isEqualTo(2);
+    assertThat(unknown.err()).contains("no plan with hash 0123abcd");
+
+    Cli.Result started =
+        cli.run("run", "ssh-check", "-i", inv(), "--as", "alice", "--approved-plan", hash);
+    assertThat(started.code()).as(started.toString()).isEqualTo(3);
+    assertThat(started.out()).contains("an approval approves plan " + hash);
+    Cli.Result approved =
+        cli.run("approve", started.runId(), "--as", "bob", "--comment", "plan reviewed");
+    assertThat(approved.code()).as(approved.toString()).isZero();
+    assertThat(approved.out()).contains("approved by bob; plan " + hash);
+  }
+
+  @Test
+  void aPlanForABrokenInventoryListsEveryProblem() throws IOException {
+    Path broken = tmp.resolve("broken.yaml");
+    Files.writeString(broken, "cluster: lab\nssh: {port: twenty-two}\nmembers: []\n");
+    Cli.Result r = cli.run("plan", "ssh-check", "-i", broken.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains(broken + ":2:").contains(broken + ":3:");
+    assertThat(r.out()).isEmpty();
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookEngine;
+import dev.runbook.engine.api.RunbookPlan;
 import dev.runbook.engine.api.Runs;
 import dev.runbook.lab.LabInstance;
 import java.nio.file.Path;
@@ -50,8 +51,15 @@ class EtcdRestoreIT {
       put(lab, "after-snapshot");
       String oldMember = lab.ssh(1, "ls -id /var/lib/etcd/member").output();
 
+      // Reviewed first: the probed plan; the run is bound to it.
+      RunbookPlan plan =
+          RunbookEngine.plan(
+              EngineOptions.of(home), "etcd-restore", lab.inventory(), params(lab, snap), true);
       try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
-        RunOutcome r = start(engine, lab, lab.inventory(), snap, Map.of());
+        RunOutcome r =
+            engine.start(
+                "etcd-restore", lab.inventory(), params(lab, snap), "alice", plan.sha256());
+        assertThat(r.gate().planSha256()).isEqualTo(plan.sha256());
         assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
         assertThat(r.gate().activityId()).isEqualTo("Gate_ApproveStop");
         // Nothing has changed before the first gate.
@@ -100,6 +108,8 @@ class EtcdRestoreIT {
         assertThat(outputs(home, run, "Task_TakeSafetySnapshot").path("sha256").asText())
             .hasSize(64);
         assertThat(Runs.verify(home, run).ok()).isTrue();
+        sentAsPlanned(home, run, plan, "Task_StopControlPlane", "Task_RestoreMembers");
+        sentAsPlanned(home, run, plan, "Task_PatchManifests", "Task_StartEtcd");
       }
     }
   }
@@ -128,14 +138,73 @@ class EtcdRestoreIT {
       Path inventory,
       Snapshot snap,
       Map<String, String> extra) {
+    Map<String, String> p = params(lab, snap);
+    p.putAll(extra);
+    return engine.start("etcd-restore", inventory, p, "alice");
+  }
+
+  static Map<String, String> params(LabInstance lab, Snapshot snap) {
     Map<String, String> p = new HashMap<>();
     p.put("snapshot", snap.file());
     p.put("expectSha256", snap.sha256());
     p.put("safetySnapshotDir", lab.dir().resolve("safety").toString());
     p.put("stopTimeout", "PT1M");
     p.put("healthTimeout", "PT1M");
-    p.putAll(extra);
-    return engine.start("etcd-restore", inventory, p, "alice");
+    return p;
+  }
+
+  /**
+   * Every command the steps sent is one the probed plan showed for that node: the same text, with
+   * the run id for ⟨run⟩ and whatever the run learned for the other ⟨placeholders⟩ (the snapshot's
+   * digest, known once verified).
+   */
+  static void sentAsPlanned(Path home, String run, RunbookPlan plan, String... activityIds)
+      throws java.io.IOException {
+    JsonNode steps = EtcdRunbooksIT.JSON.readTree(plan.json()).path("plan").path("steps");
+    for (String id : activityIds) {
+      java.util.List<java.util.regex.Pattern> planned = new java.util.ArrayList<>();
+      java.util.List<String> nodes = new java.util.ArrayList<>();
+      for (JsonNode e : steps) {
+        if (e.path("id").asText().equals(id)) {
+          for (JsonNode c : e.path("commands")) {
+            nodes.add(c.path("node").asText());
+            planned.add(pattern(c.path("command").asText(), run));
+          }
+        }
+      }
+      int sent = 0;
+      for (JsonNode r :
+          dev.runbook.engine.internal.evidence.EvidenceReader.read(
+              home.resolve("runs").resolve(run))) {
+        if (r.path("type").asText().equals("command.sent")
+            && r.path("activityId").asText().equals(id)) {
+          String node = r.path("node").asText();
+          String command = r.path("command").asText();
+          boolean found = false;
+          for (int i = 0; i < planned.size() && !found; i++) {
+            found = nodes.get(i).equals(node) && planned.get(i).matcher(command).matches();
+          }
+          assertThat(found)
+              .as(id + " sent to " + node + " a command the plan did not show:\n" + command)
+              .isTrue();
+          sent++;
+        }
+      }
+      assertThat(sent).as(id + " sent commands").isPositive();
+    }
+  }
+
+  private static java.util.regex.Pattern pattern(String planned, String run) {
+    StringBuilder re = new StringBuilder();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("⟨[^⟩]*⟩").matcher(planned);
+    int last = 0;
+    while (m.find()) {
+      re.append(java.util.regex.Pattern.quote(planned.substring(last, m.start())));
+      re.append(m.group().equals("⟨run⟩") ? java.util.regex.Pattern.quote(run) : "[^']*");
+      last = m.end();
+    }
+    re.append(java.util.regex.Pattern.quote(planned.substring(last)));
+    return java.util.regex.Pattern.compile(re.toString(), java.util.regex.Pattern.DOTALL);
   }
 
   /** A non-scalar output is recorded as JSON text. */
