@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -104,9 +105,7 @@ final class ApplyRetention implements Step<ApplyRetention.Input, ApplyRetention.
     deleted.put("engine-host:" + dir, gone);
     if (input.backupDir() != null && !input.backupDir().isBlank()) {
       for (Inventory.Member node : context.nodes()) {
-        Map<String, Object> model = new LinkedHashMap<>();
-        model.put("dir", input.backupDir());
-        model.put("prefix", Retention.prefix(cluster));
+        Map<String, Object> model = listModel(input.backupDir(), cluster);
         String out =
             context
                 .check(node.name(), context.render("commands/etcd-backup/list.ftl", model), TIMEOUT)
@@ -121,5 +120,35 @@ final class ApplyRetention implements Step<ApplyRetention.Input, ApplyRetention.
       }
     }
     return new Output(policy, deleted);
+  }
+
+  static Map<String, Object> listModel(String dir, String cluster) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("dir", dir);
+    model.put("prefix", Retention.prefix(cluster));
+    return model;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    plan.note(
+        "on the engine host, in "
+            + plan.input("dir")
+            + ": deletes this cluster's snapshots beyond keep="
+            + plan.input("keep")
+            + " and keepDays="
+            + plan.input("keepDays")
+            + " (both 0: nothing), never the one just taken");
+    String backupDir = plan.input("backupDir");
+    if (backupDir.isBlank()) {
+      return;
+    }
+    for (Inventory.Member node : plan.nodes()) {
+      plan.command(
+          node.name(),
+          plan.render(
+              "commands/etcd-backup/list.ftl", listModel(backupDir, plan.inventory().cluster())));
+    }
+    plan.note("on each node, delete.ftl removes the listed snapshots the same policy selects");
   }
 }

@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RemoteFailure;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
@@ -67,7 +68,6 @@ final class CopySnapshot implements Step<CopySnapshot.Input, CopySnapshot.Output
     Path local = Path.of(input.file());
     String name = local.getFileName().toString();
     String target = input.dir() + "/" + name;
-    String incoming = input.dir() + "/.incoming-" + name;
     long bytes;
     try {
       bytes = Files.size(local);
@@ -77,16 +77,11 @@ final class CopySnapshot implements Step<CopySnapshot.Input, CopySnapshot.Output
     Map<String, String> copies = new LinkedHashMap<>();
     for (Inventory.Member node : context.nodes()) {
       String n = node.name();
-      Map<String, Object> model = new LinkedHashMap<>();
-      model.put("dir", input.dir());
-      model.put("bytes", bytes);
-      model.put("incoming", incoming);
-      model.put("target", target);
-      model.put("sha256", input.sha256());
+      Map<String, Object> model = model(input.dir(), name, bytes, input.sha256());
       context.check(n, context.render("commands/etcd-backup/prepare.ftl", model), TIMEOUT);
       try {
         context.progress("copying " + name + " to " + n + ":" + input.dir());
-        context.shell().upload(n, local, incoming);
+        context.shell().upload(n, local, (String) model.get("incoming"));
         context.check(n, context.render("commands/etcd-backup/accept.ftl", model), TIMEOUT);
       } catch (RemoteFailure e) {
         try {
@@ -106,5 +101,30 @@ final class CopySnapshot implements Step<CopySnapshot.Input, CopySnapshot.Output
       copies.put(n, target);
     }
     return new Output(copies);
+  }
+
+  /** The model of prepare, accept and discard: the copy arrives under a temporary name. */
+  static Map<String, Object> model(String dir, String name, Object bytes, String sha256) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("dir", dir);
+    model.put("bytes", bytes);
+    model.put("incoming", dir + "/.incoming-" + name);
+    model.put("target", dir + "/" + name);
+    model.put("sha256", sha256);
+    return model;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    String file = plan.input("file");
+    String name = file.startsWith("⟨") ? file : Path.of(file).getFileName().toString();
+    Map<String, Object> model =
+        model(plan.input("dir"), name, "⟨size of " + file + "⟩", plan.input("sha256"));
+    for (Inventory.Member node : plan.nodes()) {
+      plan.command(node.name(), plan.render("commands/etcd-backup/prepare.ftl", model));
+      plan.note("uploads " + file + " to " + node.name() + ":" + model.get("incoming") + " (SFTP)");
+      plan.command(node.name(), plan.render("commands/etcd-backup/accept.ftl", model));
+    }
+    plan.note("on a failed copy, discard.ftl removes the temporary file; earlier backups stay");
   }
 }
