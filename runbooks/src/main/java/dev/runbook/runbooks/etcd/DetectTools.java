@@ -1,6 +1,8 @@
 package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
@@ -58,5 +60,12 @@ final class DetectTools implements Step<DetectTools.Input, DetectTools.Output> {
         NodeCommands.require(kv, tool, "detect tools"),
         Boolean.parseBoolean(kv.get("bumpRevision")),
         Boolean.parseBoolean(kv.get("markCompacted")));
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    for (Inventory.Member m : plan.nodes()) {
+      plan.command(m.name(), plan.render(RestorePlan.DETECT_TOOLS, Map.of()));
+    }
   }
 }

@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -46,15 +47,13 @@ final class RehearsalCheck implements Step<RehearsalCheck.Input, RehearsalCheck.
     String node = NodeCommands.single(context).name();
     Inventory.Marker marker =
         context.inventory().validate() == null ? null : context.inventory().validate().marker();
-    Map<String, Object> model = new HashMap<>();
-    model.put("etcdctl", input.etcdctl());
-    model.put("endpoint", input.endpoint());
-    if (marker != null) {
-      model.put("markerKey", marker.key());
-    }
     Map<String, String> kv =
         NodeCommands.check(
-            context, node, "commands/etcd/throwaway-check.ftl", model, Duration.ofSeconds(60));
+            context,
+            node,
+            CHECK,
+            checkModel(input.etcdctl(), input.endpoint(), marker),
+            Duration.ofSeconds(60));
     List<String> problems = new ArrayList<>();
     List<String> checked = new ArrayList<>();
     long revision = Long.parseLong(NodeCommands.require(kv, "revision", "throwaway check"));
@@ -108,5 +107,29 @@ final class RehearsalCheck implements Step<RehearsalCheck.Input, RehearsalCheck.
     } else {
       checked.add(what + " " + actual + " equals the snapshot's");
     }
+  }
+
+  private static final String CHECK = "commands/etcd/throwaway-check.ftl";
+
+  static Map<String, Object> checkModel(String etcdctl, String endpoint, Inventory.Marker marker) {
+    Map<String, Object> model = new HashMap<>();
+    model.put("etcdctl", etcdctl);
+    model.put("endpoint", endpoint);
+    if (marker != null) {
+      model.put("markerKey", marker.key());
+    }
+    return model;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Inventory.Marker marker =
+        plan.inventory().validate() == null ? null : plan.inventory().validate().marker();
+    for (Inventory.Member m : plan.nodes()) {
+      plan.command(
+          m.name(),
+          plan.render(CHECK, checkModel(plan.input("etcdctl"), plan.input("endpoint"), marker)));
+    }
+    plan.note("compares revision and key count with the snapshot's and reads the marker");
   }
 }

@@ -1,6 +1,8 @@
 package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RemoteFailure;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -51,8 +53,21 @@ final class RehearsalCleanUp implements Step<RehearsalCleanUp.Input, RehearsalCl
             context,
             node,
             "commands/etcd/throwaway-stop.ftl",
-            Map.of("pidFile", s.pidFile(), "dataDir", s.dataDir(), "scratchDir", s.dir()),
+            stopModel(s),
             Duration.ofSeconds(60));
     return new Output(kv.get("stopped"), kv.get("removed"));
+  }
+
+  static Map<String, Object> stopModel(Scratch s) {
+    return Map.of("pidFile", s.pidFile(), "dataDir", s.dataDir(), "scratchDir", s.dir());
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Scratch s = Scratch.of(plan.input("scratchRoot"), PlanContext.RUN_ID);
+    for (Inventory.Member m : plan.nodes()) {
+      plan.note("keeps " + m.name() + ":" + s.logFile() + " as an artifact when it exists (SFTP)");
+      plan.command(m.name(), plan.render("commands/etcd/throwaway-stop.ftl", stopModel(s)));
+    }
   }
 }

@@ -2,6 +2,7 @@ package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
@@ -43,19 +44,8 @@ final class RehearsalRestore implements Step<RehearsalRestore.Input, RehearsalRe
     Inventory.Member node = NodeCommands.single(context);
     Scratch s = Scratch.of(input.scratchRoot(), context.runId());
     Duration t = Duration.ofMinutes(10);
-    List<Integer> avoid = new ArrayList<>();
-    for (Inventory.Member m : context.inventory().members()) {
-      avoid.add(m.clientUrl().getPort());
-      avoid.add(m.peerUrl().getPort());
-    }
-    avoid.add(2381); // kubeadm's metrics port
     Map<String, String> ports =
-        NodeCommands.check(
-            context,
-            node.name(),
-            "commands/etcd/free-ports.ftl",
-            Map.of("avoid", avoid, "count", 2),
-            t);
+        NodeCommands.check(context, node.name(), FREE_PORTS, portsModel(context.inventory()), t);
     String[] p = NodeCommands.require(ports, "ports", "free ports").split(",");
     int client = Integer.parseInt(p[0]);
     int peer = Integer.parseInt(p[1]);
@@ -72,5 +62,36 @@ final class RehearsalRestore implements Step<RehearsalRestore.Input, RehearsalRe
     String command = context.render("commands/etcd/restore.ftl", model);
     context.check(node.name(), command, t);
     return new Output(s.dataDir(), client, peer, input.restoreTool() + " snapshot restore");
+  }
+
+  private static final String FREE_PORTS = "commands/etcd/free-ports.ftl";
+
+  /** Two free ports, none of them a member's client, peer or kubeadm's metrics port. */
+  static Map<String, Object> portsModel(Inventory inventory) {
+    List<Integer> avoid = new ArrayList<>();
+    for (Inventory.Member m : inventory.members()) {
+      avoid.add(m.clientUrl().getPort());
+      avoid.add(m.peerUrl().getPort());
+    }
+    avoid.add(2381); // kubeadm's metrics port
+    return Map.of("avoid", avoid, "count", 2);
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Scratch s = Scratch.of(plan.input("scratchRoot"), PlanContext.RUN_ID);
+    for (Inventory.Member m : plan.nodes()) {
+      plan.command(m.name(), plan.render(FREE_PORTS, portsModel(plan.inventory())));
+      plan.note(
+          m.name()
+              + ": "
+              + plan.input("restoreTool")
+              + " snapshot restore of "
+              + s.snapshot()
+              + " into "
+              + s.dataDir()
+              + " as a one-member cluster on the free loopback ports found (the command depends"
+              + " on the tool the previous step finds)");
+    }
   }
 }

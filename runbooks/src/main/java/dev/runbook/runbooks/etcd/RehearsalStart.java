@@ -1,6 +1,7 @@
 package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
@@ -34,20 +35,46 @@ final class RehearsalStart implements Step<RehearsalStart.Input, RehearsalStart.
   public Output run(Input input, StepContext context) {
     String node = NodeCommands.single(context).name();
     Scratch s = Scratch.of(input.scratchRoot(), context.runId());
-    Map<String, Object> model = new LinkedHashMap<>();
-    model.put("etcd", input.etcd());
-    model.put("etcdctl", input.etcdctl());
-    model.put("dataDir", s.dataDir());
-    model.put("name", RehearsalRestore.NAME);
-    model.put("clientPort", input.clientPort());
-    model.put("peerPort", input.peerPort());
-    model.put("logFile", s.logFile());
-    model.put("pidFile", s.pidFile());
     Map<String, String> kv =
         NodeCommands.check(
-            context, node, "commands/etcd/throwaway-start.ftl", model, Duration.ofSeconds(60));
+            context,
+            node,
+            START,
+            startModel(input.etcd(), input.etcdctl(), s, input.clientPort(), input.peerPort()),
+            Duration.ofSeconds(60));
     return new Output(
         NodeCommands.require(kv, "endpoint", "throwaway start"),
         NodeCommands.require(kv, "pid", "throwaway start"));
+  }
+
+  private static final String START = "commands/etcd/throwaway-start.ftl";
+
+  static Map<String, Object> startModel(
+      String etcd, String etcdctl, Scratch s, Object clientPort, Object peerPort) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("etcd", etcd);
+    model.put("etcdctl", etcdctl);
+    model.put("dataDir", s.dataDir());
+    model.put("name", RehearsalRestore.NAME);
+    model.put("clientPort", clientPort);
+    model.put("peerPort", peerPort);
+    model.put("logFile", s.logFile());
+    model.put("pidFile", s.pidFile());
+    return model;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Scratch s = Scratch.of(plan.input("scratchRoot"), PlanContext.RUN_ID);
+    Map<String, Object> model =
+        startModel(
+            plan.input("etcd"),
+            plan.input("etcdctl"),
+            s,
+            plan.input("clientPort"),
+            plan.input("peerPort"));
+    for (var m : plan.nodes()) {
+      plan.command(m.name(), plan.render(START, model));
+    }
   }
 }

@@ -1,6 +1,8 @@
 package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.io.IOException;
@@ -41,11 +43,9 @@ final class RehearsalUpload implements Step<RehearsalUpload.Input, RehearsalUplo
     String node = NodeCommands.single(context).name();
     Scratch s = Scratch.of(input.scratchRoot(), context.runId());
     Path local = Path.of(input.file());
-    Map<String, Object> model = new LinkedHashMap<>();
-    model.put("root", input.scratchRoot());
-    model.put("dir", s.dir());
+    Map<String, Object> model;
     try {
-      model.put("bytes", Files.size(local));
+      model = scratchModel(input.scratchRoot(), s, Files.size(local));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -58,8 +58,35 @@ final class RehearsalUpload implements Step<RehearsalUpload.Input, RehearsalUplo
             context,
             node,
             "commands/etcd-rehearsal/check-digest.ftl",
-            Map.of("file", s.snapshot(), "sha256", input.sha256()),
+            RestoreMembers.digestModel(s.snapshot(), input.sha256()),
             t);
     return new Output(s.dir(), s.snapshot(), kv.get("sha256"));
+  }
+
+  static Map<String, Object> scratchModel(String root, Scratch s, Object bytes) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("root", root);
+    model.put("dir", s.dir());
+    model.put("bytes", bytes);
+    return model;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Scratch s = Scratch.of(plan.input("scratchRoot"), PlanContext.RUN_ID);
+    for (Inventory.Member m : plan.nodes()) {
+      plan.command(
+          m.name(),
+          plan.render(
+              "commands/etcd-rehearsal/make-scratch.ftl",
+              scratchModel(plan.input("scratchRoot"), s, "⟨size of " + plan.input("file") + "⟩")));
+      plan.note(
+          "uploads " + plan.input("file") + " to " + m.name() + ":" + s.snapshot() + " (SFTP)");
+      plan.command(
+          m.name(),
+          plan.render(
+              "commands/etcd-rehearsal/check-digest.ftl",
+              RestoreMembers.digestModel(s.snapshot(), plan.input("sha256"))));
+    }
   }
 }
