@@ -14,6 +14,7 @@ import picocli.CommandLine.ScopeType;
     description = "Approved, evidenced, reversible etcd recovery runbooks.",
     subcommands = {
       ListCommand.class,
+      ShowCommand.class,
       RunCommand.class,
       StatusCommand.class,
       GateCommands.Approve.class,
