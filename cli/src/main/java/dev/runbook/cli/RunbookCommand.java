@@ -21,7 +21,8 @@ import picocli.CommandLine.ScopeType;
       GateCommands.Reject.class,
       GateCommands.Resume.class,
       GateCommands.Abort.class,
-      EvidenceCommand.class
+      EvidenceCommand.class,
+      ReportCommand.class
     })
 final class RunbookCommand implements Runnable {
 
