@@ -23,17 +23,21 @@ final class ListCommand implements Callable<Integer> {
       out.println(r.id() + "  " + r.name());
       out.println("    " + r.documentation());
       for (RunbookInfo.Parameter p : r.parameters()) {
-        out.println(
-            "    -p "
-                + p.name()
-                + "="
-                + (p.defaultValue() == null ? "..." : p.defaultValue())
-                + (p.required() ? " (required)" : "")
-                + (p.secret() ? " (secret)" : "")
-                + "  "
-                + p.documentation());
+        out.println("    " + parameter(p));
       }
     }
     return Main.DONE;
+  }
+
+  /** How a parameter is shown: {@code -p name=default (required) (secret) documentation}. */
+  static String parameter(RunbookInfo.Parameter p) {
+    return "-p "
+        + p.name()
+        + "="
+        + (p.defaultValue() == null ? "..." : p.defaultValue())
+        + (p.required() ? " (required)" : "")
+        + (p.secret() ? " (secret)" : "")
+        + "  "
+        + p.documentation();
   }
 }

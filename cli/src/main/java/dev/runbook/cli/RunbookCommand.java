@@ -14,6 +14,7 @@ import picocli.CommandLine.ScopeType;
     description = "Approved, evidenced, reversible etcd recovery runbooks.",
     subcommands = {
       ListCommand.class,
+      ShowCommand.class,
       PlanCommand.class,
       RunCommand.class,
       StatusCommand.class,
@@ -21,7 +22,8 @@ import picocli.CommandLine.ScopeType;
       GateCommands.Reject.class,
       GateCommands.Resume.class,
       GateCommands.Abort.class,
-      EvidenceCommand.class
+      EvidenceCommand.class,
+      ReportCommand.class
     })
 final class RunbookCommand implements Runnable {
 

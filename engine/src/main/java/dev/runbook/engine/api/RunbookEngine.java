@@ -1,7 +1,10 @@
 package dev.runbook.engine.api;
 
+import dev.runbook.engine.internal.catalog.Catalog;
+import dev.runbook.engine.internal.catalog.Descriptions;
 import dev.runbook.engine.internal.run.EngineCore;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -31,6 +34,19 @@ public final class RunbookEngine implements AutoCloseable {
   /** The runbooks available, read from their BPMN without booting the engine. */
   public static List<RunbookInfo> list(EngineOptions options) {
     return EngineCore.list(options);
+  }
+
+  /**
+   * One runbook explained: steps in process order, gates and their rules, error and rollback paths,
+   * read from its BPMN without booting the engine.
+   *
+   * @throws BadInputException for an unknown runbook, naming the known ones
+   */
+  public static RunbookDetail show(EngineOptions options, String runbook) {
+    Catalog.Entry entry = EngineCore.catalog(options).get(runbook);
+    Map<String, Effect> effects = new HashMap<>();
+    EngineCore.steps(options).forEach((name, step) -> effects.put(name, step.effect()));
+    return Descriptions.describe(entry, effects);
   }
 
   /**

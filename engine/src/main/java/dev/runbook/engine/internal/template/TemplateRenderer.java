@@ -32,8 +32,9 @@ import java.util.TimeZone;
  *
  * <p>Templates are looked up in the override directory first ({@code --templates DIR}), then in the
  * built-ins on the classpath under {@code templates/}. Templates ending in {@code .ftlh} or {@code
- * .ftlx} (plan and report pages) use HTML or XML escaping instead; all others, including {@code
- * .ftl}, are shell.
+ * .ftlx} (plan and report pages) use HTML or XML escaping instead; a template that starts with
+ * {@code <#ftl output_format="markdown">} uses {@link MarkdownOutputFormat}; all others, including
+ * {@code .ftl}, are shell.
  *
  * <p>The model may hold maps with string keys, lists, strings, numbers, booleans and public records
  * or beans: {@code ${node.name}} reads a record component. Numbers render without grouping ({@code
@@ -185,7 +186,8 @@ public final class TemplateRenderer {
     var cfg = new Configuration(Configuration.VERSION_2_3_34);
     cfg.setTemplateLoader(loader);
     cfg.setDefaultEncoding(StandardCharsets.UTF_8.name());
-    cfg.setRegisteredCustomOutputFormats(List.of(ShellOutputFormat.INSTANCE));
+    cfg.setRegisteredCustomOutputFormats(
+        List.of(ShellOutputFormat.INSTANCE, MarkdownOutputFormat.INSTANCE));
     cfg.setOutputFormat(ShellOutputFormat.INSTANCE);
     cfg.setRecognizeStandardFileExtensions(true);
     cfg.setTemplateExceptionHandler(TemplateExceptionHandler.RETHROW_HANDLER);

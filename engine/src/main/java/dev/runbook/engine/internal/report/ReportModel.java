@@ -1,0 +1,155 @@
+package dev.runbook.engine.internal.report;
+
+import java.util.List;
+
+/**
+ * What a report shows, built from a run's evidence by {@link ReportBuilder} and rendered by the
+ * templates {@code report/report.md.ftl} and {@code report/report.html.ftlh}. Every string comes
+ * from evidence or a runbook and is escaped by the template's output format; fields are null where
+ * evidence has nothing to say.
+ *
+ * @param evidence the result of verifying the evidence; reports show a failure before anything else
+ * @param pendingGate the gate the run waits at, or null
+ * @param timeline what happened, in evidence order
+ * @param diagram the runbook's flow with the path taken, or null when it cannot be drawn
+ * @param diagramNote why there is no diagram, or what to bear in mind about it
+ */
+public record ReportModel(
+    String runId,
+    String runbook,
+    String cluster,
+    String startedBy,
+    String startedAt,
+    String state,
+    String endedAt,
+    String endedBy,
+    String message,
+    List<Entry> parameters,
+    String inventory,
+    String inventorySha256,
+    String planSha256,
+    Check evidence,
+    String pendingGate,
+    List<Event> timeline,
+    List<Decision> decisions,
+    List<Artifact> artifacts,
+    List<Diff> diffs,
+    List<Facts> files,
+    Diagram diagram,
+    String diagramNote) {
+
+  public record Entry(String key, String value) {}
+
+  /**
+   * @param lastHash the hash of the last record: keep it in the ticket, the file must still end
+   *     with it
+   */
+  public record Check(boolean ok, int records, String problem, String lastHash) {}
+
+  /**
+   * One line of the timeline.
+   *
+   * @param kind step, gate, decision, reconcile, resumed or ended
+   * @param status the step's outcome, the decision, or the run's outcome
+   * @param commands for a step: the commands it sent, in order
+   * @param outputs for a step: its outputs, each value as text (JSON for a structure)
+   */
+  public record Event(
+      int seq,
+      String at,
+      String kind,
+      String activityId,
+      String name,
+      String detail,
+      String duration,
+      String status,
+      List<Command> commands,
+      List<Entry> outputs) {}
+
+  /**
+   * A command sent to a node and what came back.
+   *
+   * @param exitStatus null when no command.finished was recorded (the run stopped in between)
+   */
+  public record Command(
+      int seq,
+      String node,
+      String host,
+      String hostKey,
+      String sentAt,
+      String command,
+      Integer exitStatus,
+      String duration,
+      String failure,
+      Output stdout,
+      Output stderr) {}
+
+  /**
+   * @param length the length of the whole output, in characters
+   * @param truncated only the first {@link ReportBuilder#OUTPUT_LIMIT} characters are in {@code
+   *     text}; the whole output is in evidence.jsonl
+   */
+  public record Output(String text, int length, boolean truncated) {}
+
+  /**
+   * @param approvals approvals so far and required, as {@code 1 of 2}
+   */
+  public record Decision(
+      String at,
+      String activityId,
+      String gate,
+      String decision,
+      String by,
+      String role,
+      String comment,
+      String planSha256,
+      String approvals) {}
+
+  public record Artifact(String activityId, String name, String path, long size, String sha256) {}
+
+  /**
+   * A change shown as a diff.
+   *
+   * @param source where it comes from: an artifact's path, or a step's output
+   * @param lines the lines, each with its kind: add, del, hunk, file or ctx
+   */
+  public record Diff(String title, String source, String text, List<DiffLine> lines) {}
+
+  public record DiffLine(String kind, String text) {}
+
+  /** A file a step reported with its digest (e.g. a snapshot), with everything said about it. */
+  public record Facts(String title, String activityId, List<Entry> entries) {}
+
+  /** The runbook drawn as an SVG: geometry for the template, in pixels. */
+  public record Diagram(int width, int height, List<Shape> shapes, List<Edge> edges) {}
+
+  /**
+   * A node of the diagram.
+   *
+   * @param kind start, end, task, gate, gateway, event or boundary
+   * @param r the radius, for events
+   * @param visited the run went through it
+   */
+  public record Shape(
+      String id,
+      String kind,
+      String title,
+      int x,
+      int y,
+      int w,
+      int h,
+      int cx,
+      int cy,
+      int r,
+      List<Label> labels,
+      boolean visited) {}
+
+  public record Label(int x, int y, String text) {}
+
+  /**
+   * A sequence flow as an SVG polyline.
+   *
+   * @param exception it leaves a boundary event (an error, a rejection, a timeout)
+   */
+  public record Edge(String id, String points, boolean taken, boolean exception) {}
+}
