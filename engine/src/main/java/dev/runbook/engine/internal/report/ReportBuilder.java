@@ -229,6 +229,20 @@ public final class ReportBuilder {
                 List.of(),
                 List.of()));
       }
+      case "plan.drifted" ->
+          // A step that did not run because it no longer renders as the bound plan says.
+          timeline.add(
+              new Event(
+                  seq,
+                  at,
+                  "drift",
+                  activity,
+                  stepNames.get(activity),
+                  "not run: differs from plan " + text(r, "planSha256") + "\n" + text(r, "diff"),
+                  null,
+                  "plan drifted",
+                  List.of(),
+                  List.of()));
       case "reconcile.required" ->
           timeline.add(
               new Event(
