@@ -28,15 +28,17 @@ final class ClusterHealth {
     while (true) {
       failing.clear();
       List<MemberClient.Status> ok = new ArrayList<>();
-      for (Inventory.Member m : members) {
-        try {
-          MemberClient c = etcd.member(m);
-          c.health();
-          ok.add(c.status());
-        } catch (EtcdUnreachable e) {
-          failing.put(m.name(), e.getMessage());
-        }
-      }
+      // Every member at once: a member that accepts connections but does not serve yet holds its
+      // check up to the client's deadline (5 s), and one after the other those deadlines added up.
+      EachMember.inParallel(members, m -> check(etcd, m))
+          .forEach(
+              (name, r) -> {
+                if (r.status() != null) {
+                  ok.add(r.status());
+                } else {
+                  failing.put(name, r.failure());
+                }
+              });
       if (failing.isEmpty()) {
         return ok;
       }
@@ -52,6 +54,19 @@ final class ClusterHealth {
         Thread.currentThread().interrupt();
         throw new RunbookError(ErrorCode.STEP_FAILED, "interrupted while waiting for etcd");
       }
+    }
+  }
+
+  /** A member's status, or why it is not healthy. */
+  private record Check(MemberClient.Status status, String failure) {}
+
+  private static Check check(EtcdAccess etcd, Inventory.Member m) {
+    try {
+      MemberClient c = etcd.member(m);
+      c.health();
+      return new Check(c.status(), null);
+    } catch (EtcdUnreachable e) {
+      return new Check(null, e.getMessage());
     }
   }
 }

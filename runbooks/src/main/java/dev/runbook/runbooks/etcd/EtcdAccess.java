@@ -114,10 +114,14 @@ final class EtcdAccess implements AutoCloseable {
    *
    * @throws EtcdUnreachable when the member cannot be reached or refuses the certificates
    */
-  synchronized MemberClient member(Inventory.Member member) {
-    MemberClient c = clients.get(member.name());
-    if (c != null) {
-      return c;
+  MemberClient member(Inventory.Member member) {
+    // Not connected under the lock: members are checked at once (ClusterHealth), and one that
+    // does not answer must not hold up the others for its deadline.
+    synchronized (this) {
+      MemberClient c = clients.get(member.name());
+      if (c != null) {
+        return c;
+      }
     }
     URI url = member.clientUrl();
     boolean tls = "https".equals(url.getScheme());
@@ -127,7 +131,9 @@ final class EtcdAccess implements AutoCloseable {
     if (tunnel()) {
       try {
         RemoteShell.Forward f = shell.forward(member.name(), url.getHost(), url.getPort());
-        forwards.add(f);
+        synchronized (this) {
+          forwards.add(f);
+        }
         host = "127.0.0.1";
         port = f.localPort();
       } catch (RemoteFailure e) {
@@ -152,9 +158,15 @@ final class EtcdAccess implements AutoCloseable {
       precheck(member.name(), url, host, port, material);
     }
     Client client = build(member.name(), tls, host, port, authority, material);
-    c = new MemberClient(member, client);
-    clients.put(member.name(), c);
-    return c;
+    MemberClient mine = new MemberClient(member, client);
+    MemberClient kept;
+    synchronized (this) {
+      kept = clients.computeIfAbsent(member.name(), n -> mine);
+    }
+    if (kept != mine) {
+      mine.close(); // another thread connected to this member meanwhile: one client is kept
+    }
+    return kept;
   }
 
   private Client build(

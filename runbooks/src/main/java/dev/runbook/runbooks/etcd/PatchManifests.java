@@ -47,42 +47,48 @@ final class PatchManifests implements Step<PatchManifests.Input, PatchManifests.
   public Output run(Input input, StepContext context) {
     Map<String, String> diffs = new LinkedHashMap<>();
     Map<String, String> patchedFiles = new LinkedHashMap<>();
-    String runDir = Restore.runDir(context.inventory(), context.runId());
-    for (Inventory.Member m : context.nodes()) {
-      String node = m.name();
-      EtcdManifest original = Restore.original(context, node);
-      String target = Restore.restoredDir(original.dataMount().hostPath(), context.runId());
-      EtcdManifest patched;
-      try {
-        patched = original.withDataHostPath(target);
-      } catch (IllegalArgumentException e) {
-        throw new RunbookError(
-            ErrorCode.VALIDATION_FAILED, node + ": cannot patch etcd.yaml: " + e.getMessage());
-      }
-      String file = runDir + "/" + Restore.PATCHED;
-      NodeCommands.check(context, node, WRITE, writeModel(file, patched), Restore.COMMAND);
-      EtcdManifest reread = Restore.readManifest(context, node, file);
-      String dataDir = reread.flag("data-dir");
-      if (!target.equals(reread.dataMount().hostPath())
-          || !dataDir.equals(original.flag("data-dir"))) {
-        throw new RunbookError(
-            ErrorCode.VALIDATION_FAILED,
-            node
-                + ": the patched manifest "
-                + file
-                + " puts --data-dir "
-                + dataDir
-                + " on "
-                + reread.dataMount().hostPath()
-                + ", not on "
-                + target);
-      }
-      String diff = EtcdManifest.diff(Restore.ETCD, original, reread);
-      context.artifact("manifest-" + node + ".diff", diff.getBytes(StandardCharsets.UTF_8));
-      diffs.put(node, diff);
-      patchedFiles.put(node, file);
-    }
+    String file = Restore.runDir(context.inventory(), context.runId()) + "/" + Restore.PATCHED;
+    // Every member at once; each writes and re-reads only its own file.
+    EachMember.inParallel(context.nodes(), m -> patch(context, m.name(), file))
+        .forEach(
+            (node, diff) -> {
+              diffs.put(node, diff);
+              patchedFiles.put(node, file);
+            });
     return new Output(diffs, patchedFiles);
+  }
+
+  /** Writes and checks one member's patched manifest; returns the diff. */
+  private static String patch(StepContext context, String node, String file) {
+    EtcdManifest original = Restore.original(context, node);
+    String target = Restore.restoredDir(original.dataMount().hostPath(), context.runId());
+    EtcdManifest patched;
+    try {
+      patched = original.withDataHostPath(target);
+    } catch (IllegalArgumentException e) {
+      throw new RunbookError(
+          ErrorCode.VALIDATION_FAILED, node + ": cannot patch etcd.yaml: " + e.getMessage());
+    }
+    NodeCommands.check(context, node, WRITE, writeModel(file, patched), Restore.COMMAND);
+    EtcdManifest reread = Restore.readManifest(context, node, file);
+    String dataDir = reread.flag("data-dir");
+    if (!target.equals(reread.dataMount().hostPath())
+        || !dataDir.equals(original.flag("data-dir"))) {
+      throw new RunbookError(
+          ErrorCode.VALIDATION_FAILED,
+          node
+              + ": the patched manifest "
+              + file
+              + " puts --data-dir "
+              + dataDir
+              + " on "
+              + reread.dataMount().hostPath()
+              + ", not on "
+              + target);
+    }
+    String diff = EtcdManifest.diff(Restore.ETCD, original, reread);
+    context.artifact("manifest-" + node + ".diff", diff.getBytes(StandardCharsets.UTF_8));
+    return diff;
   }
 
   /** Writing the same patched file again is a no-op (write-file accepts identical content). */

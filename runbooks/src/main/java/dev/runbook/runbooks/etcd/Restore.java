@@ -8,7 +8,6 @@ import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -189,23 +188,30 @@ final class Restore {
    */
   static void waitFor(
       StepContext context, Map<String, List<String>> containersByNode, String state, Duration t) {
-    List<String> late = new ArrayList<>();
-    for (Map.Entry<String, List<String>> e : containersByNode.entrySet()) {
-      if (e.getValue().isEmpty()) {
-        continue;
-      }
-      String cmd =
-          context.render(
-              "commands/etcd-restore/wait-containers.ftl", waitModel(e.getValue(), state, t));
-      CommandResult r = context.exec(e.getKey(), cmd, t.plusSeconds(30));
-      if (r.exitStatus() == 124) {
-        late.add(e.getKey() + ": " + r.stderr().strip());
-      } else if (!r.ok()) {
-        throw new RunbookError(
-            ErrorCode.STEP_FAILED,
-            e.getKey() + ": cannot watch the containers: " + r.stderr().strip());
-      }
-    }
+    List<Inventory.Member> waiting =
+        context.nodes().stream()
+            .filter(m -> !containersByNode.getOrDefault(m.name(), List.of()).isEmpty())
+            .toList();
+    // On every node at once: the kubelets stop and start their pods at the same time.
+    Map<String, String> lateness =
+        EachMember.inParallel(
+            waiting,
+            m -> {
+              String cmd =
+                  context.render(
+                      "commands/etcd-restore/wait-containers.ftl",
+                      waitModel(containersByNode.get(m.name()), state, t));
+              CommandResult r = context.exec(m.name(), cmd, t.plusSeconds(30));
+              if (r.exitStatus() == 124) {
+                return m.name() + ": " + r.stderr().strip();
+              } else if (!r.ok()) {
+                throw new RunbookError(
+                    ErrorCode.STEP_FAILED,
+                    m.name() + ": cannot watch the containers: " + r.stderr().strip());
+              }
+              return "";
+            });
+    List<String> late = lateness.values().stream().filter(s -> !s.isEmpty()).toList();
     if (!late.isEmpty()) {
       throw new RunbookError(ErrorCode.WAIT_TIMED_OUT, String.join("; ", late));
     }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Restores every member, one after the other, once all are stopped: uploads the snapshot beside the
+ * Restores every member, all at once, once all are stopped: uploads the snapshot beside the
  * member's data dir, re-checks its SHA-256 there, restores it into a fresh sibling dir
  * (etcd-restore-RUN.part) with the member's own --name and peer URL, the inventory's full
  * --initial-cluster and a cluster token unique to the run (plus --bump-revision and
@@ -59,52 +59,62 @@ final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.
 
   @Override
   public Output run(Input input, StepContext context) {
+    // Every member at once (all are stopped already): the upload, digest check and restore of one
+    // member do not wait for another's. Returns when all are restored: the barrier stays.
+    Map<String, Member> done =
+        EachMember.inParallel(context.nodes(), m -> restore(input, context, m));
     Map<String, String> restored = new LinkedHashMap<>();
     Map<String, String> commands = new LinkedHashMap<>();
     List<String> already = new ArrayList<>();
-    for (Inventory.Member m : context.nodes()) {
-      String node = m.name();
-      EtcdManifest.Mount data = Restore.original(context, node).dataMount();
-      String target = Restore.restoredDir(data.hostPath(), context.runId());
-      String part = Restore.partDir(target);
-      Map<String, String> prep =
-          NodeCommands.check(
-              context,
-              node,
-              "commands/etcd-restore/prepare-restore.ftl",
-              Map.of("restoredDir", target, "partDir", part),
-              Restore.COMMAND);
-      restored.put(node, target);
-      if ("true".equals(prep.get("already"))) {
-        already.add(node);
-        continue;
-      }
-      Map<String, String> tools =
-          NodeCommands.check(context, node, RestorePlan.DETECT_TOOLS, Map.of(), Restore.COMMAND);
-      String tool = NodeCommands.require(tools, "restoreTool", "detect tools");
-      String snapshot = Restore.snapshotOnNode(target);
-      context.progress("uploading the snapshot to " + node + ":" + snapshot);
-      context.shell().upload(node, Path.of(input.file()), snapshot);
-      NodeCommands.check(
-          context, node, CHECK_DIGEST, digestModel(snapshot, input.sha256()), Restore.COMMAND);
-      Map<String, Object> model =
-          restoreModel(
-              tool,
-              NodeCommands.require(tools, tool, "detect tools"),
-              snapshot,
-              part,
-              m,
-              context.inventory(),
-              context.runId(),
-              input.bumpRevision());
-      context.progress("restoring " + node + " into " + target);
-      String command = context.render(RESTORE, model);
-      context.check(node, command, Restore.COMMAND);
-      commands.put(node, command);
-      NodeCommands.check(
-          context, node, FINISH, finishModel(target, data.hostPath()), Restore.COMMAND);
-    }
+    done.forEach(
+        (node, r) -> {
+          restored.put(node, r.target());
+          if (r.command() == null) {
+            already.add(node);
+          } else {
+            commands.put(node, r.command());
+          }
+        });
     return new Output(restored, already, commands);
+  }
+
+  /** One member's restore: its restored dir, and the restore command (null: restored before). */
+  private record Member(String target, String command) {}
+
+  private static Member restore(Input input, StepContext context, Inventory.Member m) {
+    String node = m.name();
+    EtcdManifest.Mount data = Restore.original(context, node).dataMount();
+    String target = Restore.restoredDir(data.hostPath(), context.runId());
+    String part = Restore.partDir(target);
+    Map<String, String> prep =
+        NodeCommands.check(context, node, PREPARE, prepareModel(target), Restore.COMMAND);
+    if ("true".equals(prep.get("already"))) {
+      return new Member(target, null);
+    }
+    Map<String, String> tools =
+        NodeCommands.check(context, node, RestorePlan.DETECT_TOOLS, Map.of(), Restore.COMMAND);
+    String tool = NodeCommands.require(tools, "restoreTool", "detect tools");
+    String snapshot = Restore.snapshotOnNode(target);
+    context.progress("uploading the snapshot to " + node + ":" + snapshot);
+    context.shell().upload(node, Path.of(input.file()), snapshot);
+    NodeCommands.check(
+        context, node, CHECK_DIGEST, digestModel(snapshot, input.sha256()), Restore.COMMAND);
+    Map<String, Object> model =
+        restoreModel(
+            tool,
+            NodeCommands.require(tools, tool, "detect tools"),
+            snapshot,
+            part,
+            m,
+            context.inventory(),
+            context.runId(),
+            input.bumpRevision());
+    context.progress("restoring " + node + " into " + target);
+    String command = context.render(RESTORE, model);
+    context.check(node, command, Restore.COMMAND);
+    NodeCommands.check(
+        context, node, FINISH, finishModel(target, data.hostPath()), Restore.COMMAND);
+    return new Member(target, command);
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.Effect;
-import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
@@ -50,16 +49,21 @@ final class StartControlPlane implements Step<StartControlPlane.Input, StartCont
     return new Output(started);
   }
 
-  /** Puts {@code files} back on every targeted member; returns what each member now has back. */
+  /**
+   * Puts {@code files} back on every targeted member, all at once; returns what each member now has
+   * back.
+   */
   static Map<String, List<String>> start(StepContext context, List<String> files) {
     Map<String, List<String>> started = new LinkedHashMap<>();
-    for (Inventory.Member m : context.nodes()) {
-      Map<String, List<String>> r = Restore.move(context, m.name(), "put-back.ftl", files);
-      started.put(
-          m.name(),
-          java.util.stream.Stream.concat(r.get("moved").stream(), r.get("already").stream())
-              .toList());
-    }
+    EachMember.inParallel(
+            context.nodes(), m -> Restore.move(context, m.name(), "put-back.ftl", files))
+        .forEach(
+            (node, r) ->
+                started.put(
+                    node,
+                    java.util.stream.Stream.concat(
+                            r.get("moved").stream(), r.get("already").stream())
+                        .toList()));
     return started;
   }
 

@@ -2,7 +2,6 @@ package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
-import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
@@ -15,9 +14,9 @@ import java.util.Map;
 /**
  * Stops the control plane on every member, API servers first: moves kube-apiserver.yaml (and the
  * controller manager's and scheduler's, where present) into the run's dir beside the manifest dir
- * and waits until no node runs them; then the same for etcd.yaml. Returns only when no member runs
- * etcd: the barrier before any restore. Moving again what is already moved is a no-op, so the step
- * can run again after a crash.
+ * and waits until no node runs them; then the same for etcd.yaml. Each phase runs on every member
+ * at once. Returns only when no member runs etcd: the barrier before any restore. Moving again what
+ * is already moved is a no-op, so the step can run again after a crash.
  */
 final class StopControlPlane implements Step<StopControlPlane.Input, StopControlPlane.Output> {
 
@@ -53,30 +52,44 @@ final class StopControlPlane implements Step<StopControlPlane.Input, StopControl
     Duration timeout = Restore.duration(input.timeout(), "timeout");
     Map<String, List<String>> stopped = new LinkedHashMap<>();
     Map<String, List<String>> components = new LinkedHashMap<>();
-    for (Inventory.Member m : context.nodes()) {
-      context.progress("stopping the control plane on " + m.name());
-      Map<String, List<String>> r =
-          Restore.move(context, m.name(), "move-aside.ftl", Restore.CONTROL_PLANE);
-      components.put(m.name(), Restore.CONTROL_PLANE);
-      stopped.put(m.name(), new java.util.ArrayList<>(concat(r.get("moved"), r.get("already"))));
-    }
+    // Each phase on every member at once; the next phase starts when all are done.
+    EachMember.inParallel(
+            context.nodes(),
+            m -> {
+              context.progress("stopping the control plane on " + m.name());
+              return Restore.move(context, m.name(), "move-aside.ftl", Restore.CONTROL_PLANE);
+            })
+        .forEach(
+            (node, r) -> {
+              components.put(node, Restore.CONTROL_PLANE);
+              stopped.put(
+                  node, new java.util.ArrayList<>(concat(r.get("moved"), r.get("already"))));
+            });
     Restore.waitFor(context, Restore.containers(components), "gone", timeout);
     Map<String, List<String>> etcd = new LinkedHashMap<>();
-    for (Inventory.Member m : context.nodes()) {
-      context.progress("stopping etcd on " + m.name());
-      Map<String, List<String>> r =
-          Restore.move(context, m.name(), "move-aside.ftl", List.of(Restore.ETCD));
-      if (!r.get("absent").isEmpty()) {
-        throw new RunbookError(
-            ErrorCode.STEP_FAILED,
-            m.name()
-                + ": no "
-                + Restore.ETCD
-                + " in the manifest dir nor in the run's dir: someone moved it during the run");
-      }
-      etcd.put(m.name(), List.of(Restore.ETCD));
-      stopped.get(m.name()).add(Restore.ETCD);
-    }
+    EachMember.inParallel(
+            context.nodes(),
+            m -> {
+              context.progress("stopping etcd on " + m.name());
+              Map<String, List<String>> r =
+                  Restore.move(context, m.name(), "move-aside.ftl", List.of(Restore.ETCD));
+              if (!r.get("absent").isEmpty()) {
+                throw new RunbookError(
+                    ErrorCode.STEP_FAILED,
+                    m.name()
+                        + ": no "
+                        + Restore.ETCD
+                        + " in the manifest dir nor in the run's dir: someone moved it during the"
+                        + " run");
+              }
+              return r;
+            })
+        .keySet()
+        .forEach(
+            node -> {
+              etcd.put(node, List.of(Restore.ETCD));
+              stopped.get(node).add(Restore.ETCD);
+            });
     Restore.waitFor(context, Restore.containers(etcd), "gone", timeout);
     return new Output(stopped, Restore.runDir(context.inventory(), context.runId()));
   }

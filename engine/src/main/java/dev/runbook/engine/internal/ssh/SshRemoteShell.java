@@ -19,6 +19,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +39,7 @@ import net.schmizz.keepalive.KeepAliveProvider;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.DisconnectReason;
+import net.schmizz.sshj.common.Factory;
 import net.schmizz.sshj.connection.ConnectionException;
 import net.schmizz.sshj.connection.channel.direct.LocalPortForwarder;
 import net.schmizz.sshj.connection.channel.direct.Parameters;
@@ -50,6 +52,7 @@ import net.schmizz.sshj.sftp.RenameFlags;
 import net.schmizz.sshj.sftp.SFTPClient;
 import net.schmizz.sshj.sftp.SFTPException;
 import net.schmizz.sshj.transport.TransportException;
+import net.schmizz.sshj.transport.cipher.Cipher;
 import net.schmizz.sshj.userauth.UserAuthException;
 import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
 import org.slf4j.Logger;
@@ -130,6 +133,14 @@ public final class SshRemoteShell implements RemoteShell {
     // One config for every connection: its algorithm lists are immutable once built.
     this.config = new DefaultConfig();
     this.config.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
+    // AES-GCM by the JDK first: snapshots of hundreds of MB go over this (see JdkAesGcm).
+    List<Factory.Named<Cipher>> ciphers = new ArrayList<>(JdkAesGcm.FACTORIES);
+    for (Factory.Named<Cipher> c : this.config.getCipherFactories()) {
+      if (JdkAesGcm.FACTORIES.stream().noneMatch(j -> j.getName().equals(c.getName()))) {
+        ciphers.add(c);
+      }
+    }
+    this.config.setCipherFactories(ciphers);
     AtomicInteger threads = new AtomicInteger();
     this.pumps =
         Executors.newCachedThreadPool(
