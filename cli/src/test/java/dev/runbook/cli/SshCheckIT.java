@@ -168,7 +168,7 @@ class SshCheckIT {
     String hash = m.group(1);
     assertThat(Files.readString(planFile))
         .contains("Plan hash (SHA-256): `" + hash + "`")
-        .contains("On **cp-1**")
+        .contains("On **cp-1, cp-2, cp-3**")
         .contains("⟨run⟩.stamp");
     Cli.Result json = cli.run("plan", "ssh-check", "-i", inv(), "--output", "json");
     assertThat(json.out()).startsWith("{").contains("\"planSha256\" : \"" + hash + "\"");

@@ -109,9 +109,7 @@ final class PatchManifests implements Step<PatchManifests.Input, PatchManifests.
     String file = runDir + "/" + Restore.PATCHED;
     for (Inventory.Member m : plan.nodes()) {
       String node = m.name();
-      plan.command(
-          node,
-          plan.render(RestorePlan.CAT_FILE, RestorePlan.catModel(runDir + "/" + Restore.ETCD)));
+      RestorePlan.readOriginal(plan, node);
       java.util.Optional<EtcdManifest> original = RestorePlan.manifest(plan, node);
       String hostPath = RestorePlan.dataHostPath(plan, node);
       String target = RestorePlan.restoredDir(node, hostPath);

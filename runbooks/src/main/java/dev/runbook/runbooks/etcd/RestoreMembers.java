@@ -193,6 +193,7 @@ final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.
       String hostPath = RestorePlan.dataHostPath(plan, node);
       String target = RestorePlan.restoredDir(node, hostPath);
       String snapshot = Restore.snapshotOnNode(target);
+      RestorePlan.readOriginal(plan, node);
       plan.command(node, plan.render(PREPARE, prepareModel(target)));
       plan.command(node, plan.render(RestorePlan.DETECT_TOOLS, Map.of()));
       plan.note(

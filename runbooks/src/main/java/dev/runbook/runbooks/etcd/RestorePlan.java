@@ -22,6 +22,12 @@ final class RestorePlan {
     return Map.of("file", file);
   }
 
+  /** Plans the read of the original etcd.yaml that the stop moved into the run's dir. */
+  static void readOriginal(PlanContext plan, String node) {
+    String runDir = Restore.runDir(plan.inventory(), PlanContext.RUN_ID);
+    plan.command(node, plan.render(CAT_FILE, catModel(runDir + "/" + Restore.ETCD)));
+  }
+
   /** The live etcd.yaml of the node, when the probe read and parsed it. */
   static Optional<EtcdManifest> manifest(PlanContext plan, String node) {
     String path = Restore.manifest(plan.inventory(), Restore.ETCD);
