@@ -64,10 +64,7 @@ public final class PlanMarkdown {
     int number = 0;
     for (Map.Entry<String, List<Plan.Entry>> path : byPath.entrySet()) {
       md.append("\n## ")
-          .append(
-              path.getKey().equals("main")
-                  ? "Main path"
-                  : "Branch " + path.getKey().replaceFirst("^on ", "on ").strip())
+          .append(path.getKey().equals("main") ? "Main path" : "Branch " + path.getKey())
           .append("\n");
       for (Plan.Entry e : path.getValue()) {
         number++;

@@ -47,8 +47,8 @@ import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputParameter;
  */
 public final class Planner {
 
+  /** {@code ${name}}: a variable in an input, or the bean a task's delegateExpression names. */
   private static final Pattern SIMPLE = Pattern.compile("\\$\\{\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*}");
-  private static final Pattern BEAN = Pattern.compile("\\$\\{\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*}");
 
   /** Where discovery commands go: nowhere, the nodes (a probe), or a plan's recorded reads. */
   public interface Reader {
@@ -328,7 +328,7 @@ public final class Planner {
   private Plan.Entry step(
       ServiceTask task, String name, String doc, String path, List<Plan.Next> next) {
     String expr = task.getCamundaDelegateExpression();
-    Matcher m = expr == null ? null : BEAN.matcher(expr.strip());
+    Matcher m = expr == null ? null : SIMPLE.matcher(expr.strip());
     String bean = m != null && m.matches() ? m.group(1) : null;
     Step<?, ?> step = bean == null ? null : steps.get(bean);
     if (step == null) {
