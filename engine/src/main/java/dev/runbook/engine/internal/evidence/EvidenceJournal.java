@@ -65,9 +65,11 @@ import org.slf4j.LoggerFactory;
  * exists.
  *
  * <p><b>Durable before the run goes on.</b> {@link #append} writes one line with one write call and
- * returns only after {@link FileChannel#force(boolean) force(true)}. Artifacts are written to a
- * {@code .part} file, forced, renamed into place and their directory forced before their record is
- * appended.
+ * returns only after {@link FileChannel#force(boolean) force(true)}. {@link #append(RunEvent,
+ * boolean) append(event, false)} writes the line the same way (a killed process cannot lose it) but
+ * leaves the fsync to the next forced record or to {@link #close}: one fsync covers every line
+ * before it. Artifacts are written to a {@code .part} file, forced, renamed into place and their
+ * directory forced before their record is appended.
  *
  * <p><b>Secrets.</b> Every string of every record (nested map values and list elements too, and map
  * keys) and the content of text artifacts goes through the {@link Redactor} first. Secrets learned
@@ -104,6 +106,8 @@ public final class EvidenceJournal implements AutoCloseable {
   // The chain's state as of knownSize bytes of the file; guarded by monitor.
   private long knownSize;
   private long nextSeq = 1;
+  private boolean unforced; // a record was written without force since the last force
+  private long forces; // fsyncs of the journal file, for the tests
   private String prev = ZERO_HASH;
   private volatile boolean closed;
 
@@ -152,6 +156,13 @@ public final class EvidenceJournal implements AutoCloseable {
     return runDir;
   }
 
+  /** How many times the journal file was forced to disk. */
+  long forces() {
+    synchronized (monitor) {
+      return forces;
+    }
+  }
+
   /** The hash of the last record written or read, 64 zeros if none: the head of the chain. */
   public String lastHash() {
     synchronized (monitor) {
@@ -176,6 +187,17 @@ public final class EvidenceJournal implements AutoCloseable {
    * @throws IOException if it could not be written durably: the run must not go on
    */
   public void append(RunEvent event) throws IOException {
+    append(event, true);
+  }
+
+  /**
+   * Writes the event as the next record; with {@code force} false the record reaches the disk with
+   * the next forced record or when the journal closes, for a record that the caller knows another
+   * forced one follows before anything depends on it.
+   *
+   * @throws IOException if it could not be written (durably, if forced): the run must not go on
+   */
+  public void append(RunEvent event, boolean force) throws IOException {
     ObjectNode fields = fields(event, redactor);
     locked(
         () -> {
@@ -192,7 +214,11 @@ public final class EvidenceJournal implements AutoCloseable {
           while (buffer.hasRemaining()) {
             channel.write(buffer);
           }
-          channel.force(true);
+          if (force) {
+            channel.force(true);
+            forces++;
+          }
+          unforced = !force;
           knownSize += line.length + 1;
           prev = EvidenceFormat.sha256Hex(line);
           nextSeq++;
@@ -243,7 +269,14 @@ public final class EvidenceJournal implements AutoCloseable {
     synchronized (monitor) {
       if (!closed) {
         closed = true;
-        channel.close();
+        try {
+          if (unforced) {
+            channel.force(true);
+            forces++;
+          }
+        } finally {
+          channel.close();
+        }
       }
     }
   }

@@ -139,11 +139,17 @@ public final class RunSession implements AutoCloseable {
     }
   }
 
-  /** Writes the event to evidence (durably), then tells the console. */
+  /**
+   * Writes the event to evidence, then tells the console. Every record is on disk (fsynced) before
+   * the step ends, and a changing step's before any of its commands leaves; see {@link
+   * FsyncPolicy}.
+   */
+  private final FsyncPolicy fsyncs = new FsyncPolicy();
+
   public void emit(RunEvent event) {
     replay();
     try {
-      journal.append(event);
+      journal.append(event, !fsyncs.canWait(event));
     } catch (java.io.IOException e) {
       // No evidence, no step: the run must not go on without its record.
       throw new java.io.UncheckedIOException("cannot write evidence in " + runDir, e);

@@ -109,6 +109,28 @@ class EvidenceJournalTest {
   }
 
   @Test
+  void anUnforcedRecordIsWrittenAtOnceAndForcedByTheNextForcedRecordOrTheClose() throws Exception {
+    Path file = runDir().resolve("evidence.jsonl");
+    EvidenceJournal journal = EvidenceJournal.open(runDir(), Redactor.NONE);
+    journal.append(Events.stepStarted("Task_1"), false);
+    journal.append(Events.commandSent("true"), false);
+    assertThat(lines()).hasSize(2); // in the file (a killed process loses nothing) ...
+    assertThat(journal.forces()).isZero(); // ... but not yet forced
+    journal.append(Events.commandFinished("ok"));
+    assertThat(journal.forces()).isEqualTo(1); // one fsync covers the three lines
+    journal.append(Events.commandFinished("again"), false);
+    journal.close();
+    assertThat(journal.forces()).isEqualTo(2); // the close forced what was left
+    assertThat(lines()).hasSize(4);
+    assertThat(EvidenceVerifier.verify(runDir()).ok()).isTrue();
+    EvidenceJournal clean = EvidenceJournal.open(runDir(), Redactor.NONE);
+    clean.append(Events.stepStarted("Task_2"));
+    clean.close();
+    assertThat(clean.forces()).isEqualTo(1); // nothing left unforced: the close adds none
+    assertThat(file).exists();
+  }
+
+  @Test
   void aLaterProcessContinuesTheChain() throws Exception {
     try (EvidenceJournal journal = EvidenceJournal.open(runDir(), Redactor.NONE)) {
       journal.append(Events.runStarted());
