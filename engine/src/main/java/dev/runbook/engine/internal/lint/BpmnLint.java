@@ -159,7 +159,9 @@ public final class BpmnLint {
   }
 
   /**
-   * Walks from every start event without passing a gate; a DESTRUCTIVE step reached is a problem.
+   * Walks from every start event without passing a gate; a DESTRUCTIVE step reached is a problem. A
+   * gate is passed only by its approval (its outgoing flow): its reject and timeout paths (its
+   * boundary events) approve nothing, so the walk follows them.
    */
   private static List<String> ungatedDestructive(Catalog.Entry entry, Map<String, Effect> steps) {
     List<String> problems = new ArrayList<>();
@@ -168,7 +170,7 @@ public final class BpmnLint {
         new ArrayDeque<>(entry.model().getModelElementsByType(StartEvent.class));
     while (!queue.isEmpty()) {
       FlowNode n = queue.poll();
-      if (!seen.add(n.getId()) || n instanceof UserTask) {
+      if (!seen.add(n.getId())) {
         continue;
       }
       if (n instanceof ServiceTask st && steps.get(stepName(st)) == Effect.DESTRUCTIVE) {
@@ -180,7 +182,9 @@ public final class BpmnLint {
                 + stepName(st)
                 + "' is reachable without passing an approval gate");
       }
-      queue.addAll(Gates.next(n));
+      if (!(n instanceof UserTask)) {
+        queue.addAll(Gates.next(n));
+      }
       for (BoundaryEvent b : entry.model().getModelElementsByType(BoundaryEvent.class)) {
         if (b.getAttachedTo() == n) {
           queue.add(b);

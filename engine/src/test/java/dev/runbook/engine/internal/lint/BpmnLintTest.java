@@ -66,6 +66,21 @@ class BpmnLintTest {
   }
 
   @Test
+  void aDestructiveStepOnAGatesRejectPathFails() {
+    // A rejection approves nothing: a DESTRUCTIVE step after it has passed no gate.
+    String xml =
+        bpmn("look", "Gate_Stop", STOP)
+            .replace(
+                "<bpmn:sequenceFlow id=\"Flow_R\" sourceRef=\"Event_Rejected\" targetRef=\"EndEvent_Rejected\" />",
+                "<bpmn:sequenceFlow id=\"Flow_R\" sourceRef=\"Event_Rejected\" targetRef=\"Task_Wipe\" />"
+                    + STOP.replace("Task_Stop", "Task_Wipe")
+                    + "<bpmn:sequenceFlow id=\"Flow_W\" sourceRef=\"Task_Wipe\" targetRef=\"EndEvent_Rejected\" />");
+    assertThat(lint(xml))
+        .anyMatch(p -> p.contains("Task_Wipe") && p.contains("without passing an approval gate"))
+        .noneMatch(p -> p.contains("Task_Stop"));
+  }
+
+  @Test
   void anUnknownStepFails() {
     assertThat(lint(bpmn("lookAround", "Gate_Stop", STOP)))
         .anyMatch(p -> p.contains("unknown step 'lookAround'"));
