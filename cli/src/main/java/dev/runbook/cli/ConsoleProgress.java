@@ -28,11 +28,12 @@ final class ConsoleProgress implements RunListener {
           now(), e.runId(), e.runbook(), e.cluster(), e.startedBy());
     } else if (event instanceof RunEvent.StepStarted e) {
       out.printf(
-          "%s > %s [%s, %s]%s%n",
+          "%s > %s [%s, %s]%s%s%n",
           now(),
           e.name() == null ? e.activityId() : e.name(),
           e.step(),
           e.effect(),
+          e.nodes().isEmpty() ? "" : " on " + String.join(", ", e.nodes()),
           e.attempt() > 1 ? " attempt " + e.attempt() : "");
     } else if (event instanceof RunEvent.CommandSent e) {
       out.printf("    %s$ %s%n", e.node(), e.command().replace("\n", "\n      "));

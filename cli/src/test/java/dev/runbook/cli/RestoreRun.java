@@ -101,7 +101,7 @@ final class RestoreRun {
 
   private static void step(EvidenceJournal j, String id, String name, Effect effect)
       throws IOException {
-    j.append(new RunEvent.StepStarted(id, name, "step", effect, "job-" + id, 1));
+    j.append(new RunEvent.StepStarted(id, name, "step", effect, "job-" + id, 1, List.of()));
   }
 
   private static RunEvent.StepFinished done(String id, String step, Map<String, Object> outputs) {

@@ -53,6 +53,8 @@ class SshCheckIT {
     assertThat(started.code()).as(started.toString()).isEqualTo(3);
     String run = started.runId();
     assertThat(started.out())
+        .contains("> Identify every node [remoteCheck, READ_ONLY] on cp-1, cp-2, cp-3")
+        .containsPattern("< Task_IdentifyNodes: done after \\d+\\.\\d s")
         .contains("runbook approve " + run + " Gate_ApproveStamp --as NAME")
         .contains("approving releases: Write the stamp on every node");
 

@@ -29,10 +29,24 @@ public sealed interface RunEvent {
     }
   }
 
-  /** A step begins. {@code jobId} identifies the attempt: a resume after a crash reuses it. */
+  /**
+   * A step begins on {@code nodes} (member names; empty when it runs on none or its task names a
+   * member the inventory lacks). {@code jobId} identifies the attempt: a resume after a crash
+   * reuses it.
+   */
   record StepStarted(
-      String activityId, String name, String step, Effect effect, String jobId, int attempt)
+      String activityId,
+      String name,
+      String step,
+      Effect effect,
+      String jobId,
+      int attempt,
+      List<String> nodes)
       implements RunEvent {
+    public StepStarted {
+      nodes = nodes == null ? List.of() : List.copyOf(nodes);
+    }
+
     public String type() {
       return "step.started";
     }

@@ -49,6 +49,13 @@ public final class StepDelegate implements JavaDelegate {
     Object nodesInput = inputs.remove(NODES);
     boolean inFlight = session.inFlight(jobId, activityId);
     int attempt = session.attempts(jobId) + 1;
+    List<Inventory.Member> members = List.of();
+    IllegalArgumentException badNodes = null;
+    try {
+      members = nodes(session.inventory, nodesInput);
+    } catch (IllegalArgumentException e) {
+      badNodes = e; // a task naming a member the inventory lacks: a recorded step failure below
+    }
     session.emit(
         new RunEvent.StepStarted(
             activityId,
@@ -56,12 +63,14 @@ public final class StepDelegate implements JavaDelegate {
             step.name(),
             step.effect(),
             jobId,
-            attempt));
+            attempt,
+            members.stream().map(Inventory.Member::name).toList()));
     long start = System.nanoTime();
     try {
-      // Inside the try: a task naming a member the inventory lacks is a recorded step failure.
-      StepContextImpl context =
-          new StepContextImpl(session, activityId, nodes(session.inventory, nodesInput));
+      if (badNodes != null) {
+        throw badNodes;
+      }
+      StepContextImpl context = new StepContextImpl(session, activityId, members);
       Record input = JSON.convertValue(inputs, step.inputType());
       if (step.effect() != dev.runbook.engine.api.Effect.READ_ONLY) {
         session.checkPlan(activityId);

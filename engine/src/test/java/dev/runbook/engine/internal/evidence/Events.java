@@ -25,7 +25,13 @@ final class Events {
 
   static RunEvent.StepStarted stepStarted(String activityId) {
     return new RunEvent.StepStarted(
-        activityId, "Take etcd snapshot", "takeSnapshot", Effect.READ_ONLY, "job-1", 1);
+        activityId,
+        "Take etcd snapshot",
+        "takeSnapshot",
+        Effect.READ_ONLY,
+        "job-1",
+        1,
+        List.of("cp1"));
   }
 
   static RunEvent.CommandSent commandSent(String command) {

@@ -73,7 +73,7 @@ class EvidenceJournalTest {
         .contains(
             "\"activityId\":\"Task_TakeSnapshot\",\"name\":\"Take etcd snapshot\","
                 + "\"step\":\"takeSnapshot\",\"effect\":\"READ_ONLY\",\"jobId\":\"job-1\","
-                + "\"attempt\":1,\"prev\":");
+                + "\"attempt\":1,\"nodes\":[\"cp1\"],\"prev\":");
     JsonNode failed = EvidenceFormat.MAPPER.readTree(lines.get(2));
     assertThat(failed.get("failure").asText()).isEqualTo("NON_ZERO_EXIT");
     assertThat(failed.get("exitStatus").asInt()).isEqualTo(2);

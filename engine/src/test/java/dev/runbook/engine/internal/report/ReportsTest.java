@@ -47,7 +47,8 @@ class ReportsTest {
               "a".repeat(64),
               null));
       j.append(
-          new RunEvent.StepStarted("Task_Note", "Take a note", "note", Effect.READ_ONLY, "j", 1));
+          new RunEvent.StepStarted(
+              "Task_Note", "Take a note", "note", Effect.READ_ONLY, "j", 1, List.of()));
       j.append(
           new RunEvent.CommandSent(
               "Task_Note", "cp-1", "10.0.0.1", "SHA256:k", "echo " + HOSTILE, "w"));

@@ -13,7 +13,8 @@ class FsyncPolicyTest {
   private final FsyncPolicy policy = new FsyncPolicy();
 
   private static RunEvent started(String activity, Effect effect) {
-    return new RunEvent.StepStarted(activity, "A step", "aStep", effect, "job-" + activity, 1);
+    return new RunEvent.StepStarted(
+        activity, "A step", "aStep", effect, "job-" + activity, 1, List.of("cp-1"));
   }
 
   private static RunEvent sent(String activity) {
