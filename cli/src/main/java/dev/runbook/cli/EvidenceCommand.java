@@ -1,5 +1,7 @@
 package dev.runbook.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.Runs;
 import java.io.PrintWriter;
@@ -57,9 +59,21 @@ final class EvidenceCommand implements Callable<Integer> {
       }
       return v.ok() ? Main.DONE : Main.FAILED;
     }
-    if (export == null) {
+    if (export == null && output.equals("json")) {
+      // One JSON document (an array of the records) for jq and the like. A line that is not a
+      // record (torn by a crash) is kept as a string, so nothing in the file is hidden.
+      ArrayNode records = StatusCommand.JSON.createArrayNode();
       for (String line : Runs.records(root.home(), run)) {
-        out.println(line);
+        try {
+          records.add(StatusCommand.JSON.readTree(line));
+        } catch (JsonProcessingException e) {
+          records.add(line);
+        }
+      }
+      out.println(StatusCommand.JSON.writeValueAsString(records));
+    } else if (export == null) {
+      for (String line : Runs.records(root.home(), run)) {
+        out.println(line); // as written: the lines the hash chain covers
       }
     }
     return Main.DONE;
