@@ -97,6 +97,32 @@ class EngineGatesTest {
   }
 
   @Test
+  void aGateThatSaysSoLetsTheStarterApprove() throws IOException, URISyntaxException {
+    // The same runbook with the gate's override: one approver, and the starter may be it.
+    Path runbooks = Files.createDirectories(tmp.resolve("runbooks"));
+    String bpmn =
+        Files.readString(Path.of(getClass().getResource("/test-runbooks/gate-test.bpmn").toURI()));
+    Files.writeString(
+        runbooks.resolve("gate-test.bpmn"),
+        bpmn.replace(
+            "<camunda:property name=\"gate.approvers\" value=\"2\" />",
+            "<camunda:property name=\"gate.approvers\" value=\"1\" />"
+                + "<camunda:property name=\"gate.starterMayApprove\" value=\"true\" />"));
+    try (RunbookEngine own =
+        RunbookEngine.open(
+            new EngineOptions(
+                tmp.resolve("home-2"), null, runbooks, null, TestSteps.all(), RunListener.NONE))) {
+      RunOutcome o = own.start("gate-test", inventory, Map.of("dir", work.toString()), "alice");
+      assertThat(o.gate().starterMayApprove()).isTrue();
+
+      RunOutcome done = own.approve(o.runId(), null, "alice", "my own change, allowed here");
+
+      assertThat(done.state()).isEqualTo(RunState.DONE);
+      assertThat(work.resolve("out.txt")).hasContent(o.runId());
+    }
+  }
+
+  @Test
   void aRejectionNeedsACommentAndTakesTheRejectPathWithNothingChanged() {
     String run = start(Map.of("dir", work.toString())).runId();
     assertThatThrownBy(() -> engine.reject(run, null, "bob", " "))
