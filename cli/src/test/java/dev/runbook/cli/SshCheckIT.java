@@ -230,7 +230,7 @@ class SshCheckIT {
     Path hang = Files.writeString(tmp.resolve("hang"), "");
     Files.writeString(
         templates.resolve("identify.ftl"),
-        "while [ -e ${hang} ]; do sleep 0.1; done; hostname\n"
+        "echo started-on-$(hostname); while [ -e ${hang} ]; do sleep 0.1; done; hostname\n"
             .replace("${hang}", "'" + hang + "'"));
     Process child =
         new ProcessBuilder(
@@ -252,7 +252,7 @@ class SshCheckIT {
             .redirectOutput(tmp.resolve("child.log").toFile())
             .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!Files.readString(tmp.resolve("child.log")).contains("cp-1$")) {
+    while (!Files.readString(tmp.resolve("child.log")).contains("| started-on-")) {
       assertThat(child.isAlive()).as(Files.readString(tmp.resolve("child.log"))).isTrue();
       assertThat(System.nanoTime()).isLessThan(deadline);
       Thread.sleep(50);
@@ -262,6 +262,12 @@ class SshCheckIT {
     Files.delete(hang);
     String run = cli.run("status").out().substring(0, 8);
     assertThat(cli.run("status", run).out()).contains("interrupted");
+    // What the command printed before the kill is in the evidence, though it never finished.
+    String evidence = cli.run("evidence", run).out();
+    assertThat(evidence)
+        .containsPattern(
+            "\"type\":\"command.output\".*\"stream\":\"stdout\",\"lines\":\\[\"started-on-")
+        .doesNotContain("\"type\":\"command.finished\"");
     Cli.Result resumed =
         cli.run("--templates", tmp.resolve("templates").toString(), "resume", run, "--as", "bob");
     assertThat(resumed.code()).as(resumed.toString()).isEqualTo(3);

@@ -53,6 +53,22 @@ public sealed interface RunEvent {
   }
 
   /**
+   * Output of a command as it arrived, before the command ended: the lines one read of {@code
+   * stream} ({@code stdout} or {@code stderr}) brought. A run killed mid-command keeps what the
+   * command printed so far; {@link CommandFinished} still holds the whole output and its digests.
+   */
+  record CommandOutput(String activityId, String node, String stream, List<String> lines)
+      implements RunEvent {
+    public CommandOutput {
+      lines = List.copyOf(lines);
+    }
+
+    public String type() {
+      return "command.output";
+    }
+  }
+
+  /**
    * A command sent to a node with the host key the node presented: {@code command} as rendered
    * (what the plan shows), {@code wire} exactly as sent (with the remote timeout and sudo).
    */

@@ -11,8 +11,8 @@ import java.util.Set;
  * must not end, and a changing step must not send a command, before its records are on disk.
  *
  * <ul>
- *   <li>A command's end can wait: the next command's {@code command.sent} or the step's {@code
- *       step.finished} follows, and one fsync covers every line before it.
+ *   <li>A command's output and end can wait: the next command's {@code command.sent} or the step's
+ *       {@code step.finished} follows, and one fsync covers every line before it.
  *   <li>Every record of a READ_ONLY step but its {@code step.finished} can wait: nothing changes on
  *       its account, and a resume runs it again anyway.
  *   <li>A changing step's start and its {@code command.sent} are forced before the command leaves:
@@ -39,7 +39,8 @@ final class FsyncPolicy {
       readOnlySteps.remove(f.activityId());
       return false;
     }
-    return event instanceof RunEvent.CommandFinished
+    return event instanceof RunEvent.CommandOutput
+        || event instanceof RunEvent.CommandFinished
         || (event instanceof RunEvent.CommandSent c && readOnlySteps.contains(c.activityId()));
   }
 }

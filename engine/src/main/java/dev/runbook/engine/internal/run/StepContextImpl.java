@@ -77,16 +77,17 @@ final class StepContextImpl implements StepContext {
             command,
             shell.wireCommand(command, timeout)));
     long start = System.nanoTime();
+    // Output goes to evidence as it arrives (a run killed mid-command keeps it), then to the
+    // console line by line.
     OutputListener out =
         new OutputListener() {
           @Override
-          public void stdout(String n, String line) {
-            session.listener.output(n, false, line);
-          }
-
-          @Override
-          public void stderr(String n, String line) {
-            session.listener.output(n, true, line);
+          public void lines(String n, boolean stderr, List<String> lines) {
+            session.emit(
+                new RunEvent.CommandOutput(activityId, n, stderr ? "stderr" : "stdout", lines));
+            for (String line : lines) {
+              session.listener.output(n, stderr, line);
+            }
           }
         };
     try {

@@ -4,14 +4,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drains one output stream of a remote command: hands each line to a consumer as it arrives and
- * keeps the bytes exactly as sent (up to a limit), so evidence digests the real output.
+ * Drains one output stream of a remote command: hands the lines each read completes to a consumer
+ * as they arrive (one call per read, so a burst of output is one batch) and keeps the bytes exactly
+ * as sent (up to a limit), so evidence digests the real output.
  */
 final class OutputPump implements Callable<OutputPump.Captured> {
 
@@ -29,16 +32,17 @@ final class OutputPump implements Callable<OutputPump.Captured> {
   record Captured(String text, long totalBytes, boolean truncated) {}
 
   private final InputStream in;
-  private final Consumer<String> lines;
+  private final Consumer<List<String>> lines;
   private final int keepLimit;
   private boolean listenerFailed;
   private volatile long lastRead = System.nanoTime();
 
   /**
-   * @param lines receives each line without its line end; it is the caller's job to serialise the
-   *     stdout and stderr pumps of one command if its consumer needs that
+   * @param lines receives the lines (without their line ends) that each read completed, never an
+   *     empty list; it is the caller's job to serialise the stdout and stderr pumps of one command
+   *     if its consumer needs that
    */
-  OutputPump(InputStream in, Consumer<String> lines, int keepLimit) {
+  OutputPump(InputStream in, Consumer<List<String>> lines, int keepLimit) {
     this.in = in;
     this.lines = lines;
     this.keepLimit = keepLimit;
@@ -56,19 +60,21 @@ final class OutputPump implements Callable<OutputPump.Captured> {
       int keep = (int) Math.max(0, Math.min(n, keepLimit - total));
       kept.write(buf, 0, keep);
       total += n;
+      List<String> batch = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         if (buf[i] == '\n') {
-          emit(line);
+          batch.add(take(line));
         } else {
           line.write(buf[i]);
           if (line.size() >= MAX_LINE_BYTES) {
-            emit(line);
+            batch.add(take(line));
           }
         }
       }
+      emit(batch);
     }
     if (line.size() > 0) {
-      emit(line);
+      emit(List.of(take(line)));
     }
     boolean truncated = total > keepLimit;
     String text = kept.toString(StandardCharsets.UTF_8);
@@ -88,14 +94,18 @@ final class OutputPump implements Callable<OutputPump.Captured> {
     return lastRead;
   }
 
-  private void emit(ByteArrayOutputStream line) {
+  private static String take(ByteArrayOutputStream line) {
     String s = line.toString(StandardCharsets.UTF_8);
     line.reset();
-    if (s.endsWith("\r")) {
-      s = s.substring(0, s.length() - 1);
+    return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+  }
+
+  private void emit(List<String> batch) {
+    if (batch.isEmpty()) {
+      return;
     }
     try {
-      lines.accept(s);
+      lines.accept(List.copyOf(batch));
     } catch (RuntimeException e) {
       // A broken console or journal must not stop the stream: the command's output still has to be
       // drained, or the remote side blocks on a full window.

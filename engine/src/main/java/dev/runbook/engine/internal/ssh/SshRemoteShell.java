@@ -171,22 +171,22 @@ public final class SshRemoteShell implements RemoteShell {
     long start = System.nanoTime();
     Session.Command cmd = exec(n, session, wire);
     try {
-      Object turn = new Object(); // the listener sees one line at a time
+      Object turn = new Object(); // the listener sees one batch at a time
       OutputPump outPump =
           new OutputPump(
               cmd.getInputStream(),
-              line -> {
+              lines -> {
                 synchronized (turn) {
-                  output.stdout(node, line);
+                  output.lines(node, false, lines);
                 }
               },
               KEEP_BYTES);
       OutputPump errPump =
           new OutputPump(
               cmd.getErrorStream(),
-              line -> {
+              lines -> {
                 synchronized (turn) {
-                  output.stderr(node, line);
+                  output.lines(node, true, lines);
                 }
               },
               KEEP_BYTES);

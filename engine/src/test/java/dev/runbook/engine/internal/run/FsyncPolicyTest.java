@@ -40,6 +40,13 @@ class FsyncPolicyTest {
   }
 
   @Test
+  void outputWaitsForTheCommandsEndInAnyStep() {
+    RunEvent output = new RunEvent.CommandOutput("T6", "cp-1", "stdout", List.of("line"));
+    assertThat(waits(started("T6", Effect.DESTRUCTIVE), sent("T6"), output, finished("T6")))
+        .containsExactly(false, false, true, true);
+  }
+
+  @Test
   void aChangingStepIsForcedBeforeEachCommandLeavesAndAtItsEnd() {
     for (Effect effect : List.of(Effect.MUTATING, Effect.DESTRUCTIVE)) {
       assertThat(

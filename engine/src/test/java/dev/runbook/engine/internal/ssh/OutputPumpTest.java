@@ -3,6 +3,8 @@ package dev.runbook.engine.internal.ssh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,8 +55,21 @@ class OutputPumpTest {
     assertThat(c.text()).isEqualTo("a\nb\n");
   }
 
+  @Test
+  void theLinesOfOneReadAreOneBatchAndAnUnfinishedLineWaitsForItsEnd() throws Exception {
+    List<List<String>> batches = new ArrayList<>();
+    InputStream twoReads =
+        new SequenceInputStream(
+            new ByteArrayInputStream("a\nb\npar".getBytes(StandardCharsets.UTF_8)),
+            new ByteArrayInputStream("tial\nlast".getBytes(StandardCharsets.UTF_8)));
+
+    new OutputPump(twoReads, batches::add, 100).call();
+
+    assertThat(batches).containsExactly(List.of("a", "b"), List.of("partial"), List.of("last"));
+  }
+
   private static OutputPump.Captured pump(byte[] in, List<String> lines, int keep)
       throws Exception {
-    return new OutputPump(new ByteArrayInputStream(in), lines::add, keep).call();
+    return new OutputPump(new ByteArrayInputStream(in), lines::addAll, keep).call();
   }
 }
