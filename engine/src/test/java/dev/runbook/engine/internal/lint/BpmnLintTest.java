@@ -81,6 +81,13 @@ class BpmnLintTest {
   }
 
   @Test
+  void aProcessWithoutAHistoryTimeToLiveFails() {
+    assertThat(
+            lint(bpmn("look", "Gate_Stop", STOP).replace(" camunda:historyTimeToLive=\"P1D\"", "")))
+        .containsExactly("test.bpmn: process has no camunda:historyTimeToLive");
+  }
+
+  @Test
   void anUnknownStepFails() {
     assertThat(lint(bpmn("lookAround", "Gate_Stop", STOP)))
         .anyMatch(p -> p.contains("unknown step 'lookAround'"));
