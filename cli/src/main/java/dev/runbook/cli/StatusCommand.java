@@ -64,14 +64,32 @@ final class StatusCommand implements Callable<Integer> {
             g.approvals().size(),
             g.approversRequired(),
             g.expiresAt() == null ? "" : ", fails closed at " + g.expiresAt());
-        out.printf(
-            "  runbook approve %s %s --as NAME --comment \"what you checked\"%n",
-            s.runId(), g.activityId());
+        if (expired(g.expiresAt())) {
+          // No process watches the clock (ADR 3): the timeout fires when a command next drives
+          // the run, and any approval now is refused.
+          out.printf(
+              "  the gate's time ran out; it fails closed when the run is next driven: runbook"
+                  + " resume %s --as NAME%n",
+              s.runId());
+        } else {
+          out.printf(
+              "  runbook approve %s %s --as NAME --comment \"what you checked\"%n",
+              s.runId(), g.activityId());
+        }
       }
       if (s.state().equals("interrupted")) {
         out.printf("  no process drives it: runbook resume %s --as NAME%n", s.runId());
       }
     }
     return Main.DONE;
+  }
+
+  private static boolean expired(String expiresAt) {
+    try {
+      return expiresAt != null
+          && java.time.Instant.parse(expiresAt).isBefore(java.time.Instant.now());
+    } catch (java.time.format.DateTimeParseException e) {
+      return false; // shown as recorded above
+    }
   }
 }

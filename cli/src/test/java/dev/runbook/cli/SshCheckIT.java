@@ -109,6 +109,9 @@ class SshCheckIT {
     String run =
         cli.run("run", "ssh-check", "-i", inv(), "--as", "alice", "-p", "gateTimeout=PT2S").runId();
     Thread.sleep(2500);
+    assertThat(cli.run("status", run).out())
+        .contains("the gate's time ran out; it fails closed when the run is next driven")
+        .doesNotContain("runbook approve");
     Cli.Result late = cli.run("approve", run, "--as", "bob", "--comment", "late");
     assertThat(late.code()).as(late.toString()).isEqualTo(2);
     assertThat(late.err()).contains("expired");
