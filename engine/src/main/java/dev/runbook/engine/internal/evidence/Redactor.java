@@ -180,4 +180,43 @@ public final class Redactor {
   }
 
   private record Span(int start, int end, boolean key) {}
+
+  private static final Pattern KEY_BEGIN = Pattern.compile("-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----");
+  private static final Pattern KEY_END = Pattern.compile("-----END [A-Z0-9 ]*PRIVATE KEY-----");
+
+  /**
+   * Private key blocks in output that arrives in pieces, line by line (one per stream of one
+   * command). Redacting each piece alone would catch a block's BEGIN line but let its base64 lines,
+   * in the next pieces, through. From a BEGIN line without its END on the same line, this drops
+   * every line up to and including the END line, and the BEGIN line ends in {@value #REDACTED_KEY}.
+   * A block within one line is left to the redactor. Thread-safe.
+   */
+  public static final class KeyBlocks {
+    private boolean inside;
+
+    /** The lines to keep of the next piece, in order (possibly none). */
+    public synchronized List<String> filter(List<String> lines) {
+      List<String> kept = new ArrayList<>(lines.size());
+      for (String line : lines) {
+        if (inside) {
+          Matcher end = KEY_END.matcher(line);
+          if (end.find()) {
+            inside = false;
+            if (end.end() < line.length()) {
+              kept.add(line.substring(end.end()));
+            }
+          }
+          continue;
+        }
+        Matcher begin = KEY_BEGIN.matcher(line);
+        if (begin.find() && !KEY_END.matcher(line).find(begin.end())) {
+          inside = true;
+          kept.add(line.substring(0, begin.start()) + REDACTED_KEY);
+        } else {
+          kept.add(line);
+        }
+      }
+      return kept;
+    }
+  }
 }

@@ -139,13 +139,13 @@ public final class RunSession implements AutoCloseable {
     }
   }
 
+  private final FsyncPolicy fsyncs = new FsyncPolicy();
+
   /**
    * Writes the event to evidence, then tells the console. Every record is on disk (fsynced) before
    * the step ends, and a changing step's before any of its commands leaves; see {@link
    * FsyncPolicy}.
    */
-  private final FsyncPolicy fsyncs = new FsyncPolicy();
-
   public void emit(RunEvent event) {
     replay();
     try {

@@ -7,6 +7,7 @@ import dev.runbook.engine.api.RemoteFailure;
 import dev.runbook.engine.api.RemoteShell;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.StepContext;
+import dev.runbook.engine.internal.evidence.Redactor;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -78,14 +79,20 @@ final class StepContextImpl implements StepContext {
             shell.wireCommand(command, timeout)));
     long start = System.nanoTime();
     // Output goes to evidence as it arrives (a run killed mid-command keeps it), then to the
-    // console line by line.
+    // console line by line; a private key printed over several pieces reaches neither.
+    Redactor.KeyBlocks outKeys = new Redactor.KeyBlocks();
+    Redactor.KeyBlocks errKeys = new Redactor.KeyBlocks();
     OutputListener out =
         new OutputListener() {
           @Override
           public void lines(String n, boolean stderr, List<String> lines) {
+            List<String> kept = (stderr ? errKeys : outKeys).filter(lines);
+            if (kept.isEmpty()) {
+              return;
+            }
             session.emit(
-                new RunEvent.CommandOutput(activityId, n, stderr ? "stderr" : "stdout", lines));
-            for (String line : lines) {
+                new RunEvent.CommandOutput(activityId, n, stderr ? "stderr" : "stdout", kept));
+            for (String line : kept) {
               session.listener.output(n, stderr, line);
             }
           }

@@ -34,6 +34,36 @@ class EvidenceSecretsTest {
   @TempDir Path dir;
 
   @Test
+  void aKeyPrintedInPiecesIsNowhereUnderTheRunDir() throws IOException {
+    // As the step context records a command's output: a piece per read of the stream, which can
+    // split a key block anywhere between lines.
+    Path runDir = dir.resolve("runs/run-8");
+    Redactor.KeyBlocks keys = new Redactor.KeyBlocks();
+    List<List<String>> pieces =
+        List.of(
+            List.of("reading the key", "-----BEGIN OPENSSH PRIVATE KEY-----"),
+            List.of(KEY_BODY_2),
+            List.of(KEY_BODY_1, "-----END OPENSSH PRIVATE KEY-----", "done"),
+            List.of(PEM.strip().replace("\n", "")));
+    try (EvidenceJournal journal = EvidenceJournal.open(runDir, Redactor.of(Set.of(), List.of()))) {
+      for (List<String> piece : pieces) {
+        List<String> kept = keys.filter(piece);
+        if (!kept.isEmpty()) {
+          journal.append(new RunEvent.CommandOutput("Task_Read", "cp1", "stdout", kept), false);
+        }
+      }
+    }
+
+    String evidence = Files.readString(runDir.resolve("evidence.jsonl"), UTF_8);
+    assertThat(evidence)
+        .doesNotContain(KEY_BODY_1)
+        .doesNotContain(KEY_BODY_2)
+        .contains("[\"reading the key\",\"" + Redactor.REDACTED_KEY + "\"]")
+        .contains("[\"done\"]");
+    assertThat(EvidenceVerifier.verify(runDir).ok()).isTrue();
+  }
+
+  @Test
   void plantedSecretsAreNowhereUnderTheRunDir() throws IOException {
     Path runDir = dir.resolve("runs/run-7");
     String all = "literal " + LITERAL + " token " + TOKEN + "\n" + PEM + OPENSSH;
