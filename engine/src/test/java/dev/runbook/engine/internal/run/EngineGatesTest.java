@@ -145,6 +145,19 @@ class EngineGatesTest {
   }
 
   @Test
+  void aResumeAfterTheGatesTimeRanOutEndsTheRunExpired() throws InterruptedException {
+    // What `runbook status` tells a person to do once the time ran out and nobody drove the run.
+    String run = start(Map.of("dir", work.toString(), "gateTimeout", "PT1S")).runId();
+    Thread.sleep(1500);
+
+    RunOutcome o = engine.resume(run, "bob");
+
+    assertThat(o.state().label()).isEqualTo("expired");
+    assertThat(work.resolve("out.txt")).doesNotExist();
+    assertThat(Runs.summary(home, run).state()).isEqualTo("expired");
+  }
+
+  @Test
   void aFailedChangeTakesTheRollbackPath() throws IOException {
     Path notADir = Files.writeString(tmp.resolve("file"), "x");
     String run = start(Map.of("dir", notADir.toString())).runId();
