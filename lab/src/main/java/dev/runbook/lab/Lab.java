@@ -281,7 +281,11 @@ final class Lab {
                   + tail(dir.resolve("nodes").resolve(n.name()).resolve("logs/kubelet.log"), 20));
         }
       }
-      waiting.removeIf(n -> accepts(n.address(), sshPort) && etcdHealthy(n, etcd));
+      waiting.removeIf(
+          n ->
+              accepts(n.address(), sshPort)
+                  && etcdHealthy(n, etcd)
+                  && clusterVersionSettled(n, etcd));
       if (waiting.isEmpty()) {
         return;
       }
@@ -310,6 +314,32 @@ final class Lab {
 
   boolean etcdHealthy(Node node, EtcdDistribution etcd) {
     return etcdctl(etcd.etcdctl(), node.clientUrl(), "endpoint", "health").ok();
+  }
+
+  /**
+   * A new cluster records cluster version 3.0.0 until its leader sees every member's version, a few
+   * seconds after the members are healthy; then it records the members' major.minor. A snapshot
+   * taken in that window carries 3.0.0, which the restore preflight rightly refuses for a 3.5
+   * cluster. A kubeadm cluster in trouble has long left that window, so the lab is ready only when
+   * it has too (CI caught a test's snapshot taken inside it). Read from the member's metrics
+   * listener (plain HTTP on the node's address, as kubeadm's on 127.0.0.1).
+   */
+  boolean clusterVersionSettled(Node node, EtcdDistribution etcd) {
+    String want = etcd.version().replaceFirst("^(\\d+\\.\\d+).*", "$1");
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(node.address(), Node.METRICS_PORT), 1000);
+      s.setSoTimeout(2000);
+      s.getOutputStream()
+          .write(
+              ("GET /metrics HTTP/1.0\r\nHost: " + node.address() + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      String metrics = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      return metrics
+          .lines()
+          .anyMatch(l -> l.startsWith("etcd_cluster_version{cluster_version=\"" + want + "\"}"));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   Exec.Result etcdctl(Path etcdctl, String endpoints, String... args) {

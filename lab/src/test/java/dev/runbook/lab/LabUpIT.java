@@ -2,8 +2,13 @@ package dev.runbook.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -28,6 +33,12 @@ class LabUpIT {
         assertThat(list.output()).contains("cp-" + n + ", https://" + lab.address(n) + ":2380");
       }
       assertThat(lab.etcdctl(1, "endpoint", "status").output()).contains(", " + etcd + ".");
+      // Ready means the members have agreed on their cluster version: a snapshot taken now
+      // records it, not the 3.0.0 of a cluster's first seconds.
+      for (int n = 1; n <= members; n++) {
+        assertThat(metrics(lab.address(n)))
+            .contains("etcd_cluster_version{cluster_version=\"" + etcd + "\"} 1");
+      }
       lab.put(1, "/lab-it/k", "v");
       assertThat(lab.get(members, "/lab-it/k")).isEqualTo("v");
 
@@ -103,5 +114,17 @@ class LabUpIT {
         assertThat(refused.output()).contains("REMOTE HOST IDENTIFICATION HAS CHANGED");
       }
     }
+  }
+
+  private static String metrics(String address) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://" + address + ":2381/metrics"))
+                    .timeout(Duration.ofSeconds(5))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    return r.body();
   }
 }

@@ -167,6 +167,10 @@ final class RestorePreflight implements Step<RestorePreflight.Input, RestorePref
                 + input.snapshotVersion()
                 + " but this member runs etcd "
                 + version
+                + (input.snapshotVersion().equals(UNSETTLED_CLUSTER_VERSION)
+                    ? " (etcd records 3.0.0 until a new cluster's members first agree on a"
+                        + " version, a few seconds after it starts: the snapshot may be from then)"
+                    : "")
                 + ": restore a snapshot taken on this etcd version");
       }
       if (clusterVersion.isEmpty()) {
@@ -378,6 +382,9 @@ final class RestorePreflight implements Step<RestorePreflight.Input, RestorePref
       return null;
     }
   }
+
+  /** The cluster version etcd records before its members have agreed on one. */
+  static final String UNSETTLED_CLUSTER_VERSION = "3.0.0";
 
   static String majorMinor(String version) {
     Matcher m = Pattern.compile("(\\d+\\.\\d+)").matcher(version);

@@ -59,9 +59,9 @@ class EtcdRestoreIT {
         RunOutcome r =
             engine.start(
                 "etcd-restore", lab.inventory(), params(lab, snap), "alice", plan.sha256());
-        assertThat(r.gate().planSha256()).isEqualTo(plan.sha256());
         assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
         assertThat(r.gate().activityId()).isEqualTo("Gate_ApproveStop");
+        assertThat(r.gate().planSha256()).isEqualTo(plan.sha256());
         // Nothing has changed before the first gate.
         assertThat(marker(lab)).isEqualTo("after-snapshot");
         r = engine.approve(r.runId(), "Gate_ApproveStop", "bob", "plan read");
