@@ -20,11 +20,14 @@ final class Database {
       // file) instead of failing mid-command; the two-process test caught a broken connection.
       // WRITE_DELAY=0: H2 otherwise flushes a commit up to 500 ms later, and a process killed in
       // that window forgets that the previous step finished (the crash tests caught it).
+      // QUERY_CACHE_SIZE: a step runs more distinct statements than H2's default cache of 8
+      // parsed ones, so H2 parsed nearly every statement again: a tenth of a step's CPU time
+      // (profiled with bench/step-overhead's runbook on local steps).
       System.setProperty("h2.bindAddress", "127.0.0.1");
       cfg.setJdbcUrl(
           "jdbc:h2:file:"
               + options.home().toAbsolutePath().resolve("engine")
-              + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;WRITE_DELAY=0");
+              + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;WRITE_DELAY=0;QUERY_CACHE_SIZE=128");
       cfg.setJdbcDriver("org.h2.Driver");
       // A pooled connection may lead to a serving process that has exited since (the process
       // that drove the run before us): AUTO_RECONNECT did not save the first query on it ("session
