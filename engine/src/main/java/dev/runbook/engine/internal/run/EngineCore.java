@@ -46,6 +46,7 @@ import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseListener;
 import org.camunda.bpm.engine.impl.cfg.StandaloneProcessEngineConfiguration;
+import org.camunda.bpm.engine.impl.history.HistoryLevel;
 import org.camunda.bpm.engine.management.JobDefinition;
 import org.camunda.bpm.engine.repository.DeploymentBuilder;
 import org.camunda.bpm.engine.runtime.Job;
@@ -137,14 +138,23 @@ public final class EngineCore implements AutoCloseable {
       throw new BadInputException(
           "cannot create the runbook home " + options.home() + ": " + e.getMessage());
     }
-    StandaloneProcessEngineConfiguration cfg = new StandaloneProcessEngineConfiguration();
+    StandaloneProcessEngineConfiguration cfg =
+        new StandaloneProcessEngineConfiguration() {
+          @Override
+          public HistoryLevel getDefaultHistoryLevel() {
+            return HistoryLevel.HISTORY_LEVEL_NONE;
+          }
+        };
     Database.configure(cfg, options);
     cfg.setDatabaseSchemaUpdate(ProcessEngineConfiguration.DB_SCHEMA_UPDATE_TRUE);
     cfg.setJobExecutorActivate(false);
-    // Evidence is the run's record, not Camunda's history (ADR 3). ACTIVITY keeps which
-    // activities and gates ran; FULL also wrote every variable change and job log row, and cost
-    // about 2 ms per step (bench/step-overhead).
-    cfg.setHistory(ProcessEngineConfiguration.HISTORY_ACTIVITY);
+    // Evidence is the run's record, not Camunda's history (ADR 3), and nothing reads the
+    // history: a new home keeps none (the default level above). FULL wrote every variable change
+    // and a job log row, about 2 ms per step; ACTIVITY still wrote an activity row and its
+    // indexes on every commit (bench/step-overhead). AUTO: a home made by an earlier version
+    // keeps its level, as Camunda refuses to open a database with another one, and its runs
+    // waiting at gates must go on.
+    cfg.setHistory(ProcessEngineConfiguration.HISTORY_AUTO);
     cfg.setMetricsEnabled(false);
     cfg.setDbMetricsReporterActivate(false);
     cfg.setEnforceHistoryTimeToLive(true);

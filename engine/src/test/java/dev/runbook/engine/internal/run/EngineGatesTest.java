@@ -38,19 +38,7 @@ class EngineGatesTest {
   void setUp() throws IOException, URISyntaxException {
     home = tmp.resolve("home");
     work = Files.createDirectories(tmp.resolve("work"));
-    Files.writeString(tmp.resolve("id"), "not a real key: never read by these tests\n");
-    Files.writeString(tmp.resolve("known_hosts"), "");
-    inventory = tmp.resolve("inventory.yaml");
-    Files.writeString(
-        inventory,
-        """
-        cluster: test
-        ssh: {user: root, port: 22, identityFile: id, knownHosts: known_hosts}
-        members:
-          - {name: n1, host: 127.0.0.1, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
-        roles:
-          change-board: [bob, carol, alice]
-        """);
+    inventory = LocalInventory.write(tmp);
     Path runbooks = Path.of(getClass().getResource("/test-runbooks").toURI());
     engine =
         RunbookEngine.open(
