@@ -33,7 +33,7 @@ public class StepOverhead {
     // Paired rounds: bare and engine back to back, the figure is the median of the per-round
     // differences. This machine's SSH round trip drifts by several ms per command from one
     // minute to the next, so a best-of over separate blocks would measure the drift.
-    int rounds = 5;
+    int rounds = 7;
     double[] perStep = new double[rounds];
     double[] wireCost = new double[rounds];
     double[] outside = new double[rounds];
@@ -55,7 +55,9 @@ public class StepOverhead {
         if (!o.state().name().equals("DONE")) {
           throw new IllegalStateException("run did not finish: " + o);
         }
-        double commands = commandMillis(work.resolve("home/runs").resolve(o.runId()));
+        Path runDir = work.resolve("home/runs").resolve(o.runId());
+        double commands = commandMillis(runDir);
+        lastRun = runDir;
         perStep[round] = (eng - bare) / STEPS;
         wireCost[round] = (wire - bare) / STEPS;
         outside[round] = (eng - commands) / STEPS;
@@ -76,6 +78,44 @@ public class StepOverhead {
             + " running on the node) costs %.1f ms per command; the engine's own time outside its"
             + " SSH commands (from the run's evidence) is %.1f ms per step%n",
         median(wireCost), median(outside));
+    System.out.println("where a step's time went in the last round (from its evidence):");
+    breakdown(lastRun);
+  }
+
+  static Path lastRun;
+
+  /**
+   * Where a step's time goes, in the last round's evidence (timestamps in ms, so means over 100
+   * steps): between one step's end and the next one's start (the Camunda commit, the next job's
+   * query and start), from a step's start to its command, the command, and from its end to the
+   * step's end.
+   */
+  static void breakdown(Path runDir) throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    Map<String, double[]> gaps = new java.util.LinkedHashMap<>();
+    String previous = null;
+    long at = 0;
+    for (String line : Files.readAllLines(runDir.resolve("evidence.jsonl"))) {
+      com.fasterxml.jackson.databind.JsonNode r = json.readTree(line);
+      String type = r.path("type").asText();
+      long ts = java.time.Instant.parse(r.path("at").asText()).toEpochMilli();
+      if (previous != null && !type.equals("command.output") && !previous.equals("run.started")) {
+        double[] g = gaps.computeIfAbsent(previous + " -> " + type, k -> new double[2]);
+        g[0] += ts - at;
+        g[1]++;
+      }
+      if (!type.equals("command.output")) {
+        previous = type;
+        at = ts;
+      }
+    }
+    gaps.forEach(
+        (k, g) -> {
+          if (g[1] >= STEPS - 1) {
+            System.out.printf("  %-36s %5.1f ms per step%n", k, g[0] / g[1]);
+          }
+        });
   }
 
   static double median(double[] values) {
