@@ -47,17 +47,18 @@ public class StepOverhead {
       System.out.printf("engine boot (in-process, H2 in a fresh home): %.0f ms%n", ms(bootStart));
       engine.start("noop-steps", lab.resolve("inventory.yaml"), Map.of(), "bench"); // warm-up
       for (int round = 0; round < rounds; round++) {
-        double bare = bare(lab, COMMAND);
+        double bare = bare(lab, COMMAND, bareCommands);
         long start = System.nanoTime();
         RunOutcome o = engine.start("noop-steps", lab.resolve("inventory.yaml"), Map.of(), "bench");
         double eng = ms(start);
-        double wire = bare(lab, WIRE);
+        double wire = bare(lab, WIRE, new java.util.ArrayList<>());
         if (!o.state().name().equals("DONE")) {
           throw new IllegalStateException("run did not finish: " + o);
         }
         Path runDir = work.resolve("home/runs").resolve(o.runId());
         double commands = commandMillis(runDir);
         lastRun = runDir;
+        engineSteps.addAll(stepPeriods(runDir));
         perStep[round] = (eng - bare) / STEPS;
         wireCost[round] = (wire - bare) / STEPS;
         outside[round] = (eng - commands) / STEPS;
@@ -78,11 +79,48 @@ public class StepOverhead {
             + " running on the node) costs %.1f ms per command; the engine's own time outside its"
             + " SSH commands (from the run's evidence) is %.1f ms per step%n",
         median(wireCost), median(outside));
+    double bareOne = middleMean(bareCommands);
+    double engineOne = middleMean(engineSteps);
+    System.out.printf(
+        "single steps over all rounds, mean of the middle half (a few commands on this machine"
+            + " take tens of ms more, and sway the sums above): bare sshj %.1f ms per command,"
+            + " engine %.1f ms per step (one step's start to the next's): the engine adds %.1f ms"
+            + " per step (ratio %.2f to the target)%n",
+        bareOne, engineOne, engineOne - bareOne, (engineOne - bareOne) / 10);
     System.out.println("where a step's time went in the last round (from its evidence):");
     breakdown(lastRun);
   }
 
   static Path lastRun;
+  static final java.util.List<Double> bareCommands = new java.util.ArrayList<>();
+  static final java.util.List<Double> engineSteps = new java.util.ArrayList<>();
+
+  /** The mean of the values between the first and the third quartile. */
+  static double middleMean(java.util.List<Double> values) {
+    java.util.List<Double> v = new java.util.ArrayList<>(values);
+    java.util.Collections.sort(v);
+    java.util.List<Double> middle = v.subList(v.size() / 4, v.size() - v.size() / 4);
+    return middle.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+  }
+
+  /** From each step's start to the next step's start, in ms (the evidence's resolution). */
+  static java.util.List<Double> stepPeriods(Path runDir) throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    java.util.List<Double> out = new java.util.ArrayList<>();
+    long previous = -1;
+    for (String line : Files.readAllLines(runDir.resolve("evidence.jsonl"))) {
+      com.fasterxml.jackson.databind.JsonNode r = json.readTree(line);
+      if (r.path("type").asText().equals("step.started")) {
+        long at = java.time.Instant.parse(r.path("at").asText()).toEpochMilli();
+        if (previous >= 0) {
+          out.add((double) (at - previous));
+        }
+        previous = at;
+      }
+    }
+    return out;
+  }
 
   /**
    * Where a step's time goes, in the last round's evidence (timestamps in ms, so means over 100
@@ -142,7 +180,7 @@ public class StepOverhead {
     return (System.nanoTime() - startNanos) / 1e6;
   }
 
-  static double bare(Path lab, String command) throws Exception {
+  static double bare(Path lab, String command, java.util.List<Double> each) throws Exception {
     long start = System.nanoTime();
     try (SSHClient ssh = new SSHClient()) {
       // TCP_NODELAY, as the engine sets it: without it, Nagle's algorithm alone makes the bare
@@ -181,6 +219,7 @@ public class StepOverhead {
       ssh.connect("127.0.0.11", 2222);
       ssh.authPublickey("root", ssh.loadKeys(lab.resolve("id_ed25519").toString()));
       for (int i = 0; i < STEPS; i++) {
+        long one = System.nanoTime();
         try (Session s = ssh.startSession()) {
           Session.Command c = s.exec(command);
           c.getInputStream().readAllBytes();
@@ -189,6 +228,7 @@ public class StepOverhead {
             throw new IllegalStateException("exit " + c.getExitStatus());
           }
         }
+        each.add(ms(one));
       }
     }
     return ms(start);
