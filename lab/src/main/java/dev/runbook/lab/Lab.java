@@ -229,6 +229,7 @@ final class Lab {
                 node.dir().resolve("sshd.pid"),
                 node.sshDir().resolve("authorized_keys")));
     copyResource("node.sh", node.dir().resolve("node.sh"));
+    copyResource("bashrc", node.dir().resolve("bashrc"));
   }
 
   /** Starts the node's boot process in a private mount namespace of its own, detached from us. */

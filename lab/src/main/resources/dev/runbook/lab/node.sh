@@ -17,6 +17,13 @@ mount --bind "$root/var/lib" /var/lib
 # kube-apiserver stand-in) comes first, as /usr/local/bin does on Debian.
 mount --bind "$root/usr/local/bin" /usr/local/bin
 
+# bash reads root's ~/.bashrc for every command sshd runs (Debian builds it so). The host's
+# is a developer's, not a node's: give the node its own, empty one.
+home=$(getent passwd root | cut -d: -f6)
+if [ -f "$home/.bashrc" ]; then
+  mount --bind "$node_dir/bashrc" "$home/.bashrc"
+fi
+
 mkdir -p /run/sshd
 /usr/sbin/sshd -D -f "$node_dir/ssh/sshd_config" -E "$node_dir/logs/sshd.log" &
 sshd_pid=$!

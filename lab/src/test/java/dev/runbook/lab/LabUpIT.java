@@ -1,5 +1,6 @@
 package dev.runbook.lab;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -88,6 +89,18 @@ class LabUpIT {
         assertThat(r.output()).containsPattern("Running\\s+etcd\\s+\\d+\\s+\\w+\\s+etcd-cp-" + n);
         assertThat(r.output())
             .contains(etcd.equals("3.5") ? "/usr/local/bin/etcdutl" : "no-etcdutl");
+      }
+
+      // A node runs no shell startup file of the host's root (bash reads ~/.bashrc for each
+      // command sshd runs): the node's is the lab's own, or there is none on either side.
+      Exec.Result rc = lab.ssh(1, "cat ~/.bashrc 2>/dev/null || echo no-bashrc");
+      assertThat(rc.exitCode()).as(rc.output()).isZero();
+      if (Files.exists(Path.of(System.getProperty("user.home"), ".bashrc"))) {
+        try (var in = Lab.class.getResourceAsStream("bashrc")) {
+          assertThat(rc.output()).isEqualTo(new String(in.readAllBytes(), UTF_8));
+        }
+      } else {
+        assertThat(rc.output()).isEqualTo("no-bashrc\n");
       }
 
       // What `lab up` hands the commander.
