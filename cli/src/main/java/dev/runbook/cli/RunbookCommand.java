@@ -60,14 +60,18 @@ final class RunbookCommand implements Runnable {
   }
 
   Path home() {
-    if (home != null) {
-      return home.toAbsolutePath().normalize();
+    return home(home, System.getenv("RUNBOOK_HOME"), System.getProperty("user.home"));
+  }
+
+  /** {@code --home}, else env RUNBOOK_HOME (unless blank), else {@code ~/.runbook}. */
+  static Path home(Path option, String env, String userHome) {
+    if (option != null) {
+      return option.toAbsolutePath().normalize();
     }
-    String env = System.getenv("RUNBOOK_HOME");
     if (env != null && !env.isBlank()) {
       return Path.of(env).toAbsolutePath().normalize();
     }
-    return Path.of(System.getProperty("user.home"), ".runbook");
+    return Path.of(userHome, ".runbook");
   }
 
   EngineOptions options(RunListener listener) {

@@ -222,6 +222,16 @@ class SshCheckIT {
     Cli.Result missingKey = cli.run("run", "ssh-check", "-i", noKey.toString());
     assertThat(missingKey.code()).isEqualTo(2);
     assertThat(missingKey.err()).contains("/nonexistent/id");
+    // known_hosts that cannot be read as a file (root reads any file, so: a directory there).
+    Path knownDir = Files.createDirectories(tmp.resolve("known_hosts.d"));
+    Path noKnown = tmp.resolve("noknown.yaml");
+    Files.writeString(
+        noKnown,
+        Files.readString(lab.inventory())
+            .replace(lab.knownHosts().toString(), knownDir.toString()));
+    Cli.Result unreadable = cli.run("run", "ssh-check", "-i", noKnown.toString());
+    assertThat(unreadable.code()).as(unreadable.toString()).isEqualTo(2);
+    assertThat(unreadable.err()).contains(knownDir + " is not a file");
     assertThat(cli.run("approve", "0badc0de", "--as", "bob").code()).isEqualTo(2);
     assertThat(cli.run("status").out()).contains("no runs");
   }
