@@ -31,8 +31,8 @@ public class StepOverhead {
     Files.writeString(templates.resolve("noop.ftl"), COMMAND + "\n");
     Files.writeString(runbooks.resolve("noop-steps.bpmn"), bpmn(STEPS));
     // Paired rounds: bare and engine back to back, the figure is the median of the per-round
-    // differences. This machine's SSH round trip drifts by several ms per command from one
-    // minute to the next, so a best-of over separate blocks would measure the drift.
+    // differences. This machine's SSH round trip drifts from one minute to the next by as much
+    // as the engine adds, so a best-of over separate blocks would measure the drift.
     int rounds = 7;
     double[] perStep = new double[rounds];
     double[] wireCost = new double[rounds];
