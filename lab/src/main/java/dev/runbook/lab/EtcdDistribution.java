@@ -52,10 +52,15 @@ record EtcdDistribution(String version, Path binDir) {
       }
       return new EtcdDistribution(version, bin);
     }
-    Path cached = findCached(cacheDir, minor);
-    if (cached == null) {
-      cached = fetch(cacheDir, minor, out);
-    }
+    // Labs brought up at once (parallel tests) on a fresh machine would otherwise fetch into the
+    // same download dir together; the second one finds the first one's copy.
+    Path cached =
+        HostLock.holding(
+            cacheDir.resolve(".lock"),
+            () -> {
+              Path found = findCached(cacheDir, minor);
+              return found != null ? found : fetch(cacheDir, minor, out);
+            });
     return new EtcdDistribution(versionOf(cached.resolve("etcd")), cached);
   }
 

@@ -41,7 +41,11 @@ final class Lab {
 
   // ---------------------------------------------------------------- up
 
-  void up(int members, String etcdMinor, int sshPort, Path cacheDir) {
+  /**
+   * Brings up {@code members} nodes in loopback block {@code block}, or in the lowest free block
+   * when it is null (see {@link LabBlocks}).
+   */
+  void up(int members, String etcdMinor, int sshPort, Integer block, Path cacheDir) {
     if (members < 1 || members > MAX_MEMBERS) {
       throw LabException.badInput(
           "--members must be between 1 and " + MAX_MEMBERS + ", not " + members);
@@ -55,6 +59,15 @@ final class Lab {
     }
     if (sshPort < 1 || sshPort > 65535) {
       throw LabException.badInput("--ssh-port must be a TCP port, not " + sshPort);
+    }
+    if (block != null && (block < LabBlocks.FIRST || block > LabBlocks.LAST)) {
+      throw LabException.badInput(
+          "--block must be between "
+              + LabBlocks.FIRST
+              + " and "
+              + LabBlocks.LAST
+              + ", not "
+              + block);
     }
     requireRoot();
     if (LabState.exists(dir)) {
@@ -79,16 +92,27 @@ final class Lab {
           dir + " exists and is not a lab dir: choose another --dir or remove it");
     }
     requireTools();
-    List<Node> nodes = IntStream.range(0, members).mapToObj(i -> Node.of(dir, i)).toList();
-    requireFreePorts(nodes, sshPort);
     EtcdDistribution etcd = EtcdDistribution.resolve(etcdMinor, cacheDir, out);
-
     long started = System.nanoTime();
+    int held =
+        LabBlocks.machine()
+            .claim(
+                dir,
+                block,
+                n -> takenPorts(nodes(n, members), sshPort),
+                n -> {
+                  try {
+                    Files.createDirectories(dir);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                  // Written before any process starts, so `lab down` can always clean up after us.
+                  new LabState(etcd.version(), etcd.binDir().toString(), sshPort, n, List.of())
+                      .write(dir);
+                });
+    List<Node> nodes = nodes(held, members);
     boolean ok = false;
     try {
-      Files.createDirectories(dir);
-      // Written before any process starts, so `lab down` can always clean up after us.
-      new LabState(etcd.version(), etcd.binDir().toString(), sshPort, List.of()).write(dir);
       Path clientKey = sshClientKey();
       Pki pki = Pki.createCa(dir.resolve("pki"));
       Path commanderCrt = dir.resolve("pki/commander.crt");
@@ -102,7 +126,7 @@ final class Lab {
       List<LabState.NodeState> states = new ArrayList<>();
       for (Node node : nodes) {
         states.add(boot(node));
-        new LabState(etcd.version(), etcd.binDir().toString(), sshPort, states).write(dir);
+        new LabState(etcd.version(), etcd.binDir().toString(), sshPort, held, states).write(dir);
       }
       // The host commands below must not read the root-only files of the lab as someone else.
       writeKnownHosts(nodes, sshPort);
@@ -265,7 +289,8 @@ final class Lab {
       }
       Processes.sleep(10);
     }
-    return new LabState.NodeState(node.name(), node.address(), p.pid(), ns);
+    return new LabState.NodeState(
+        node.name(), node.address(), p.pid(), ns, Processes.fileKey(node.hostPath("/var/lib")));
   }
 
   private void awaitReady(List<Node> nodes, int sshPort, EtcdDistribution etcd) {
@@ -368,7 +393,7 @@ final class Lab {
     requireRoot();
     LabState state = LabState.read(dir);
     for (LabState.NodeState n : state.nodes()) {
-      Processes.stopNode(n.pid(), n.mountNamespace(), 15_000);
+      Processes.stopNode(n, 15_000);
       out.printf("  %s stopped%n", n.name());
     }
     try {
@@ -379,26 +404,66 @@ final class Lab {
           "the lab's processes are stopped, but removing " + dir + " failed: " + e.getMessage(),
           e);
     }
+    // Its dir is gone, so the claim is void already; this only tidies the registry.
+    LabBlocks.machine().release(state.block(), dir);
     out.println("Lab down; " + dir + " removed.");
   }
 
   // ---------------------------------------------------------------- status
 
-  /** Returns true when every node is up and its etcd healthy. */
+  /**
+   * Shows the lab in this dir in detail, then every other lab on the machine in a line each.
+   * Returns true when every node of this dir's lab is up and its etcd healthy.
+   */
   boolean status() {
-    if (!LabState.exists(dir)) {
+    boolean good;
+    if (LabState.exists(dir)) {
+      good = statusOfThisLab();
+    } else {
       out.println("No lab in " + dir + ".");
-      return false;
+      good = false;
     }
+    List<LabBlocks.Claim> others =
+        LabBlocks.machine().claims().stream().filter(c -> !c.dir().equals(dir)).toList();
+    if (!others.isEmpty()) {
+      out.println("Other labs on this machine (lab status --dir DIR for one):");
+      for (LabBlocks.Claim c : others) {
+        LabState other = LabState.read(c.dir());
+        out.printf(
+            "  %-24s %-32s %d member%s, etcd %s, %s%n",
+            addressRange(other),
+            c.dir(),
+            other.nodes().size(),
+            other.nodes().size() == 1 ? "" : "s",
+            other.etcdVersion(),
+            isUp(other) ? "up" : "NOT RUNNING (lab down --dir " + c.dir() + ")");
+      }
+    }
+    return good;
+  }
+
+  private static String addressRange(LabState state) {
+    List<String> addresses = state.nodes().stream().map(LabState.NodeState::address).toList();
+    return addresses.isEmpty()
+        ? "127." + state.block() + ".0.x"
+        : addresses.size() == 1
+            ? addresses.get(0)
+            : addresses.get(0)
+                + "-"
+                + addresses.get(addresses.size() - 1).replaceFirst(".*\\.", "");
+  }
+
+  private boolean statusOfThisLab() {
     LabState state = LabState.read(dir);
     Path etcdctl = Path.of(state.etcdBin(), "etcdctl");
     int size = state.nodes().size();
     out.printf(
-        "Lab in %s: %d member%s, etcd %s%n", dir, size, size == 1 ? "" : "s", state.etcdVersion());
+        "Lab in %s: %d member%s, etcd %s, %s%n",
+        dir, size, size == 1 ? "" : "s", state.etcdVersion(), addressRange(state));
     boolean allGood = true;
     for (LabState.NodeState n : state.nodes()) {
       Node node = new Node(n.name(), n.address(), dir.resolve("nodes").resolve(n.name()));
-      boolean alive = ProcessHandle.of(n.pid()).map(ProcessHandle::isAlive).orElse(false);
+      boolean alive = Processes.isRunning(n);
       boolean sshd = accepts(n.address(), state.sshPort());
       Exec.Result health = etcdctl(etcdctl, node.clientUrl(), "endpoint", "health");
       List<String[]> containers = containers(node);
@@ -567,7 +632,12 @@ final class Lab {
     }
   }
 
-  private static void requireFreePorts(List<Node> nodes, int sshPort) {
+  private List<Node> nodes(int block, int members) {
+    return IntStream.range(0, members).mapToObj(i -> Node.of(dir, block, i)).toList();
+  }
+
+  /** The addresses and ports of {@code nodes} that something already listens on. */
+  private static List<String> takenPorts(List<Node> nodes, int sshPort) {
     List<String> taken = new ArrayList<>();
     for (Node n : nodes) {
       for (int port : List.of(sshPort, Node.CLIENT_PORT, Node.PEER_PORT, Node.METRICS_PORT)) {
@@ -578,12 +648,7 @@ final class Lab {
         }
       }
     }
-    if (!taken.isEmpty()) {
-      throw LabException.badInput(
-          "already in use: "
-              + String.join(", ", taken)
-              + " (another lab? see `lab status --dir DIR`; for sshd, --ssh-port chooses another port)");
-    }
+    return taken;
   }
 
   static boolean accepts(String address, int port) {
@@ -596,9 +661,7 @@ final class Lab {
   }
 
   static boolean isUp(LabState state) {
-    return !state.nodes().isEmpty()
-        && state.nodes().stream()
-            .allMatch(n -> n.mountNamespace().equals(Processes.mountNamespace(n.pid())));
+    return !state.nodes().isEmpty() && state.nodes().stream().allMatch(Processes::isRunning);
   }
 
   private static boolean isEmptyDir(Path d) {

@@ -11,7 +11,7 @@ import java.util.UUID;
 /**
  * A lab brought up in-process in a dir of its own, for the integration tests of the other modules
  * (engine, runbooks, CLI). {@link #close()} brings it down and fails if any process of it is left.
- * Only one lab can run on a machine (fixed loopback addresses and ports).
+ * Each lab holds a loopback block of its own ({@link #address(int)}), so labs run side by side.
  */
 public final class LabInstance implements AutoCloseable {
 
@@ -21,7 +21,7 @@ public final class LabInstance implements AutoCloseable {
   private final Path dir;
   private final int members;
   private final String etcd;
-  private final List<String> namespaces = new ArrayList<>();
+  private final List<LabState.NodeState> nodes = new ArrayList<>();
 
   private LabInstance(Path dir, int members, String etcd) {
     this.dir = dir;
@@ -48,7 +48,7 @@ public final class LabInstance implements AutoCloseable {
       throw new IllegalStateException("lab up failed (exit " + code + "):\n" + out);
     }
     LabInstance lab = new LabInstance(dir, members, etcd);
-    LabState.read(dir).nodes().forEach(n -> lab.namespaces.add(n.mountNamespace()));
+    lab.nodes.addAll(LabState.read(dir).nodes());
     return lab;
   }
 
@@ -76,9 +76,19 @@ public final class LabInstance implements AutoCloseable {
     return dir.resolve("id_ed25519");
   }
 
-  /** Loopback address of node {@code node} (1-based). */
+  /** Loopback address of node {@code node} (1-based): 127.N.0.1x in the lab's block N. */
   public String address(int node) {
-    return "127.0.0." + (10 + node);
+    return Node.address(block(), node - 1);
+  }
+
+  /** The loopback block the lab holds: its nodes are 127.block.0.11, .12, ... */
+  public int block() {
+    return LabState.read(dir).block();
+  }
+
+  /** The port every node's sshd listens on. */
+  public int sshPort() {
+    return LabState.read(dir).sshPort();
   }
 
   /** A path of node {@code node} (1-based) as seen from the host. */
@@ -93,7 +103,7 @@ public final class LabInstance implements AutoCloseable {
             List.of(
                 "ssh",
                 "-p",
-                Integer.toString(LabState.read(dir).sshPort()),
+                Integer.toString(sshPort()),
                 "-i",
                 identityFile().toString(),
                 "-o",
@@ -153,9 +163,10 @@ public final class LabInstance implements AutoCloseable {
     if (code != 0) {
       throw new IllegalStateException("lab down failed (exit " + code + "):\n" + out);
     }
-    for (String ns : namespaces) {
-      if (!Processes.inNamespace(ns).isEmpty()) {
-        throw new IllegalStateException("lab down left processes in " + ns);
+    for (LabState.NodeState n : nodes) {
+      if (!Processes.ofNode(n).isEmpty()) {
+        throw new IllegalStateException(
+            "lab down left processes of " + n.name() + ": " + Processes.ofNode(n));
       }
     }
   }

@@ -93,6 +93,12 @@ public final class LabMain {
     int sshPort;
 
     @Option(
+        names = "--block",
+        description =
+            "Loopback block N: the nodes get 127.N.0.11, .12, ... (1 to 254; default: the lowest block no other lab holds).")
+    Integer block;
+
+    @Option(
         names = "--cache",
         defaultValue = "${env:RUNBOOK_LAB_CACHE:-/var/cache/runbook-lab}",
         description = "Where fetched etcd packages are kept (default ${DEFAULT-VALUE}).")
@@ -100,7 +106,7 @@ public final class LabMain {
 
     @Override
     public Integer call() {
-      lab().up(members, etcd, sshPort, cache);
+      lab().up(members, etcd, sshPort, block, cache);
       return 0;
     }
   }

@@ -12,12 +12,18 @@ import java.util.List;
 /**
  * What {@code lab up} started, written to {@code DIR/lab.json} before the first process starts, so
  * {@code lab down} can always find and stop everything, even after a failed {@code lab up}. Its
- * presence is also what marks DIR as a lab dir that {@code lab down} may remove.
+ * presence is also what marks DIR as a lab dir that {@code lab down} may remove. {@code block} is
+ * the loopback block the lab holds (its nodes are 127.block.0.11, ...; see {@link LabBlocks}).
  */
-record LabState(String etcdVersion, String etcdBin, int sshPort, List<NodeState> nodes) {
+record LabState(String etcdVersion, String etcdBin, int sshPort, int block, List<NodeState> nodes) {
 
-  /** A node's boot process and the mount namespace that every process of the node shares. */
-  record NodeState(String name, String address, long pid, String mountNamespace) {}
+  /**
+   * A node's boot process, the mount namespace that every process of the node shares, and the
+   * identity ({@link Processes#fileKey}) of the node's {@code /var/lib}, which tells the node's
+   * processes from those of a later namespace that got the same number (null in a lab.json written
+   * before it was recorded).
+   */
+  record NodeState(String name, String address, long pid, String mountNamespace, String varLib) {}
 
   static final String FILE = "lab.json";
   private static final ObjectMapper JSON =

@@ -13,9 +13,16 @@ record Node(String name, String address, Path dir) {
   static final int PEER_PORT = 2380;
   static final int METRICS_PORT = 2381;
 
-  static Node of(Path labDir, int index) {
+  /**
+   * Node {@code index} (0-based) of the lab in {@code labDir} holding loopback block {@code block}.
+   */
+  static Node of(Path labDir, int block, int index) {
     String name = "cp-" + (index + 1);
-    return new Node(name, "127.0.0." + (11 + index), labDir.resolve("nodes").resolve(name));
+    return new Node(name, address(block, index), labDir.resolve("nodes").resolve(name));
+  }
+
+  static String address(int block, int index) {
+    return "127." + block + ".0." + (11 + index);
   }
 
   Path root() {

@@ -3,11 +3,12 @@ package dev.runbook.lab;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Finds and stops a lab node's processes by the mount namespace they share. */
+/** Finds and stops a lab node's processes: those in its mount namespace that see its files. */
 final class Processes {
   private Processes() {}
 
@@ -20,8 +21,27 @@ final class Processes {
     }
   }
 
-  /** Every live process in the given mount namespace. */
-  static List<ProcessHandle> inNamespace(String namespace) {
+  /**
+   * The identity of {@code dir} (device and inode), as {@code stat} sees it; null when it is gone.
+   * A bind mount shows its source's identity, so a node's {@code /var/lib}, seen from inside the
+   * node, has the identity of the node's dir on the host.
+   */
+  static String fileKey(Path dir) {
+    try {
+      Object key = Files.readAttributes(dir, BasicFileAttributes.class).fileKey();
+      return key == null ? null : key.toString();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Every live process of a node: in its mount namespace and, when {@code varLib} is known, seeing
+   * that node's {@code /var/lib}. The namespace alone is not enough: the kernel reuses a dead
+   * namespace's number for the next one made, so once a node is gone its number may name a node of
+   * another lab, and killing by number alone would kill that lab.
+   */
+  static List<ProcessHandle> ofNode(String namespace, String varLib) {
     List<ProcessHandle> found = new ArrayList<>();
     if (namespace == null || namespace.equals(mountNamespace(ProcessHandle.current().pid()))) {
       return found; // never the host's own namespace
@@ -31,7 +51,8 @@ final class Processes {
         String name = p.getFileName().toString();
         if (name.chars().allMatch(Character::isDigit)) {
           long pid = Long.parseLong(name);
-          if (namespace.equals(mountNamespace(pid))) {
+          if (namespace.equals(mountNamespace(pid))
+              && (varLib == null || varLib.equals(fileKey(p.resolve("root/var/lib"))))) {
             ProcessHandle.of(pid).ifPresent(found::add);
           }
         }
@@ -42,21 +63,40 @@ final class Processes {
     return found;
   }
 
+  static List<ProcessHandle> ofNode(LabState.NodeState node) {
+    return ofNode(node.mountNamespace(), node.varLib());
+  }
+
+  /** Whether {@code node}'s boot process is alive and still the node's. */
+  static boolean isRunning(LabState.NodeState node) {
+    return node.mountNamespace().equals(mountNamespace(node.pid()))
+        && (node.varLib() == null
+            || node.varLib()
+                .equals(fileKey(Path.of("/proc", Long.toString(node.pid()), "root/var/lib"))));
+  }
+
   /**
    * Stops a node: SIGTERM to its boot process (the kubelet simulator, which stops its containers),
-   * then SIGKILL to anything still in the node's namespace after the grace.
+   * then SIGKILL to anything still of the node after the grace.
    */
-  static void stopNode(long bootPid, String namespace, long graceMillis) {
-    ProcessHandle.of(bootPid)
-        .filter(p -> namespace.equals(mountNamespace(p.pid())))
-        .ifPresent(ProcessHandle::destroy);
+  static void stopNode(LabState.NodeState node, long graceMillis) {
+    long bootPid = node.pid();
+    boolean boot = node.mountNamespace().equals(mountNamespace(bootPid));
+    if (boot) {
+      ProcessHandle.of(bootPid).ifPresent(ProcessHandle::destroy);
+    }
     long deadline = System.currentTimeMillis() + graceMillis;
-    while (System.currentTimeMillis() < deadline
+    while (boot
+        && System.currentTimeMillis() < deadline
         && ProcessHandle.of(bootPid).map(ProcessHandle::isAlive).orElse(false)) {
       sleep(100);
     }
     for (int round = 0; round < 50; round++) {
-      List<ProcessHandle> left = inNamespace(namespace);
+      List<ProcessHandle> left = new ArrayList<>(ofNode(node));
+      // A boot process killed before it bound the node's /var/lib does not see it yet.
+      if (node.mountNamespace().equals(mountNamespace(bootPid))) {
+        ProcessHandle.of(bootPid).ifPresent(left::add);
+      }
       if (left.isEmpty()) {
         return;
       }
@@ -64,7 +104,7 @@ final class Processes {
       sleep(100);
     }
     throw LabException.failed(
-        "processes of namespace " + namespace + " survived SIGKILL: " + inNamespace(namespace));
+        "processes of node " + node.name() + " survived SIGKILL: " + ofNode(node));
   }
 
   static void sleep(long millis) {

@@ -21,7 +21,9 @@ class HostPathDrillIT {
     try (LabFixture drill = LabFixture.up(1, etcd)) {
       drill.put(1, Lab.MARKER_KEY, "before-snapshot");
       String ctl =
-          "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.11:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt"
+          "ETCDCTL_API=3 etcdctl --endpoints=https://"
+              + drill.address(1)
+              + ":2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt"
               + " --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key";
       Exec.Result save = drill.ssh(1, ctl + " snapshot save /var/lib/snapshot.db");
       assertThat(save.exitCode()).as(save.output()).isZero();
@@ -33,7 +35,11 @@ class HostPathDrillIT {
               1,
               tool
                   + " snapshot restore /var/lib/snapshot.db --data-dir /var/lib/etcd-restored --name cp-1"
-                  + " --initial-cluster cp-1=https://127.0.0.11:2380 --initial-advertise-peer-urls https://127.0.0.11:2380");
+                  + " --initial-cluster cp-1=https://"
+                  + drill.address(1)
+                  + ":2380 --initial-advertise-peer-urls https://"
+                  + drill.address(1)
+                  + ":2380");
       assertThat(restore.exitCode()).as(restore.output()).isZero();
       Path manifest = drill.nodePath(1, "/etc/kubernetes/manifests/etcd.yaml");
       String before = Files.readString(manifest);

@@ -28,17 +28,25 @@ class LabBadInputIT {
   }
 
   @Test
-  void aTakenPortIsNamedAndNothingIsLeftBehind() throws Exception {
+  void aTakenPortInTheChosenBlockIsNamedAndNothingIsLeftBehind() throws Exception {
     Path dir = LabFixture.freshDir();
+    // Block 251: far above the blocks the other tests' labs take, lowest first.
     try (ServerSocket squatter = new ServerSocket()) {
-      squatter.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.12"), 2380));
+      squatter.bind(new InetSocketAddress(InetAddress.getByName("127.251.0.12"), 2380));
       LabFixture.Output r =
-          LabFixture.lab("up", "--members", "2", "--etcd", "3.4", "--dir", dir.toString());
+          LabFixture.lab(
+              "up", "--members", "2", "--etcd", "3.4", "--block", "251", "--dir", dir.toString());
       assertThat(r.exitCode()).isEqualTo(2);
-      assertThat(r.err()).contains("already in use: 127.0.0.12:2380");
+      assertThat(r.err()).contains("already in use: 127.251.0.12:2380");
     }
     assertThat(dir).doesNotExist();
-    assertThat(Lab.accepts("127.0.0.11", 2222)).isFalse();
+    assertThat(Lab.accepts("127.251.0.11", 2222)).isFalse();
+    for (String block : new String[] {"0", "255"}) {
+      LabFixture.Output r = LabFixture.lab("up", "--block", block, "--dir", dir.toString());
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.err()).contains("--block must be between 1 and 254");
+    }
+    assertThat(dir).doesNotExist();
   }
 
   @Test
@@ -57,12 +65,28 @@ class LabBadInputIT {
           LabFixture.lab("up", "--members", "3", "--etcd", "3.4", "--dir", lab.dir.toString());
       assertThat(other.exitCode()).isEqualTo(2);
       assertThat(other.err()).contains("a lab is already up in " + lab.dir).contains("lab down");
-      // A second lab elsewhere cannot take the first one's addresses.
+      // A second lab elsewhere cannot take the first one's block.
       Path elsewhere = LabFixture.freshDir();
       LabFixture.Output second =
-          LabFixture.lab("up", "--members", "1", "--etcd", "3.4", "--dir", elsewhere.toString());
+          LabFixture.lab(
+              "up",
+              "--members",
+              "1",
+              "--etcd",
+              "3.4",
+              "--block",
+              Integer.toString(lab.block()),
+              "--dir",
+              elsewhere.toString());
       assertThat(second.exitCode()).isEqualTo(2);
-      assertThat(second.err()).contains("already in use: 127.0.0.11:2222");
+      assertThat(second.err())
+          .contains(
+              "block "
+                  + lab.block()
+                  + " (127."
+                  + lab.block()
+                  + ".0.x) is held by the lab in "
+                  + lab.dir);
       assertThat(elsewhere).doesNotExist();
       assertThat(lab.healthy(1)).isTrue();
     }

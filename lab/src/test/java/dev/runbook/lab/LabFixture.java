@@ -27,7 +27,7 @@ final class LabFixture implements AutoCloseable {
   final Path dir;
   final int members;
   final String etcd;
-  private final List<String> namespaces = new ArrayList<>();
+  private final List<LabState.NodeState> nodes = new ArrayList<>();
 
   private LabFixture(Path dir, int members, String etcd) {
     this.dir = dir;
@@ -52,12 +52,16 @@ final class LabFixture implements AutoCloseable {
         lab("up", "--members", Integer.toString(members), "--etcd", etcd, "--dir", dir.toString());
     assertThat(up.exitCode()).as("lab up: %s%s", up.out(), up.err()).isZero();
     LabFixture lab = new LabFixture(dir, members, etcd);
-    LabState.read(dir).nodes().forEach(n -> lab.namespaces.add(n.mountNamespace()));
+    lab.nodes.addAll(LabState.read(dir).nodes());
     return lab;
   }
 
   String address(int node) {
-    return "127.0.0." + (10 + node);
+    return Node.address(block(), node - 1);
+  }
+
+  int block() {
+    return LabState.read(dir).block();
   }
 
   /** A path of node {@code node} (1-based) as seen from the host. */
@@ -74,7 +78,7 @@ final class LabFixture implements AutoCloseable {
         List.of(
             "ssh",
             "-p",
-            "2222",
+            Integer.toString(LabState.read(dir).sshPort()),
             "-i",
             dir.resolve("id_ed25519").toString(),
             "-o",
@@ -134,8 +138,11 @@ final class LabFixture implements AutoCloseable {
   public void close() {
     Output down = lab("down", "--dir", dir.toString());
     assertThat(down.exitCode()).as("lab down: %s%s", down.out(), down.err()).isZero();
-    for (String ns : namespaces) {
-      assertThat(Processes.inNamespace(ns)).as("processes left in %s", ns).isEmpty();
+    for (LabState.NodeState n : nodes) {
+      assertThat(Processes.ofNode(n))
+          .as("processes left of %s in %s", n.name(), n.mountNamespace())
+          .extracting(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+          .isEmpty();
     }
     assertThat(dir).doesNotExist();
   }

@@ -110,9 +110,9 @@ class LabUpIT {
           .contains("topology: stacked")
           .contains("{name: cp-" + members + ", host: " + lab.address(members));
       assertThat(Files.readString(lab.dir.resolve("known_hosts")))
-          .startsWith("[127.0.0.11]:2222 ssh-ed25519 ");
+          .startsWith("[" + lab.address(1) + "]:2222 ssh-ed25519 ");
       assertThat(Files.readString(lab.dir.resolve("lab.env")))
-          .contains("ETCDCTL_ENDPOINTS=https://127.0.0.11:2379")
+          .contains("ETCDCTL_ENDPOINTS=https://" + lab.address(1) + ":2379")
           .contains("RUNBOOK_INVENTORY=");
 
       // A changed host key is refused: node 1's address with another node's key.
@@ -121,7 +121,7 @@ class LabUpIT {
             Files.readString(lab.dir.resolve("nodes/cp-2/ssh/ssh_host_ed25519_key.pub"))
                 .split("\\s+")[1];
         Path wrong = lab.dir.resolve("known_hosts.wrong");
-        Files.writeString(wrong, "[127.0.0.11]:2222 ssh-ed25519 " + otherKey + "\n");
+        Files.writeString(wrong, "[" + lab.address(1) + "]:2222 ssh-ed25519 " + otherKey + "\n");
         Exec.Result refused = lab.ssh(1, "true", wrong);
         assertThat(refused.exitCode()).isEqualTo(255);
         assertThat(refused.output()).contains("REMOTE HOST IDENTIFICATION HAS CHANGED");
