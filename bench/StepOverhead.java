@@ -180,6 +180,17 @@ public class StepOverhead {
     return (System.nanoTime() - startNanos) / 1e6;
   }
 
+  /** cp-1's address: each lab holds a loopback block of its own, so it is read, not assumed. */
+  static String firstHost(Path lab) throws java.io.IOException {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("name: cp-1, host: ([0-9.]+),")
+            .matcher(java.nio.file.Files.readString(lab.resolve("inventory.yaml")));
+    if (!m.find()) {
+      throw new IllegalStateException("no cp-1 in " + lab.resolve("inventory.yaml"));
+    }
+    return m.group(1);
+  }
+
   static double bare(Path lab, String command, java.util.List<Double> each) throws Exception {
     long start = System.nanoTime();
     try (SSHClient ssh = new SSHClient()) {
@@ -216,7 +227,7 @@ public class StepOverhead {
             }
           });
       ssh.loadKnownHosts(lab.resolve("known_hosts").toFile());
-      ssh.connect("127.0.0.11", 2222);
+      ssh.connect(firstHost(lab), 2222);
       ssh.authPublickey("root", ssh.loadKeys(lab.resolve("id_ed25519").toString()));
       for (int i = 0; i < STEPS; i++) {
         long one = System.nanoTime();

@@ -145,7 +145,16 @@ class SshCheckIT {
     String cp2Key = known.get(1).substring(known.get(1).indexOf(' ') + 1);
     Path badKnown = tmp.resolve("known_hosts");
     Files.writeString(
-        badKnown, "[127.0.0.11]:2222 " + cp2Key + "\n" + known.get(1) + "\n" + known.get(2) + "\n");
+        badKnown,
+        "["
+            + lab.address(1)
+            + "]:2222 "
+            + cp2Key
+            + "\n"
+            + known.get(1)
+            + "\n"
+            + known.get(2)
+            + "\n");
     Path badInv = tmp.resolve("inventory.yaml");
     Files.writeString(
         badInv,

@@ -97,7 +97,7 @@ class EtcdFaultsIT {
                 + "/commander.key}");
     RunOutcome o = run("etcd-snapshot", inv, Map.of());
     assertThat(o.state()).isEqualTo(RunState.FAILED);
-    assertThat(o.message()).contains("TLS with etcd at https://127.0.0.11:2379 failed");
+    assertThat(o.message()).contains("TLS with etcd at https://" + lab.address(1) + ":2379 failed");
     assertThat(o.message()).containsIgnoringCase("certification path");
     assertThat(tmp.resolve("snapshots")).doesNotExist();
   }
@@ -117,7 +117,7 @@ class EtcdFaultsIT {
     RunOutcome o = run("etcd-snapshot", inv, Map.of());
     assertThat(o.state()).isEqualTo(RunState.FAILED);
     assertThat(o.message())
-        .contains("etcd at https://127.0.0.11:2379")
+        .contains("etcd at https://" + lab.address(1) + ":2379")
         .containsPattern("certificate|bad_certificate|unknown_ca");
   }
 
@@ -146,7 +146,9 @@ class EtcdFaultsIT {
       assertThat(o.state()).as(o.message()).isEqualTo(RunState.DONE);
       JsonNode picked = outputs(tmp.resolve("home"), o.runId(), "Task_PickVotingMember");
       assertThat(picked.path("source").asText()).isNotEqualTo("cp-1");
-      assertThat(picked.path("skipped").asText()).contains("cp-1").contains("127.0.0.11:2379");
+      assertThat(picked.path("skipped").asText())
+          .contains("cp-1")
+          .contains(lab.address(1) + ":2379");
     } finally {
       lab.ssh(1, "mv /etc/kubernetes/etcd.yaml.off " + manifests + "/etcd.yaml");
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

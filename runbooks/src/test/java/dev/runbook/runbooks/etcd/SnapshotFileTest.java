@@ -48,7 +48,7 @@ class SnapshotFileTest {
   private static final Path ETCDCTL_34 = Path.of("/usr/bin/etcdctl");
   private static final Path BIN_35 = Path.of("/var/cache/runbook-lab/etcd-3.5.16/usr/bin");
 
-  /** Outside 127.0.0.11-20, where the lab runs. */
+  /** In block 0 (127.0.0.x), which no lab takes: labs hold 127.1.0.x and up. */
   private static final String HOST = "127.0.0.201";
 
   private static final ObjectMapper JSON = new ObjectMapper();
