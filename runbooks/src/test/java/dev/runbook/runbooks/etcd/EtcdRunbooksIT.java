@@ -132,9 +132,13 @@ class EtcdRunbooksIT {
           lab.ssh(
                   n,
                   "sha256sum /etc/kubernetes/manifests/*.yaml;"
-                      // Running etcds (a stopped throwaway may linger as a zombie when the
-                      // machine's pid 1 does not reap orphans).
-                      + " ps -C etcd -o pid=,stat= | awk '$2 !~ /^Z/ {print $1}';"
+                      // This node's running etcds: nodes and other labs share the host's pid
+                      // namespace, not the node's mount namespace (a stopped throwaway may linger
+                      // as a zombie, whose namespace cannot be read, when pid 1 reaps no orphans).
+                      + " own=$(readlink /proc/$$/ns/mnt);"
+                      + " for p in $(pgrep -x etcd); do"
+                      + " [ \"$(readlink /proc/$p/ns/mnt)\" = \"$own\" ] && echo $p;"
+                      + " done;"
                       + " ls -id /var/lib/etcd/member /var/lib/etcd/member/snap")
               .output());
       s.append(lab.etcdctl(n, "endpoint", "health").exitCode());
