@@ -29,12 +29,15 @@ final class ListCommand implements Callable<Integer> {
     return Main.DONE;
   }
 
-  /** How a parameter is shown: {@code -p name=default (required) (secret) documentation}. */
+  /** How a parameter is shown: {@code -p name=default [type] (required) (secret) documentation}. */
   static String parameter(RunbookInfo.Parameter p) {
     return "-p "
         + p.name()
         + "="
         + (p.defaultValue() == null ? "..." : p.defaultValue())
+        + " ["
+        + p.type()
+        + "]"
         + (p.required() ? " (required)" : "")
         + (p.secret() ? " (secret)" : "")
         + "  "

@@ -2,7 +2,9 @@ package dev.runbook.cli;
 
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.InventoryException;
+import dev.runbook.engine.api.Runs;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import picocli.CommandLine;
 
 /**
@@ -39,9 +41,15 @@ public final class Main {
             err.println("runbook: " + e.getMessage());
             return BAD_INPUT;
           }
-          err.println("runbook: " + e);
-          for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-            err.println("  caused by: " + c);
+          // Not a failure the engine expected: one line for the person, the whole trace in the
+          // home for whoever investigates (redacted as evidence is).
+          Path home = ((RunbookCommand) cmd.getCommandSpec().root().userObject()).home();
+          err.println("runbook: internal error: " + Runs.describeFailure(e));
+          try {
+            err.println("  full trace: " + Runs.recordFailure(home, e));
+          } catch (RuntimeException cannotWrite) {
+            err.println(
+                "  (the trace could not be written under " + home + ": " + cannotWrite + ")");
           }
           return FAILED;
         });

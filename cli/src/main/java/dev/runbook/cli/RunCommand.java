@@ -43,6 +43,8 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Map<String, String> given = inputs.parameters();
+    // Bad input is refused before the engine opens, so it creates no home, database or run.
+    RunbookEngine.check(root.options(null), inputs.runbook, inputs.inventory, given, as);
     try (RunbookEngine engine = RunbookEngine.open(root.options(new ConsoleProgress(out)))) {
       RunOutcome o = engine.start(inputs.runbook, inputs.inventory, given, as, approvedPlan);
       return Outcomes.print(out, o);

@@ -20,7 +20,9 @@ class ListCommandTest {
         .contains("ssh-check  ")
         .contains("etcd-snapshot  ")
         .contains("etcd-restore  ")
-        .contains("    -p snapshot=... (required)  ");
+        .contains("    -p snapshot=... [path] (required)  ")
+        .contains("    -p gateTimeout=PT4H [duration PT1S..P7D]  ")
+        .contains("    -p expectSha256= [sha256]  ");
     assertThat(r.err()).isEmpty();
     // Listing reads the runbooks only: no engine, so no database and no runs dir in the home.
     assertThat(Files.exists(tmp.resolve("home"))).isFalse();

@@ -56,7 +56,7 @@ ns=$(printf '%s\n' "$ns" | json_number count)
 [ -n "$ns" ] || ns=0
 printf 'namespaces=%s\n' "$ns"
 <#if markerKey??>
-if ! marker=$(ctl get ${markerKey} -w json); then
+if ! marker=$(ctl get -w json -- ${markerKey}); then
   echo "cannot read the marker key at $endpoint (see above): check the throwaway etcd's log" >&2
   exit 1
 fi

@@ -1,1 +1,1 @@
-cat ${path}
+cat -- ${path}

@@ -10,6 +10,8 @@ public enum FailureReason {
   HOST_KEY_MISMATCH,
   /** known_hosts has no key for the host and the inventory pins none: never trusted blindly. */
   HOST_KEY_UNKNOWN,
+  /** The host presented a key that known_hosts marks {@code @revoked}. */
+  HOST_KEY_REVOKED,
   /** The command ran longer than its timeout; it was killed on the remote side too. */
   TIMEOUT,
   /** The command ran and exited with a status other than 0. */

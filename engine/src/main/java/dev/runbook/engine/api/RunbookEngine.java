@@ -89,6 +89,22 @@ public final class RunbookEngine implements AutoCloseable {
   }
 
   /**
+   * Checks what {@link #start} checks first (runbook, inventory, parameters, who starts it) without
+   * opening the engine: call it before {@link #open} and a refusal leaves the home untouched.
+   *
+   * @throws BadInputException as {@link #start(String, Path, Map, String)}
+   * @throws InventoryException the inventory cannot be used (every problem listed)
+   */
+  public static void check(
+      EngineOptions options,
+      String runbook,
+      Path inventory,
+      Map<String, String> parameters,
+      String startedBy) {
+    EngineCore.check(options, runbook, inventory, parameters, startedBy);
+  }
+
+  /**
    * Plans a run without starting one and keeps the plan in the home under its hash (for {@code run
    * --approved-plan}). Connects nowhere unless {@code probe}: then only read-only discovery
    * commands run on the nodes.

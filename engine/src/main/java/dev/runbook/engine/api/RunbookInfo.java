@@ -9,9 +9,16 @@ public record RunbookInfo(
   /**
    * A parameter the runbook declares ({@code -p name=value}).
    *
-   * @param defaultValue null when there is none
+   * @param defaultValue null when there is none; empty when leaving it empty means "not used"
    * @param secret its value is redacted from evidence
+   * @param type what a value must be, as a person reads it: {@code integer >= 0}, {@code duration},
+   *     {@code path}, ...
    */
   public record Parameter(
-      String name, String documentation, String defaultValue, boolean required, boolean secret) {}
+      String name,
+      String documentation,
+      String defaultValue,
+      boolean required,
+      boolean secret,
+      String type) {}
 }

@@ -3,13 +3,21 @@ package dev.runbook.engine.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
 import dev.runbook.engine.internal.evidence.EvidenceVerifier;
+import dev.runbook.engine.internal.evidence.Redactor;
 import dev.runbook.engine.internal.evidence.RunSummary;
 import dev.runbook.engine.internal.run.DriverLock;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -58,6 +66,43 @@ public final class Runs {
   public record Verification(boolean ok, int records, int firstBadLine, String problem) {}
 
   private Runs() {}
+
+  /**
+   * Writes the whole trace of a failure nobody expected to {@code <home>/errors/}, redacted as
+   * evidence is (the built-in secret patterns), readable by the home's owner only, and returns its
+   * path: the console gets one line ({@link #describeFailure}) and this path, never a trace.
+   */
+  public static Path recordFailure(Path home, Throwable failure) {
+    StringWriter trace = new StringWriter();
+    failure.printStackTrace(new PrintWriter(trace));
+    Path dir = home.resolve("errors");
+    String name =
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .withZone(ZoneOffset.UTC)
+                .format(Instant.now())
+            + "-"
+            + ProcessHandle.current().pid()
+            + ".txt";
+    try {
+      Files.createDirectories(dir);
+      Path file = dir.resolve(name);
+      Files.writeString(file, Redactor.builtIns().redact(trace.toString()), StandardCharsets.UTF_8);
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** One line for a person: the failure and its root cause, redacted, without a trace. */
+  public static String describeFailure(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String line = failure.toString() + (root == failure ? "" : "; caused by " + root);
+    return Redactor.builtIns().redact(line.replace('\n', ' ').replace('\r', ' '));
+  }
 
   /** Every run in the home, newest first. */
   public static List<Summary> list(Path home) {

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -47,26 +49,66 @@ public final class Catalog {
 
     /**
      * Parameters are declared on the process as camunda properties: {@code param.NAME} (its
-     * documentation), {@code param.NAME.default}, {@code param.NAME.required}, {@code
-     * param.NAME.secret}.
+     * documentation), {@code param.NAME.default} (present and empty: leaving it empty means "not
+     * used"), {@code param.NAME.required}, {@code param.NAME.secret}, and its type ({@link
+     * ParameterType}: {@code param.NAME.type}, {@code .min}, {@code .max}, {@code .pattern}).
      */
     public List<RunbookInfo.Parameter> parameters() {
       Map<String, String> props = properties(process());
       List<RunbookInfo.Parameter> params = new ArrayList<>();
-      for (var e : props.entrySet()) {
-        String key = e.getKey();
-        if (key.startsWith("param.") && key.indexOf('.', 6) < 0) {
-          String name = key.substring(6);
-          params.add(
-              new RunbookInfo.Parameter(
-                  name,
-                  e.getValue(),
-                  props.get(key + ".default"),
-                  Boolean.parseBoolean(props.get(key + ".required")),
-                  Boolean.parseBoolean(props.get(key + ".secret"))));
-        }
+      for (String name : parameterNames(props)) {
+        String key = "param." + name;
+        params.add(
+            new RunbookInfo.Parameter(
+                name,
+                props.get(key),
+                defaultOf(props, key),
+                Boolean.parseBoolean(props.get(key + ".required")),
+                Boolean.parseBoolean(props.get(key + ".secret")),
+                spec(props, name)
+                    .map(ParameterType.Spec::describe)
+                    .orElse(props.get(key + ".type"))));
       }
       return params;
+    }
+
+    /**
+     * Each parameter's type and bounds; a parameter whose {@code .type} is not a known word is
+     * missing here (the lint reports it).
+     */
+    public Map<String, ParameterType.Spec> parameterSpecs() {
+      Map<String, String> props = properties(process());
+      Map<String, ParameterType.Spec> specs = new TreeMap<>();
+      for (String name : parameterNames(props)) {
+        spec(props, name).ifPresent(s -> specs.put(name, s));
+      }
+      return specs;
+    }
+
+    private static List<String> parameterNames(Map<String, String> props) {
+      return props.keySet().stream()
+          .filter(k -> k.startsWith("param.") && k.indexOf('.', 6) < 0)
+          .map(k -> k.substring(6))
+          .toList();
+    }
+
+    /** The model API reads {@code value=""} as no value; a declared empty default is "". */
+    private static String defaultOf(Map<String, String> props, String key) {
+      return props.containsKey(key + ".default")
+          ? Objects.requireNonNullElse(props.get(key + ".default"), "")
+          : null;
+    }
+
+    private static Optional<ParameterType.Spec> spec(Map<String, String> props, String name) {
+      String key = "param." + name;
+      return ParameterType.of(props.getOrDefault(key + ".type", "string"))
+          .map(
+              t ->
+                  new ParameterType.Spec(
+                      t,
+                      props.get(key + ".min"),
+                      props.get(key + ".max"),
+                      props.get(key + ".pattern")));
     }
   }
 

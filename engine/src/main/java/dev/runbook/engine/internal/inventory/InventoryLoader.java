@@ -64,6 +64,8 @@ public final class InventoryLoader {
   private static final List<String> ACCESS_KEYS = List.of("mode", "cacert", "cert", "key");
   private static final List<String> MEMBER_KEYS =
       List.of("name", "host", "clientUrl", "peerUrl", "hostKeyFingerprint");
+
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9_\\[][A-Za-z0-9._:%\\[\\]-]*");
   private static final List<String> VALIDATE_KEYS = List.of("marker");
   private static final List<String> MARKER_KEYS = List.of("key", "contains");
   private static final List<String> SECRETS_KEYS = List.of("patterns");
@@ -278,8 +280,16 @@ public final class InventoryLoader {
       String name = name(m, "name", "the member's etcd name", "name: cp-1");
       String host =
           requiredString(m, "host", "the address the engine reaches the member at over SSH");
-      if (host != null && host.chars().anyMatch(Character::isWhitespace)) {
-        problem(m.valueMark("host"), m.path("host") + " must not contain spaces");
+      // A host name, an IPv4 address or an IPv6 one (with or without brackets): nothing a shell,
+      // an ssh option or a known_hosts pattern could read as more than a host.
+      if (host != null && !HOST.matcher(host).matches()) {
+        problem(
+            m.valueMark("host"),
+            m.path("host")
+                + " must be a host name or an IP address (letters, digits, '.', '-', ':', '[]';"
+                + " not starting with '-'), not '"
+                + host
+                + "'");
         host = null;
       }
       unique(names, name, m, "name", "member names");

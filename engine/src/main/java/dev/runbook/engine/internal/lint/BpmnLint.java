@@ -2,8 +2,10 @@ package dev.runbook.engine.internal.lint;
 
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.RunbookInfo;
 import dev.runbook.engine.internal.catalog.Catalog;
 import dev.runbook.engine.internal.catalog.Gates;
+import dev.runbook.engine.internal.catalog.ParameterType;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,6 +59,7 @@ public final class BpmnLint {
     if (process.getCamundaHistoryTimeToLiveString() == null) {
       problems.add(src + ": process has no camunda:historyTimeToLive");
     }
+    parameters(entry, problems);
     for (BaseElement e : entry.model().getModelElementsByType(BaseElement.class)) {
       String id = e.getId();
       if (e == process || id == null || e.getParentElement() == null) {
@@ -192,5 +195,37 @@ public final class BpmnLint {
       }
     }
     return problems;
+  }
+
+  /**
+   * Every parameter has a known type, bounds of that type, and either is required or has a default
+   * that is a value of its type (or empty, meaning "not used"): a parameter left out must still
+   * resolve where the BPMN uses it.
+   */
+  private static void parameters(Catalog.Entry entry, List<String> problems) {
+    Map<String, ParameterType.Spec> specs = entry.parameterSpecs();
+    for (RunbookInfo.Parameter p : entry.parameters()) {
+      String where = entry.source() + ": parameter " + p.name() + ": ";
+      ParameterType.Spec spec = specs.get(p.name());
+      if (spec == null) {
+        problems.add(where + "type '" + p.type() + "' is not one of " + ParameterType.words());
+        continue;
+      }
+      spec.declarationProblem().ifPresent(why -> problems.add(where + why));
+      if (p.required() && p.defaultValue() != null) {
+        problems.add(where + "is required and has a default: declare one of the two");
+      } else if (!p.required() && p.defaultValue() == null) {
+        problems.add(
+            where + "is neither required nor has a default (an empty default means \"not used\")");
+      } else if (p.defaultValue() != null
+          && !p.defaultValue().isEmpty()
+          && spec.declarationProblem().isEmpty()) {
+        spec.problem(p.defaultValue(), p.secret())
+            .ifPresent(
+                why ->
+                    problems.add(
+                        where + "its default does not fit " + spec.describe() + ": " + why));
+      }
+    }
   }
 }

@@ -12,6 +12,7 @@ import dev.runbook.engine.api.RunbookInfo;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.internal.catalog.Catalog;
 import dev.runbook.engine.internal.catalog.Gates;
+import dev.runbook.engine.internal.catalog.ParameterType;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.Redactor;
 import dev.runbook.engine.internal.lint.BpmnLint;
@@ -280,6 +281,22 @@ public final class EngineCore implements AutoCloseable {
   }
 
   /** Plans a run without starting it; with {@code probe}, reads the nodes (read-only). */
+  /**
+   * What {@link #start} refuses before it makes anything, checked without the engine: so a run with
+   * a bad inventory or parameter leaves no database, no runs dir and no lock behind.
+   */
+  public static void check(
+      EngineOptions options,
+      String runbook,
+      Path inventoryFile,
+      Map<String, String> given,
+      String startedBy) {
+    Catalog.Entry entry = catalog(options).get(runbook);
+    Inventory.load(inventoryFile);
+    parameters(entry, given);
+    requireName(startedBy, "--as");
+  }
+
   public static Plan plan(
       EngineOptions options,
       String runbook,
@@ -315,6 +332,7 @@ public final class EngineCore implements AutoCloseable {
   static Map<String, String> parameters(Catalog.Entry entry, Map<String, String> given) {
     Map<String, RunbookInfo.Parameter> declared = new LinkedHashMap<>();
     entry.parameters().forEach(p -> declared.put(p.name(), p));
+    Map<String, ParameterType.Spec> specs = entry.parameterSpecs();
     List<String> problems = new ArrayList<>();
     for (String name : given.keySet()) {
       if (!declared.containsKey(name)) {
@@ -335,18 +353,29 @@ public final class EngineCore implements AutoCloseable {
             "runbook " + entry.id() + " declares a parameter with a bad name: " + p.name());
       }
       String v = given.getOrDefault(p.name(), p.defaultValue());
-      if (v == null) {
-        if (p.required()) {
+      if (v == null || (v.isEmpty() && !"".equals(p.defaultValue()))) {
+        if (p.required() || v != null) {
           problems.add(
               "parameter '"
                   + p.name()
-                  + "' is required: -p "
+                  + "' "
+                  + (v == null ? "is required" : "must not be empty")
+                  + ": -p "
                   + p.name()
                   + "=... ("
                   + p.documentation()
                   + ")");
         }
         continue;
+      }
+      // An empty value where the default is empty means "not used"; anything else has its type.
+      ParameterType.Spec spec = specs.get(p.name());
+      if (!v.isEmpty() && spec != null) {
+        spec.problem(v, p.secret())
+            .ifPresent(
+                why ->
+                    problems.add(
+                        "parameter '" + p.name() + "' must be " + spec.describe() + ": " + why));
       }
       params.put(p.name(), v);
     }

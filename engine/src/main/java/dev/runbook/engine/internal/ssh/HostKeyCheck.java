@@ -32,7 +32,9 @@ final class HostKeyCheck implements HostKeyVerifier {
     /** Neither known_hosts nor the inventory knows a key of this type for the host. */
     UNKNOWN,
     /** A different key is known (or pinned) for the host. */
-    MISMATCH
+    MISMATCH,
+    /** known_hosts marks the presented key {@code @revoked}. */
+    REVOKED
   }
 
   private final String pinned;
@@ -72,6 +74,12 @@ final class HostKeyCheck implements HostKeyVerifier {
       expected = List.of(pinned);
       verdict = pinned.equals(presented) ? Verdict.TRUSTED : Verdict.MISMATCH;
       return verdict == Verdict.TRUSTED;
+    }
+    // OpenSSH refuses a revoked key whatever else the file says; sshj takes the first entry that
+    // matches, so a plain line for the key placed before its @revoked line would let it in.
+    if (knownHosts.revokes(presented)) {
+      verdict = Verdict.REVOKED;
+      return false;
     }
     // The recorder's callbacks set UNKNOWN or MISMATCH when it refuses the key.
     if (knownHosts.verify(hostname, port, key)) {
@@ -162,6 +170,22 @@ final class HostKeyCheck implements HostKeyVerifier {
     protected boolean hostKeyChangedAction(String hostname, PublicKey key) {
       expected = fingerprintsFor(hostname);
       verdict = Verdict.MISMATCH;
+      return false;
+    }
+
+    /**
+     * Whether a {@code @revoked} line holds the key with this fingerprint, for any host: a revoked
+     * key is never a host's key.
+     */
+    boolean revokes(String fingerprint) {
+      for (KnownHostEntry e : entries()) {
+        String line = e.getLine();
+        if (line != null
+            && line.strip().startsWith("@revoked")
+            && fingerprint.equals(lineFingerprint(line))) {
+          return true;
+        }
+      }
       return false;
     }
 

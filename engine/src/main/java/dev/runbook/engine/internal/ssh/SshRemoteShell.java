@@ -6,6 +6,7 @@ import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.OutputListener;
 import dev.runbook.engine.api.RemoteFailure;
 import dev.runbook.engine.api.RemoteShell;
+import dev.runbook.engine.internal.template.ShellOutputFormat;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -918,10 +919,10 @@ public final class SshRemoteShell implements RemoteShell {
                   + " console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add the"
                   + " key with `ssh-keyscan -p "
                   + ssh.port()
-                  + " "
-                  + member.host()
+                  + " -- "
+                  + ShellOutputFormat.quote(member.host())
                   + " >> "
-                  + ssh.knownHosts()
+                  + ShellOutputFormat.quote(String.valueOf(ssh.knownHosts()))
                   + "` or pin it as hostKeyFingerprint of member "
                   + name
                   + " in the inventory"
@@ -946,6 +947,21 @@ public final class SshRemoteShell implements RemoteShell {
                   + check.presented()
                   + "; nothing was run. Either the node was reinstalled or someone is in"
                   + " between: find out which before changing known_hosts or the pin",
+              e);
+        case REVOKED:
+          return new RemoteFailure(
+              FailureReason.HOST_KEY_REVOKED,
+              name,
+              "SSH-010 the host key of "
+                  + where
+                  + " ("
+                  + check.presentedType()
+                  + " "
+                  + check.presented()
+                  + ") is marked @revoked in "
+                  + ssh.knownHosts()
+                  + "; nothing was run. A revoked key is never trusted: give the node a new host"
+                  + " key and add that one",
               e);
         default:
           break;

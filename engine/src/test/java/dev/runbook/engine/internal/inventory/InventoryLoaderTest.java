@@ -322,6 +322,32 @@ class InventoryLoaderTest {
   }
 
   @Test
+  void aHostIsANameOrAnAddressAndNothingAShellOrSshCouldReadAsMore() throws IOException {
+    for (String bad :
+        List.of("'h1|reboot'", "'h1;id'", "'-oProxyCommand=x'", "'h1 h2'", "'$(id)'")) {
+      List<Problem> problems =
+          problems(
+              MINIMAL
+                  + "  - {name: cp-2, host: "
+                  + bad
+                  + ", clientUrl: https://10.0.0.11:2379, peerUrl: https://10.0.0.11:2380}\n");
+      assertThat(problems)
+          .as(bad)
+          .extracting(Problem::message)
+          .anyMatch(m -> m.startsWith("members[1].host must be a host name or an IP address"));
+    }
+    for (String good : List.of("cp-2.example.org", "10.0.0.11", "fd00::11", "'[fd00::11]'")) {
+      Inventory inv =
+          load(
+              MINIMAL
+                  + "  - {name: cp-2, host: "
+                  + good
+                  + ", clientUrl: https://10.0.0.11:2379, peerUrl: https://10.0.0.11:2380}\n");
+      assertThat(inv.members().get(1).host()).as(good).isEqualTo(good.replace("'", ""));
+    }
+  }
+
+  @Test
   void membersMustBeANonEmptyListOfCompleteMappings() throws IOException {
     String withoutMembers = MINIMAL.substring(0, MINIMAL.indexOf("members:"));
     assertThat(only(withoutMembers).message()).startsWith("members is required");

@@ -87,6 +87,66 @@ class BpmnLintTest {
         .containsExactly("test.bpmn: process has no camunda:historyTimeToLive");
   }
 
+  /** The runbook of {@link #bpmn} with these camunda properties on its process. */
+  static String withProperties(String... nameValue) {
+    StringBuilder props = new StringBuilder("<bpmn:extensionElements><camunda:properties>");
+    for (int i = 0; i < nameValue.length; i += 2) {
+      props
+          .append("<camunda:property name=\"")
+          .append(nameValue[i])
+          .append("\" value=\"")
+          .append(nameValue[i + 1])
+          .append("\" />");
+    }
+    props.append("</camunda:properties></bpmn:extensionElements>");
+    return bpmn("look", "Gate_Stop", STOP)
+        .replace(
+            "camunda:historyTimeToLive=\"P1D\">", "camunda:historyTimeToLive=\"P1D\">" + props);
+  }
+
+  @Test
+  void wellDeclaredParametersPass() {
+    assertThat(
+            lint(
+                withProperties(
+                    "param.timeout", "How long.",
+                    "param.timeout.type", "duration",
+                    "param.timeout.min", "PT1S",
+                    "param.timeout.default", "PT1H",
+                    "param.sha", "A digest; empty: not checked.",
+                    "param.sha.type", "sha256",
+                    "param.sha.default", "",
+                    "param.file", "A file.",
+                    "param.file.type", "path",
+                    "param.file.required", "true")))
+        .isEmpty();
+  }
+
+  @Test
+  void badParameterDeclarationsAreEachNamed() {
+    List<String> problems =
+        lint(
+            withProperties(
+                "param.colour", "A colour.",
+                "param.colour.type", "colour",
+                "param.colour.default", "red",
+                "param.keep", "How many.",
+                "param.keep.type", "integer",
+                "param.keep.min", "0",
+                "param.keep.default", "-1",
+                "param.dir", "A dir.",
+                "param.dir.type", "path",
+                "param.dir.required", "true",
+                "param.dir.default", "/x",
+                "param.left", "Neither required nor defaulted."));
+    assertThat(problems)
+        .anyMatch(p -> p.contains("parameter colour: type 'colour' is not one of string, integer"))
+        .anyMatch(p -> p.contains("parameter keep: its default does not fit integer >= 0"))
+        .anyMatch(p -> p.contains("parameter dir: is required and has a default"))
+        .anyMatch(p -> p.contains("parameter left: is neither required nor has a default"))
+        .hasSize(4);
+  }
+
   @Test
   void anUnknownStepFails() {
     assertThat(lint(bpmn("lookAround", "Gate_Stop", STOP)))

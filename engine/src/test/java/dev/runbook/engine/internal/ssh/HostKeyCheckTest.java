@@ -78,7 +78,33 @@ class HostKeyCheckTest {
     HostKeyCheck check =
         HostKeyCheck.knownHosts(file("@revoked " + knownHostsLine("[10.0.0.1]:2222", hostKey)));
     assertThat(check.verify("10.0.0.1", 2222, publicKey(hostKey))).isFalse();
-    assertThat(check.verdict()).isEqualTo(Verdict.MISMATCH);
+    assertThat(check.verdict()).isEqualTo(Verdict.REVOKED);
+  }
+
+  @Test
+  void aRevokedKeyStaysRefusedWhateverPlainLineComesFirstOrWhicheverHostItNames() throws Exception {
+    // OpenSSH refuses a revoked key even when a plain line for it comes first.
+    Path plainFirst =
+        file(
+            knownHostsLine("[10.0.0.1]:2222", hostKey),
+            "@revoked " + knownHostsLine("[10.0.0.1]:2222", hostKey));
+    HostKeyCheck check = HostKeyCheck.knownHosts(plainFirst);
+    assertThat(check.verify("10.0.0.1", 2222, publicKey(hostKey))).isFalse();
+    assertThat(check.verdict()).isEqualTo(Verdict.REVOKED);
+    HostKeyCheck elsewhere =
+        HostKeyCheck.knownHosts(
+            file(
+                knownHostsLine("[10.0.0.1]:2222", hostKey),
+                "@revoked " + knownHostsLine("old-name", hostKey)));
+    assertThat(elsewhere.verify("10.0.0.1", 2222, publicKey(hostKey))).isFalse();
+    assertThat(elsewhere.verdict()).isEqualTo(Verdict.REVOKED);
+    // Another host's revoked key does not touch this host's own.
+    HostKeyCheck other =
+        HostKeyCheck.knownHosts(
+            file(
+                knownHostsLine("[10.0.0.1]:2222", hostKey),
+                "@revoked " + knownHostsLine("[10.0.0.1]:2222", otherKey)));
+    assertThat(other.verify("10.0.0.1", 2222, publicKey(hostKey))).isTrue();
   }
 
   @Test

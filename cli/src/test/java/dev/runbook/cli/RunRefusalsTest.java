@@ -1,0 +1,85 @@
+package dev.runbook.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A refused run leaves the home as it was, and a failure nobody expected reaches the console as one
+ * line and the path of its trace, never as a Java stack trace.
+ */
+class RunRefusalsTest {
+
+  @TempDir Path tmp;
+
+  private Path inventory() throws Exception {
+    for (String f : List.of("id", "known_hosts")) {
+      Files.writeString(tmp.resolve(f), "");
+    }
+    return Files.writeString(
+        tmp.resolve("inventory.yaml"),
+        """
+        cluster: test
+        ssh: {user: root, port: 22, identityFile: %1$s/id, knownHosts: %1$s/known_hosts}
+        members:
+          - {name: cp-1, host: 127.0.0.1, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
+        """
+            .formatted(tmp));
+  }
+
+  @Test
+  void aBadInventoryOrParameterCreatesNoHome() throws Exception {
+    Path home = tmp.resolve("home");
+    Path broken = Files.writeString(tmp.resolve("broken.yaml"), "cluster: [\n");
+    Cli.Result r = new Cli(home).run("run", "ssh-check", "-i", broken.toString(), "--as", "alice");
+    assertThat(r.code()).as(r.toString()).isEqualTo(Main.BAD_INPUT);
+    assertThat(r.err()).contains(broken.toString());
+    Cli.Result p =
+        new Cli(home)
+            .run(
+                "run",
+                "ssh-check",
+                "-i",
+                inventory().toString(),
+                "-p",
+                "gateTimeout=banana",
+                "--as",
+                "alice");
+    assertThat(p.code()).as(p.toString()).isEqualTo(Main.BAD_INPUT);
+    assertThat(p.err()).contains("parameter 'gateTimeout' must be duration");
+    Cli.Result unknown = new Cli(home).run("run", "no-such-runbook", "-i", inventory().toString());
+    assertThat(unknown.code()).as(unknown.toString()).isEqualTo(Main.BAD_INPUT);
+    assertThat(home).doesNotExist();
+  }
+
+  @Test
+  void anUnexpectedFailureIsOneLineAndATraceFileOnlyTheOwnerReads() throws Exception {
+    Path home = tmp.resolve("home");
+    // Nothing listens on port 9 of loopback: the engine's database cannot be opened.
+    Cli.Result r =
+        new Cli(home)
+            .run(
+                "--db",
+                "jdbc:postgresql://127.0.0.1:9/runbook?user=runbook&password=hunter2secret",
+                "run",
+                "ssh-check",
+                "-i",
+                inventory().toString(),
+                "--as",
+                "alice");
+    assertThat(r.code()).as(r.toString()).isEqualTo(Main.FAILED);
+    assertThat(r.err()).startsWith("runbook: internal error: ").doesNotContain("\tat ");
+    assertThat(r.err().lines().count()).isEqualTo(2);
+    Path trace = Path.of(r.err().lines().toList().get(1).replace("  full trace: ", ""));
+    assertThat(trace.getParent()).isEqualTo(home.resolve("errors"));
+    assertThat(Files.readString(trace)).contains("\tat ").doesNotContain("hunter2secret");
+    assertThat(r.err()).doesNotContain("hunter2secret");
+    assertThat(Files.getPosixFilePermissions(trace))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+  }
+}

@@ -1,0 +1,118 @@
+package dev.runbook.runbooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.RunbookEngine;
+import dev.runbook.engine.api.RunbookInfo;
+import dev.runbook.engine.api.RunbookPlan;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every shipped runbook's parameters are typed, and a bad value is bad input before anything is
+ * made: {@code plan} (which never connects without --probe) lists every problem at once.
+ */
+class ShippedParametersTest {
+
+  @TempDir Path tmp;
+  private Path inventory;
+  private EngineOptions options;
+
+  @BeforeEach
+  void inventory() throws Exception {
+    for (String f : List.of("id", "known_hosts", "ca.crt", "c.crt", "c.key")) {
+      Files.writeString(tmp.resolve(f), "");
+    }
+    inventory = tmp.resolve("inventory.yaml");
+    Files.writeString(
+        inventory,
+        """
+        cluster: test
+        ssh: {user: root, port: 22, identityFile: %1$s/id, knownHosts: %1$s/known_hosts}
+        etcd:
+          topology: stacked
+          pki: {cacert: /etc/kubernetes/pki/etcd/ca.crt, cert: /etc/kubernetes/pki/etcd/server.crt, key: /etc/kubernetes/pki/etcd/server.key}
+          access: {mode: direct, cacert: %1$s/ca.crt, cert: %1$s/c.crt, key: %1$s/c.key}
+        members:
+          - {name: cp-1, host: 10.0.0.1, clientUrl: https://10.0.0.1:2379, peerUrl: https://10.0.0.1:2380}
+        """
+            .formatted(tmp));
+    options = EngineOptions.of(tmp.resolve("home"));
+  }
+
+  @Test
+  void everyParameterOfEveryShippedRunbookHasAType() {
+    for (RunbookInfo r : RunbookEngine.list(options)) {
+      assertThat(r.parameters())
+          .as(r.id())
+          .allSatisfy(p -> assertThat(p.type()).as(p.name()).isNotBlank());
+    }
+  }
+
+  @Test
+  void eachRunbookPlansWithOnlyItsRequiredParameters() throws Exception {
+    Path snapshot = Files.writeString(tmp.resolve("x.db"), "");
+    for (RunbookInfo r : RunbookEngine.list(options)) {
+      Map<String, String> required = new LinkedHashMap<>();
+      for (RunbookInfo.Parameter p : r.parameters()) {
+        if (p.required()) {
+          required.put(p.name(), snapshot.toString());
+        }
+      }
+      RunbookPlan plan = RunbookEngine.plan(options, r.id(), inventory, required, false);
+      assertThat(plan.sha256()).as(r.id()).hasSize(64);
+      // A left-out parameter with an empty default ("not used") is in the plan as empty.
+      for (RunbookInfo.Parameter p : r.parameters()) {
+        if ("".equals(p.defaultValue())) {
+          assertThat(plan.markdown()).as(r.id() + " " + p.name()).contains(p.name());
+        }
+      }
+    }
+  }
+
+  @Test
+  void badValuesAreAllListedBeforeAnythingIsMade() {
+    Map<String, String> bad =
+        Map.of(
+            "snapshot", "",
+            "gateTimeout", "banana",
+            "stopTimeout", "-PT1H",
+            "bumpRevision", "-5",
+            "expectSha256", "nothex");
+    assertThatThrownBy(() -> RunbookEngine.plan(options, "etcd-restore", inventory, bad, false))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("parameter 'snapshot' must not be empty")
+        .hasMessageContaining("parameter 'gateTimeout' must be duration PT1S..P7D: 'banana' is not")
+        .hasMessageContaining(
+            "parameter 'stopTimeout' must be duration PT1S..P1D: '-PT1H' is below")
+        .hasMessageContaining("parameter 'bumpRevision' must be integer >= 0: '-5' is below")
+        .hasMessageContaining("parameter 'expectSha256' must be sha256: 'nothex' is not");
+    assertThatThrownBy(
+            () ->
+                RunbookEngine.plan(
+                    options, "ssh-check", inventory, Map.of("stampDir", "var/lib/x"), false))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("'var/lib/x' is not an absolute path");
+    assertThatThrownBy(
+            () ->
+                RunbookEngine.plan(
+                    options,
+                    "etcd-snapshot",
+                    inventory,
+                    Map.of("keep", "-1", "backupNodes", "cp-1;reboot"),
+                    false))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("'keep' must be integer >= 0")
+        .hasMessageContaining("'cp-1;reboot' does not match");
+    assertThat(tmp.resolve("home")).doesNotExist();
+  }
+}
