@@ -51,8 +51,13 @@ public final class Redactor {
           "-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"
               + "(?:[\\s\\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----|[A-Za-z0-9+/=\\s\\\\:,-]*)");
 
+  // A name ending in a secret word, glued (PGPASSWORD) or after separators (client-secret), or
+  // followed by what makes it a key (AWS_SECRET_ACCESS_KEY); not a public value that merely
+  // mentions one (--discovery-token-ca-cert-hash).
   private static final String SECRET_NAME =
-      "(?:[A-Za-z0-9]+[_-])*(?i:password|passwd|token|secret|api[_-]?key)";
+      "(?:[A-Za-z0-9]+[_-])*[A-Za-z0-9]*?"
+          + "(?i:password|passwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)"
+          + "(?:[_-](?i:access|key|data))*";
   // A value, unless it is a shell variable reference ($PW, "${PW}"): that names the secret only.
   private static final String VALUE =
       "(?<secret>'[^']*'|\"(?!\\$)[^\"]*\"|(?![$'\"])[^\\s'\";&|]+)";
@@ -65,7 +70,16 @@ public final class Redactor {
           Pattern.compile("(?<![A-Za-z0-9_-])" + SECRET_NAME + "[\"']?(?:=|:[ \\t]*)" + VALUE),
           // etcdctl --user root:password
           Pattern.compile("(?<![A-Za-z0-9_-])--user(?:=|\\s+)[^\\s:'\"]+:" + VALUE),
-          Pattern.compile("(?i)\\bbearer\\s+(?<secret>[A-Za-z0-9._~+/=-]{8,})"));
+          Pattern.compile("(?i)\\bbearer\\s+(?<secret>[A-Za-z0-9._~+/=-]{8,})"),
+          // Authorization: Basic dXNlcjpwYXNz (user:password in base64)
+          Pattern.compile(
+              "(?i)\\bauthorization:[ \\t]*basic\\s+(?<secret>[A-Za-z0-9+/]{4,}={0,2})"),
+          // --pass=x, --pass x (a whole flag; "pass" inside a word is not a secret's name)
+          Pattern.compile("(?<![A-Za-z0-9_-])--pass(?:=|\\s+)" + VALUE),
+          // a kubeconfig's client key, inline
+          Pattern.compile("(?i)\\bclient-key-data:[ \\t]*" + VALUE),
+          // https://user:password@host (user info in a URL)
+          Pattern.compile("(?<=://)[^/\\s:@'\"]+:(?<secret>[^@\\s/'\"]+)(?=@)"));
 
   private final List<String> literals;
   private final List<Pattern> patterns;

@@ -44,6 +44,29 @@ class RedactorTest {
   }
 
   @Test
+  void theBuiltInsKnowTheSecretsOfEnvironmentsKubeconfigsUrlsAndHeaders() {
+    Redactor r = Redactor.builtIns();
+    assertThat(r.redact("PGPASSWORD=hunter2x psql")).isEqualTo("PGPASSWORD=[REDACTED] psql");
+    assertThat(r.redact("export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG"))
+        .isEqualTo("export AWS_SECRET_ACCESS_KEY=[REDACTED]");
+    assertThat(r.redact("aws_access_key_id: AKIAIOSFODNN7"))
+        .as("an access key's id is not its secret")
+        .isEqualTo("aws_access_key_id: AKIAIOSFODNN7");
+    assertThat(r.redact("    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRF\n"))
+        .isEqualTo("    client-key-data: [REDACTED]\n");
+    assertThat(r.redact("Authorization: Basic dXNlcjpodW50ZXIy"))
+        .isEqualTo("Authorization: Basic [REDACTED]");
+    assertThat(r.redact("curl https://admin:hunter2x@10.0.0.1:6443/healthz"))
+        .isEqualTo("curl https://admin:[REDACTED]@10.0.0.1:6443/healthz");
+    assertThat(r.redact("mysql --pass=hunter2x -h db")).isEqualTo("mysql --pass=[REDACTED] -h db");
+    // Words that only look alike stay.
+    assertThat(r.redact("run basic checks; bypass=on; https://10.0.0.1:2379/health"))
+        .isEqualTo("run basic checks; bypass=on; https://10.0.0.1:2379/health");
+    assertThat(r.redact("/registry/secrets/kube-system/x"))
+        .isEqualTo("/registry/secrets/kube-system/x");
+  }
+
+  @Test
   void refusesAPatternThatDoesNotCompile() {
     assertThatThrownBy(() -> Redactor.of(List.of(), List.of("tok_[")))
         .isInstanceOf(IllegalArgumentException.class)
