@@ -3,6 +3,7 @@ package dev.runbook.engine.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
 import dev.runbook.engine.internal.evidence.EvidenceVerifier;
+import dev.runbook.engine.internal.evidence.HomeDir;
 import dev.runbook.engine.internal.evidence.Redactor;
 import dev.runbook.engine.internal.evidence.RunSummary;
 import dev.runbook.engine.internal.run.DriverLock;
@@ -84,7 +85,7 @@ public final class Runs {
             + ProcessHandle.current().pid()
             + ".txt";
     try {
-      Files.createDirectories(dir);
+      Files.createDirectories(HomeDir.ensure(home).resolve("errors"));
       Path file = dir.resolve(name);
       Files.writeString(file, Redactor.builtIns().redact(trace.toString()), StandardCharsets.UTF_8);
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.internal.evidence.HomeDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,6 +43,7 @@ public final class PlanStore {
     String hash = plan.sha256();
     Path file = dir(home).resolve(hash + ".json");
     try {
+      HomeDir.ensure(home);
       Files.createDirectories(file.getParent());
       if (!Files.exists(file)) {
         Path part = file.resolveSibling(hash + ".json.part");

@@ -14,6 +14,7 @@ import dev.runbook.engine.internal.catalog.Catalog;
 import dev.runbook.engine.internal.catalog.Gates;
 import dev.runbook.engine.internal.catalog.ParameterType;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
+import dev.runbook.engine.internal.evidence.HomeDir;
 import dev.runbook.engine.internal.evidence.Redactor;
 import dev.runbook.engine.internal.lint.BpmnLint;
 import dev.runbook.engine.internal.plan.Plan;
@@ -134,7 +135,7 @@ public final class EngineCore implements AutoCloseable {
     Catalog catalog = catalog(options);
     lintAll(catalog, steps);
     try {
-      Files.createDirectories(options.home().resolve("runs"));
+      Files.createDirectories(HomeDir.ensure(options.home()).resolve("runs"));
     } catch (IOException e) {
       throw new BadInputException(
           "cannot create the runbook home " + options.home() + ": " + e.getMessage());

@@ -1,0 +1,40 @@
+package dev.runbook.engine.internal.evidence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HomeDirTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void aNewHomeIsTheOwnersOnlyAndAnOldRunbookHomeIsTightened() throws Exception {
+    Path fresh = HomeDir.ensure(tmp.resolve("a/b/home"));
+    assertThat(Files.getPosixFilePermissions(fresh))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+
+    Path old = Files.createDirectories(tmp.resolve("old"));
+    Files.createDirectories(old.resolve("runs"));
+    Files.writeString(old.resolve("engine.mv.db"), "");
+    Files.setPosixFilePermissions(old, PosixFilePermissions.fromString("rwxr-xr-x"));
+    HomeDir.ensure(old);
+    assertThat(Files.getPosixFilePermissions(old))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+  }
+
+  @Test
+  void aDirectoryThatIsNotARunbookHomeKeepsItsMode() throws Exception {
+    // --home /tmp by mistake must not lock everybody else out of it.
+    Path shared = Files.createDirectories(tmp.resolve("shared"));
+    Files.writeString(shared.resolve("someone-elses.txt"), "x");
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+    HomeDir.ensure(shared);
+    assertThat(Files.getPosixFilePermissions(shared))
+        .isEqualTo(PosixFilePermissions.fromString("rwxrwxrwx"));
+  }
+}
