@@ -26,6 +26,7 @@ final class InventoryCommand implements Runnable {
 
   @Command(
       name = "init",
+      mixinStandardHelpOptions = true,
       description =
           "Read a live cluster through one control-plane node (strict host keys) and write its"
               + " inventory, every discovered value commented with where it came from.")
@@ -40,7 +41,11 @@ final class InventoryCommand implements Runnable {
         description = "The node to read: its etcd static pod manifest and etcd's member list.")
     String ssh;
 
-    @Option(names = "--port", defaultValue = "22", description = "SSH port (default 22).")
+    @Option(
+        names = "--port",
+        paramLabel = "N",
+        defaultValue = "22",
+        description = "SSH port (default 22).")
     int port;
 
     @Option(
