@@ -24,6 +24,11 @@ public final class Main {
   public static void main(String[] args) {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+    // sshj logs every refused host key and every closed tunnel socket as an ERROR with a stack
+    // trace; the engine reports each such failure itself, typed and with what to do (SSH-0nn).
+    if (System.getProperty("org.slf4j.simpleLogger.log.net.schmizz") == null) {
+      System.setProperty("org.slf4j.simpleLogger.log.net.schmizz", "off");
+    }
     org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
     org.slf4j.bridge.SLF4JBridgeHandler.install();
     PrintWriter out = new PrintWriter(System.out, true);

@@ -23,7 +23,8 @@ import picocli.CommandLine.ScopeType;
       GateCommands.Resume.class,
       GateCommands.Abort.class,
       EvidenceCommand.class,
-      ReportCommand.class
+      ReportCommand.class,
+      InventoryCommand.class
     })
 final class RunbookCommand implements Runnable {
 

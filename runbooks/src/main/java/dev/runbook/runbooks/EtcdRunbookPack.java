@@ -1,13 +1,16 @@
 package dev.runbook.runbooks;
 
+import dev.runbook.engine.api.InventoryDiscovery;
 import dev.runbook.engine.api.RunbookPack;
 import dev.runbook.engine.api.Step;
+import dev.runbook.runbooks.etcd.EtcdInventoryDiscovery;
 import dev.runbook.runbooks.etcd.EtcdSteps;
 import dev.runbook.runbooks.steps.RemoteCheck;
 import dev.runbook.runbooks.steps.SetStampAside;
 import dev.runbook.runbooks.steps.VerifyStamp;
 import dev.runbook.runbooks.steps.WriteStamp;
 import java.util.List;
+import java.util.Optional;
 
 /** The runbooks this project ships, and the steps they bind by name. */
 public final class EtcdRunbookPack implements RunbookPack {
@@ -28,5 +31,10 @@ public final class EtcdRunbookPack implements RunbookPack {
         "runbooks/etcd-snapshot.bpmn",
         "runbooks/etcd-restore-rehearsal.bpmn",
         "runbooks/etcd-restore.bpmn");
+  }
+
+  @Override
+  public Optional<InventoryDiscovery> inventoryDiscovery() {
+    return Optional.of(new EtcdInventoryDiscovery());
   }
 }

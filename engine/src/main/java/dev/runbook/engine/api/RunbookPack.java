@@ -1,6 +1,7 @@
 package dev.runbook.engine.api;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A set of runbooks and the steps they use, found with {@link java.util.ServiceLoader}. The etcd
@@ -13,4 +14,11 @@ public interface RunbookPack {
 
   /** Classpath resources of the pack's BPMN files, e.g. {@code runbooks/ssh-check.bpmn}. */
   List<String> bpmnResources();
+
+  /**
+   * How the pack drafts an inventory from a live node ({@code runbook inventory init}), if it can.
+   */
+  default Optional<InventoryDiscovery> inventoryDiscovery() {
+    return Optional.empty();
+  }
 }

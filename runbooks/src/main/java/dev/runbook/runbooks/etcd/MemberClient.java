@@ -39,8 +39,12 @@ final class MemberClient implements AutoCloseable {
       String clusterId,
       List<String> errors) {}
 
-  /** A member as the member list shows it. */
-  record Listed(String id, String name, List<String> peerUrls, boolean learner) {}
+  /**
+   * A member as the member list shows it; a member added but not started yet has no name and no
+   * client URLs.
+   */
+  record Listed(
+      String id, String name, List<String> peerUrls, boolean learner, List<String> clientUrls) {}
 
   private final Inventory.Member member;
   private final Client client;
@@ -88,7 +92,8 @@ final class MemberClient implements AutoCloseable {
                     Long.toHexString(m.getId()),
                     m.getName(),
                     m.getPeerURIs().stream().map(Object::toString).toList(),
-                    m.isLearner()))
+                    m.isLearner(),
+                    m.getClientURIs().stream().map(Object::toString).toList()))
         .toList();
   }
 

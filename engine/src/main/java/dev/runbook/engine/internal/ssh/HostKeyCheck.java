@@ -208,6 +208,61 @@ final class HostKeyCheck implements HostKeyVerifier {
     }
   }
 
+  /**
+   * A POSIX sh command that adds the node's key to {@code knownHosts} only if it is the key with
+   * {@code fingerprint}: it fetches the key with ssh-keyscan, prints its fingerprint through
+   * ssh-keygen and appends it only when that is the one given. The user checks the fingerprint
+   * out-of-band first; the command then makes sure that what is added is what was checked, not
+   * whatever answers at that moment (never trust on first use). Every value is quoted.
+   */
+  static String addKnownHostCommand(
+      String host, int port, String keyType, String fingerprint, Path knownHosts) {
+    String q = "'";
+    return "k=$(ssh-keyscan -p "
+        + port
+        + " -t "
+        + RemoteCommand.quote(keyscanType(keyType))
+        + " -- "
+        + RemoteCommand.quote(host)
+        + " 2>/dev/null) && printf '%s\\n' \"$k\" | ssh-keygen -lf - | grep -qF -- "
+        + RemoteCommand.quote(fingerprint + " ")
+        + " && printf '%s\\n' \"$k\" >> "
+        + RemoteCommand.quote(knownHosts.toString())
+        + " && echo "
+        + q
+        + "added"
+        + q
+        + " || echo "
+        + RemoteCommand.quote(
+            "NOT added: ssh-keyscan got no key, or not the one with fingerprint " + fingerprint)
+        + " >&2";
+  }
+
+  /** ssh-keyscan's -t name for an OpenSSH key type ({@code ssh-ed25519} is {@code ed25519}). */
+  static String keyscanType(String keyType) {
+    if (keyType == null) {
+      return "ed25519";
+    }
+    if (keyType.startsWith("ecdsa-sha2-")) {
+      return "ecdsa";
+    }
+    if (keyType.startsWith("sk-ecdsa")) {
+      return "ecdsa-sk";
+    }
+    if (keyType.startsWith("sk-ssh-ed25519")) {
+      return "ed25519-sk";
+    }
+    return keyType.startsWith("ssh-") ? keyType.substring(4) : keyType;
+  }
+
+  /** The host key file whose fingerprint the node's console shows for {@code keyType}. */
+  static String hostKeyFile(String keyType) {
+    String t = keyscanType(keyType);
+    return "/etc/ssh/ssh_host_"
+        + (t.endsWith("-sk") ? t.substring(0, t.length() - 3) : t)
+        + "_key.pub";
+  }
+
   /** The fingerprint of a known_hosts line's key: {@code [@marker] hosts type base64 [comment]}. */
   static String lineFingerprint(String line) {
     String[] f = line.strip().split("\\s+");

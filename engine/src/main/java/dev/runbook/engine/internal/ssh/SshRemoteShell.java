@@ -6,7 +6,6 @@ import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.OutputListener;
 import dev.runbook.engine.api.RemoteFailure;
 import dev.runbook.engine.api.RemoteShell;
-import dev.runbook.engine.internal.template.ShellOutputFormat;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -915,15 +914,18 @@ public final class SshRemoteShell implements RemoteShell {
                   + check.presented()
                   + ") is not in "
                   + knownHostsDescription()
-                  + "; nothing was run. Check that fingerprint out-of-band (on the node's"
-                  + " console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add the"
-                  + " key with `ssh-keyscan -p "
-                  + ssh.port()
-                  + " -- "
-                  + ShellOutputFormat.quote(member.host())
-                  + " >> "
-                  + ShellOutputFormat.quote(String.valueOf(ssh.knownHosts()))
-                  + "` or pin it as hostKeyFingerprint of member "
+                  + "; nothing was run and nothing was trusted. Check that fingerprint"
+                  + " out-of-band, on the node's console: ssh-keygen -lf "
+                  + HostKeyCheck.hostKeyFile(check.presentedType())
+                  + "; if it is the same, add exactly that key (the command refuses any other):\n  "
+                  + HostKeyCheck.addKnownHostCommand(
+                      member.host(),
+                      ssh.port(),
+                      check.presentedType(),
+                      check.presented(),
+                      ssh.knownHosts())
+                  + "\n"
+                  + "or pin it as hostKeyFingerprint of member "
                   + name
                   + " in the inventory"
                   + (check.expected().isEmpty()

@@ -126,6 +126,59 @@ class HostKeyCheckTest {
     return key;
   }
 
+  @Test
+  void theAddCommandAppendsTheKeyOnlyWhenItHasTheFingerprintShown() throws Exception {
+    // A stand-in ssh-keyscan that records its arguments and answers with the host's key; the
+    // real ssh-keygen computes the fingerprint the command compares.
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path args = dir.resolve("keyscan-args");
+    String line = knownHostsLine("[a'b]:2222", hostKey);
+    Path answer = Files.writeString(dir.resolve("keyscan-answer"), line + "\n");
+    Path keyscan = bin.resolve("ssh-keyscan");
+    Files.writeString(
+        keyscan,
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" > '"
+            + args
+            + "'\necho '# banner' >&2\ncat '"
+            + answer
+            + "'\n");
+    keyscan.toFile().setExecutable(true);
+    Path known = Files.createDirectories(dir.resolve("it's here")).resolve("known hosts");
+    String fingerprint = HostKeyCheck.fingerprint(publicKey(hostKey));
+
+    String wrong = HostKeyCheck.fingerprint(publicKey(otherKey));
+    String refused =
+        sh(bin, HostKeyCheck.addKnownHostCommand("a'b", 2222, "ssh-ed25519", wrong, known));
+    assertThat(refused).contains("NOT added");
+    assertThat(known).doesNotExist();
+
+    String added =
+        sh(bin, HostKeyCheck.addKnownHostCommand("a'b", 2222, "ssh-ed25519", fingerprint, known));
+    assertThat(added).contains("added").doesNotContain("NOT");
+    assertThat(Files.readAllLines(known)).containsExactly(line);
+    assertThat(Files.readAllLines(args))
+        .containsExactly("-p", "2222", "-t", "ed25519", "--", "a'b");
+    assertThat(HostKeyCheck.knownHosts(known).verify("a'b", 2222, publicKey(hostKey))).isTrue();
+  }
+
+  @Test
+  void keyTypesMapToSshKeyscanNamesAndHostKeyFiles() {
+    assertThat(HostKeyCheck.keyscanType("ssh-ed25519")).isEqualTo("ed25519");
+    assertThat(HostKeyCheck.keyscanType("ecdsa-sha2-nistp256")).isEqualTo("ecdsa");
+    assertThat(HostKeyCheck.keyscanType("ssh-rsa")).isEqualTo("rsa");
+    assertThat(HostKeyCheck.hostKeyFile("ecdsa-sha2-nistp384"))
+        .isEqualTo("/etc/ssh/ssh_host_ecdsa_key.pub");
+  }
+
+  private static String sh(Path bin, String command) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true);
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    return out;
+  }
+
   private static String knownHostsLine(String host, Path key) throws Exception {
     String[] pub = Files.readString(Path.of(key + ".pub")).strip().split("\\s+");
     return host + " " + pub[0] + " " + pub[1];

@@ -1,0 +1,122 @@
+package dev.runbook.engine.api;
+
+import dev.runbook.engine.internal.inventory.InventoryInitCore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code runbook inventory init}: connects to one node of a live cluster with strict host-key
+ * checking, lets the runbook pack read the cluster from it ({@link InventoryDiscovery}), and writes
+ * the inventory, every discovered value with a comment saying where it came from. The text is
+ * loaded with {@link Inventory#load} before it is given out, so it is valid when written.
+ */
+public final class InventoryInit {
+
+  private static final Pattern USER_AT_HOST =
+      Pattern.compile(
+          "([A-Za-z_][A-Za-z0-9._-]{0,31})@(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9][A-Za-z0-9.-]*)");
+
+  private static final Pattern CLUSTER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+  private InventoryInit() {}
+
+  /**
+   * What to connect to.
+   *
+   * @param user SSH user
+   * @param host the node's address or name
+   * @param identityFile private key (absolute)
+   * @param knownHosts the known_hosts file that must already know the node's key (absolute)
+   * @param cluster the cluster's name for the inventory, or null to let the pack choose
+   */
+  public record Request(
+      String user,
+      String host,
+      int port,
+      Path identityFile,
+      Path knownHosts,
+      Duration connectTimeout,
+      String cluster) {
+
+    public Request {
+      Objects.requireNonNull(user, "user");
+      Objects.requireNonNull(host, "host");
+      identityFile = identityFile.toAbsolutePath().normalize();
+      knownHosts = knownHosts.toAbsolutePath().normalize();
+      if (port < 1 || port > 65535) {
+        throw new BadInputException("--port must be 1 to 65535, not " + port);
+      }
+      connectTimeout = connectTimeout == null ? Duration.ofSeconds(10) : connectTimeout;
+      if (cluster != null && !CLUSTER.matcher(cluster).matches()) {
+        throw new BadInputException(
+            "--cluster must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or"
+                + " digit, not '"
+                + cluster
+                + "'");
+      }
+    }
+
+    /**
+     * A request from {@code USER@HOST} as the user typed it.
+     *
+     * @throws BadInputException for anything but {@code user@host} (IPv6 in brackets)
+     */
+    public static Request of(
+        String userAtHost, int port, Path identityFile, Path knownHosts, String cluster) {
+      Matcher m = USER_AT_HOST.matcher(userAtHost == null ? "" : userAtHost);
+      if (!m.matches()) {
+        throw new BadInputException(
+            "--ssh must be USER@HOST, like root@10.0.0.10 or root@cp-1.example.com ([::1] for"
+                + " IPv6), not '"
+                + userAtHost
+                + "'");
+      }
+      String host = m.group(2);
+      if (host.startsWith("[")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      return new Request(m.group(1), host, port, identityFile, knownHosts, null, cluster);
+    }
+  }
+
+  /**
+   * The inventory and where it went.
+   *
+   * @param text the file's text
+   * @param inventory the text as {@link Inventory#load} reads it
+   * @param written the file written, or null when none was asked for
+   * @param hostKeyFingerprint the key the node presented (SHA256:...)
+   * @param unverified the other members whose SSH connection could not be verified with the
+   *     inventory's settings (typically an unknown host key), each with the message saying how to
+   *     fix it; a run stops at these members until then
+   */
+  public record Result(
+      String text,
+      Inventory inventory,
+      Path written,
+      String hostKeyFingerprint,
+      List<RemoteFailure> unverified) {
+    public Result {
+      unverified = List.copyOf(unverified);
+    }
+  }
+
+  /**
+   * Drafts the inventory and, when {@code out} is not null, writes it there: to {@code out.part}
+   * first, loaded and checked there, then moved to {@code out}, which must not exist. Nothing is
+   * written when anything fails. Then it connects to every other member with the inventory's SSH
+   * settings (strict host keys, nothing run) and reports those it could not verify.
+   *
+   * @throws BadInputException {@code out} exists, malformed request, nothing discoverable
+   * @throws RemoteFailure the node cannot be reached, its host key is unknown or wrong, the key is
+   *     refused
+   * @throws InventoryException the draft does not validate (a pack bug or a strange cluster)
+   */
+  public static Result run(Request request, Path out) {
+    return InventoryInitCore.run(request, out);
+  }
+}
