@@ -52,6 +52,16 @@ public interface StepContext {
   /** Keeps {@code content} as an artifact of the run (redacted if text, with its SHA-256). */
   void artifact(String name, byte[] content);
 
-  /** A line for the person at the console: what the step is doing now (not evidence). */
+  /**
+   * A line for the person at the console: what the step is doing now (not evidence). Work done on
+   * every member at once says it once per member and phase, e.g. {@code cp-1: restoring into X}.
+   */
   void progress(String message);
+
+  /**
+   * How far a wait has got (not evidence), e.g. 2 of 3 members healthy after 6 s of 180 s. Report
+   * it on every poll: the console redraws it in place on a terminal and shows it only now and then
+   * in a log.
+   */
+  void progress(WaitProgress wait);
 }

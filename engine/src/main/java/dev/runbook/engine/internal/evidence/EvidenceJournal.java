@@ -36,7 +36,10 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -179,6 +182,84 @@ public final class EvidenceJournal implements AutoCloseable {
     synchronized (monitor) {
       redactor = redactor.with(secret);
     }
+  }
+
+  /** The text with the secrets redacted that this journal redacts now (learned ones too). */
+  public String redact(String text) {
+    return redactor.redact(text);
+  }
+
+  /**
+   * The event as its record reads: a copy with every string redacted as {@link #append} redacts it
+   * (digest fields exempt the same way), for those who show the run and must never show more than
+   * its evidence (the console). Values nested in maps and lists are copied too; a record nested in
+   * them becomes a map of its components, as in the record's JSON.
+   */
+  public RunEvent redacted(RunEvent event) {
+    Redactor r = redactor;
+    RecordComponent[] components = event.getClass().getRecordComponents();
+    Object[] values = new Object[components.length];
+    Class<?>[] types = new Class<?>[components.length];
+    try {
+      for (int i = 0; i < components.length; i++) {
+        RecordComponent c = components[i];
+        types[i] = c.getType();
+        Object value = c.getAccessor().invoke(event);
+        boolean digest = c.getName().equals("sha256") || c.getName().endsWith("Sha256");
+        values[i] =
+            digest && value instanceof String s && SHA256_HEX.matcher(s).matches()
+                ? s
+                : copy(value, r);
+      }
+      return (RunEvent) event.getClass().getDeclaredConstructor(types).newInstance(values);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot copy " + event.getClass().getSimpleName(), e);
+    }
+  }
+
+  /** A redacted copy of a value of an event, with the types a record component can take. */
+  private static Object copy(Object value, Redactor r) throws ReflectiveOperationException {
+    if (value == null
+        || value instanceof Boolean
+        || value instanceof Number
+        || value instanceof Enum<?>) {
+      return value;
+    } else if (value instanceof String s) {
+      return r.redact(s);
+    } else if (value instanceof Optional<?> o) {
+      return copy(o.orElse(null), r);
+    } else if (value instanceof Map<?, ?> map) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        out.put(r.redact(String.valueOf(e.getKey())), copy(e.getValue(), r));
+      }
+      return out;
+    } else if (value instanceof Iterable<?> items) {
+      List<Object> out = new ArrayList<>();
+      for (Object item : items) {
+        out.add(copy(item, r));
+      }
+      return out;
+    } else if (value instanceof Object[] items) {
+      List<Object> out = new ArrayList<>();
+      for (Object item : items) {
+        out.add(copy(item, r));
+      }
+      return out;
+    } else if (value instanceof byte[] bytes) {
+      return r.redact(Base64.getEncoder().encodeToString(bytes));
+    } else if (value instanceof Record record) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (RecordComponent c : record.getClass().getRecordComponents()) {
+        Object v = c.getAccessor().invoke(record);
+        if (v != null) {
+          out.put(c.getName(), copy(v, r));
+        }
+      }
+      return out;
+    }
+    // Instants, paths, URIs, durations...: their text form, redacted like any text.
+    return r.redact(value.toString());
   }
 
   /**

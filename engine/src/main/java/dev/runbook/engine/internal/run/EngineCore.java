@@ -525,7 +525,8 @@ public final class EngineCore implements AutoCloseable {
         .deleteProcessInstance(s.processInstanceId, "aborted by " + by + ": " + comment, true);
     s.emit(new RunEvent.RunEnded(RunState.ABORTED.label(), comment, by));
     locks.release(s.inventory.cluster(), s.runId);
-    return new RunOutcome(s.runId, RunState.ABORTED, "aborted by " + by + ": " + comment, null);
+    return new RunOutcome(
+        s.runId, RunState.ABORTED, s.redact("aborted by " + by + ": " + comment), null);
   }
 
   private RunOutcome approveReconcile(RunSession s, String by, String comment) {
@@ -624,7 +625,7 @@ public final class EngineCore implements AutoCloseable {
           return new RunOutcome(
               s.runId,
               RunState.RECONCILE,
-              reconcile.getMessage(),
+              s.redact(reconcile.getMessage()),
               new RunOutcome.PendingGate(
                   reconcile.activityId,
                   RECONCILE,
@@ -639,7 +640,8 @@ public final class EngineCore implements AutoCloseable {
         return new RunOutcome(
             s.runId,
             RunState.FAILED,
-            rootMessage(e)
+            // A failure's message may quote a command's output: the console shows it redacted.
+            s.redact(rootMessage(e))
                 + "\nThe run stopped here. `runbook resume "
                 + s.runId
                 + " --as NAME` tries the step"

@@ -68,7 +68,13 @@ public final class RunSession implements AutoCloseable {
     this.runDir = runDir;
     this.journal = journal;
     this.templates = templates;
-    this.listener = listener;
+    // The console sees what the evidence keeps, never more: redacted at this boundary.
+    this.listener = new RedactingListener(listener, journal);
+  }
+
+  /** The text as the run's evidence would keep it: for what leaves the engine other than events. */
+  String redact(String text) {
+    return journal.redact(text);
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.runbook.engine.api.RemoteFailure;
 import dev.runbook.engine.api.RemoteShell;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.StepContext;
+import dev.runbook.engine.api.WaitProgress;
 import dev.runbook.engine.internal.evidence.Redactor;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -140,6 +141,11 @@ final class StepContextImpl implements StepContext {
   @Override
   public void progress(String message) {
     session.listener.notice(message);
+  }
+
+  @Override
+  public void progress(WaitProgress wait) {
+    session.listener.progress(activityId, wait);
   }
 
   static String sha256(String s) {

@@ -203,4 +203,47 @@ class EngineGatesTest {
     assertThat(Files.readString(home.resolve("runs").resolve(run).resolve("evidence.jsonl")))
         .contains("secret is [REDACTED]");
   }
+
+  @Test
+  void aListenerGetsWhatTheEvidenceKeepsWithTheSecretsRedacted() {
+    String secret = "s3cr3t-Token-4711";
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    RunListener listener =
+        new RunListener() {
+          @Override
+          public void event(dev.runbook.engine.api.RunEvent event) {
+            seen.add(event.toString());
+          }
+
+          @Override
+          public void notice(String message) {
+            seen.add(message);
+          }
+
+          @Override
+          public void progress(String activityId, dev.runbook.engine.api.WaitProgress wait) {
+            seen.add(wait.text());
+          }
+        };
+    engine.close();
+    engine =
+        RunbookEngine.open(
+            new EngineOptions(home, null, runbooks(), null, TestSteps.all(), listener));
+    start(Map.of("dir", work.toString(), "token", secret));
+    String all = String.join("\n", seen);
+    assertThat(all)
+        .doesNotContain(secret)
+        .contains("noting: secret is [REDACTED]")
+        .contains("waiting on secret is [REDACTED]: 0/1 noted")
+        .contains("token=[REDACTED]") // the run's parameters
+        .contains("text=secret is [REDACTED]"); // the step's outputs
+  }
+
+  private static Path runbooks() {
+    try {
+      return Path.of(EngineGatesTest.class.getResource("/test-runbooks").toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }

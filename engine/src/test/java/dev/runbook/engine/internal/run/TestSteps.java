@@ -44,6 +44,11 @@ final class TestSteps {
     }
 
     public Output run(Input input, StepContext context) {
+      // Both kinds of console line, so the tests see what reaches a listener.
+      context.progress("noting: " + input.text());
+      context.progress(
+          new dev.runbook.engine.api.WaitProgress(
+              "waiting on " + input.text(), 0, 1, "noted", java.time.Duration.ZERO, null));
       return new Output(input.text());
     }
   }
