@@ -4,6 +4,7 @@ import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.StepContext;
+import dev.runbook.engine.api.WaitProgress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,7 +24,8 @@ final class ClusterHealth {
    */
   static List<MemberClient.Status> await(
       StepContext context, EtcdAccess etcd, List<Inventory.Member> members, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
     Map<String, String> failing = new LinkedHashMap<>();
     while (true) {
       failing.clear();
@@ -47,7 +49,14 @@ final class ClusterHealth {
             ErrorCode.WAIT_TIMED_OUT,
             "etcd is not healthy on every member after " + timeout.toSeconds() + " s: " + failing);
       }
-      context.progress("waiting for etcd on " + String.join(", ", failing.keySet()));
+      context.progress(
+          new WaitProgress(
+              "waiting for quorum",
+              ok.size(),
+              members.size(),
+              "healthy",
+              Duration.ofNanos(System.nanoTime() - start),
+              timeout));
       try {
         Thread.sleep(POLL.toMillis());
       } catch (InterruptedException e) {

@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.RunbookError;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 /**
  * Does the same work on every member at once, one thread per member, and returns only when every
@@ -28,6 +31,9 @@ import java.util.function.Function;
  */
 final class EachMember {
 
+  /** How often a wait's progress is reported while no member finishes. */
+  static final Duration TICK = Duration.ofSeconds(1);
+
   private EachMember() {}
 
   /**
@@ -35,8 +41,18 @@ final class EachMember {
    */
   static <T> Map<String, T> inParallel(
       List<Inventory.Member> members, Function<Inventory.Member, T> work) {
+    return inParallel(members, work, null);
+  }
+
+  /**
+   * Like {@link #inParallel(List, Function)}, and while the members work, tells {@code tick} how
+   * many have finished: at once, about every {@link #TICK}, and as each one finishes. For waits
+   * whose progress the console shows; the ticks come from the calling thread.
+   */
+  static <T> Map<String, T> inParallel(
+      List<Inventory.Member> members, Function<Inventory.Member, T> work, IntConsumer tick) {
     Map<String, T> results = new LinkedHashMap<>();
-    if (members.size() <= 1) {
+    if (members.isEmpty() || (members.size() == 1 && tick == null)) {
       members.forEach(m -> results.put(m.name(), work.apply(m)));
       return results;
     }
@@ -55,9 +71,12 @@ final class EachMember {
         futures.add(pool.submit(task));
       }
       RuntimeException failure = null;
+      if (tick != null) {
+        tick.accept(0);
+      }
       for (int i = 0; i < members.size(); i++) {
         try {
-          results.put(members.get(i).name(), futures.get(i).get());
+          results.put(members.get(i).name(), await(futures, i, tick));
         } catch (ExecutionException e) {
           RuntimeException f = unchecked(e.getCause());
           if (failure == null) {
@@ -79,6 +98,22 @@ final class EachMember {
       throw new RunbookError(ErrorCode.STEP_FAILED, "interrupted while working on every member");
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  private static <T> T await(List<Future<T>> futures, int i, IntConsumer tick)
+      throws InterruptedException, ExecutionException {
+    if (tick == null) {
+      return futures.get(i).get();
+    }
+    while (true) {
+      try {
+        T result = futures.get(i).get(TICK.toMillis(), TimeUnit.MILLISECONDS);
+        tick.accept((int) futures.stream().filter(Future::isDone).count());
+        return result;
+      } catch (TimeoutException e) {
+        tick.accept((int) futures.stream().filter(Future::isDone).count());
+      }
     }
   }
 

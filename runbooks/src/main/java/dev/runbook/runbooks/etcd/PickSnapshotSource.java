@@ -7,6 +7,7 @@ import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
+import dev.runbook.engine.api.WaitProgress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -59,8 +60,18 @@ final class PickSnapshotSource
     Map<String, String> skipped = new LinkedHashMap<>();
     List<MemberClient.Status> healthy = new ArrayList<>();
     try (EtcdAccess etcd = EtcdAccess.of(context)) {
-      for (Inventory.Member m : context.inventory().members()) {
-        context.progress("asking " + m.name() + " (" + m.clientUrl() + ")");
+      long start = System.nanoTime();
+      List<Inventory.Member> members = context.inventory().members();
+      for (Inventory.Member m : members) {
+        // As a wait: the console shows it only when a member is slow to answer.
+        context.progress(
+            new WaitProgress(
+                "asking " + m.name() + " (" + m.clientUrl() + ")",
+                healthy.size() + skipped.size(),
+                members.size(),
+                "answered",
+                java.time.Duration.ofNanos(System.nanoTime() - start),
+                null));
         try {
           MemberClient c = etcd.member(m);
           c.health();

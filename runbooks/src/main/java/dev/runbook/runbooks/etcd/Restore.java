@@ -6,6 +6,7 @@ import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.StepContext;
+import dev.runbook.engine.api.WaitProgress;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -193,6 +194,16 @@ final class Restore {
             .filter(m -> !containersByNode.getOrDefault(m.name(), List.of()).isEmpty())
             .toList();
     // On every node at once: the kubelets stop and start their pods at the same time.
+    long start = System.nanoTime();
+    String what =
+        "waiting for "
+            + String.join(
+                ", ",
+                waiting.stream()
+                    .flatMap(m -> containersByNode.get(m.name()).stream())
+                    .distinct()
+                    .toList())
+            + (state.equals("gone") ? " to stop" : " to run");
     Map<String, String> lateness =
         EachMember.inParallel(
             waiting,
@@ -210,7 +221,16 @@ final class Restore {
                     m.name() + ": cannot watch the containers: " + r.stderr().strip());
               }
               return "";
-            });
+            },
+            done ->
+                context.progress(
+                    new WaitProgress(
+                        what,
+                        done,
+                        waiting.size(),
+                        "nodes",
+                        Duration.ofNanos(System.nanoTime() - start),
+                        t)));
     List<String> late = lateness.values().stream().filter(s -> !s.isEmpty()).toList();
     if (!late.isEmpty()) {
       throw new RunbookError(ErrorCode.WAIT_TIMED_OUT, String.join("; ", late));

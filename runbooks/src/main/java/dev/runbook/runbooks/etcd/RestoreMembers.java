@@ -95,7 +95,8 @@ final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.
         NodeCommands.check(context, node, RestorePlan.DETECT_TOOLS, Map.of(), Restore.COMMAND);
     String tool = NodeCommands.require(tools, "restoreTool", "detect tools");
     String snapshot = Restore.snapshotOnNode(target);
-    context.progress("uploading the snapshot to " + node + ":" + snapshot);
+    context.progress(
+        node + ": uploading the snapshot to " + snapshot + ", then restoring into " + target);
     context.shell().upload(node, Path.of(input.file()), snapshot);
     NodeCommands.check(
         context, node, CHECK_DIGEST, digestModel(snapshot, input.sha256()), Restore.COMMAND);
@@ -109,7 +110,6 @@ final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.
             context.inventory(),
             context.runId(),
             input.bumpRevision());
-    context.progress("restoring " + node + " into " + target);
     String command = context.render(RESTORE, model);
     context.check(node, command, Restore.COMMAND);
     NodeCommands.check(

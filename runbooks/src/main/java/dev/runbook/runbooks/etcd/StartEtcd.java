@@ -44,7 +44,7 @@ final class StartEtcd implements Step<StartEtcd.Input, StartEtcd.Output> {
   public Output run(Input input, StepContext context) {
     Duration timeout = Restore.duration(input.timeout(), "timeout");
     for (Inventory.Member m : context.nodes()) {
-      context.progress("starting etcd on " + m.name() + " on the restored data");
+      context.progress(m.name() + ": starting etcd on the restored data");
       NodeCommands.check(
           context,
           m.name(),

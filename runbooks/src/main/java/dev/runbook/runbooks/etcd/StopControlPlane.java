@@ -56,7 +56,8 @@ final class StopControlPlane implements Step<StopControlPlane.Input, StopControl
     EachMember.inParallel(
             context.nodes(),
             m -> {
-              context.progress("stopping the control plane on " + m.name());
+              // One line per member for the step; the waits show the rest.
+              context.progress(m.name() + ": stopping the API servers, then etcd");
               return Restore.move(context, m.name(), "move-aside.ftl", Restore.CONTROL_PLANE);
             })
         .forEach(
@@ -70,7 +71,6 @@ final class StopControlPlane implements Step<StopControlPlane.Input, StopControl
     EachMember.inParallel(
             context.nodes(),
             m -> {
-              context.progress("stopping etcd on " + m.name());
               Map<String, List<String>> r =
                   Restore.move(context, m.name(), "move-aside.ftl", List.of(Restore.ETCD));
               if (!r.get("absent").isEmpty()) {
