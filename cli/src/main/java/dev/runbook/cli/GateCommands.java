@@ -1,11 +1,13 @@
 package dev.runbook.cli;
 
+import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.api.InventoryException;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunbookEngine;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,10 +29,15 @@ final class GateCommands {
     @Option(names = "--as", required = true, paramLabel = "NAME", description = "Who you are.")
     String as;
 
+    @Mixin ConsoleOptions console;
+
     int drive(BiFunction<RunbookEngine, String, RunOutcome> op) {
-      PrintWriter out = spec.commandLine().getOut();
-      try (RunbookEngine engine = RunbookEngine.open(root.options(new ConsoleProgress(out)))) {
-        return Outcomes.print(out, op.apply(engine, run));
+      Console shown = console.open(spec, root);
+      try (RunbookEngine engine = RunbookEngine.open(root.options(shown))) {
+        return shown.outcome(op.apply(engine, run));
+      } catch (BadInputException | InventoryException e) {
+        shown.refused(e);
+        throw e;
       }
     }
   }

@@ -21,6 +21,16 @@ public final class Main {
 
   private Main() {}
 
+  /** COLUMNS when the shell exports it, else the usual 80. */
+  private static int columns() {
+    try {
+      int c = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "80").strip());
+      return c > 0 ? c : 80;
+    } catch (NumberFormatException e) {
+      return 80;
+    }
+  }
+
   public static void main(String[] args) {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
@@ -33,11 +43,21 @@ public final class Main {
     org.slf4j.bridge.SLF4JBridgeHandler.install();
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
-    System.exit(run(out, err, args));
+    System.exit(run(out, err, System.console() == null ? 0 : columns(), args));
   }
 
+  /** The CLI with stdout not a terminal, as in a pipe or a log. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = new CommandLine(new RunbookCommand());
+    return run(out, err, 0, args);
+  }
+
+  /**
+   * @param terminalWidth the width of the terminal stdout is, or 0 when it is not one
+   */
+  static int run(PrintWriter out, PrintWriter err, int terminalWidth, String... args) {
+    RunbookCommand root = new RunbookCommand();
+    root.terminalWidth = terminalWidth;
+    CommandLine cli = new CommandLine(root);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(

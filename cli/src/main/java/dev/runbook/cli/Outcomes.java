@@ -27,30 +27,43 @@ final class Outcomes {
       if (g.expiresAt() != null) {
         out.printf("  the gate fails closed at %s%n", g.expiresAt());
       }
-      out.printf(
-          "  approve: runbook approve %s %s --as NAME --comment \"what you checked\"%n",
-          o.runId(), g.activityId());
-      out.printf(
-          "  reject:  runbook reject %s %s --as NAME --comment \"why\"%n",
-          o.runId(), g.activityId());
+      out.printf("  approve: %s%n", approve(o));
+      out.printf("  reject:  %s%n", reject(o));
     } else if (o.state() == RunState.RECONCILE && g != null) {
       out.printf(
           "%nRun %s stopped: step %s needs a person.%n  %s%n",
           o.runId(), g.activityId(), o.message());
-      out.printf(
-          "  check the node(s), then run the step again: runbook approve %s reconcile --as NAME"
-              + " --comment \"what you checked\"%n",
-          o.runId());
-      out.printf(
-          "  or end the run:   runbook reject %s reconcile --as NAME --comment \"why\"%n",
-          o.runId());
+      out.printf("  check the node(s), then run the step again: %s%n", approve(o));
+      out.printf("  or end the run:   %s%n", reject(o));
     } else {
       out.printf(
           "%nRun %s: %s%s%n",
           o.runId(), o.state().label(), o.message() == null ? "" : ": " + o.message());
     }
-    out.printf("  evidence: runbook evidence %s --verify%n", o.runId());
+    out.printf("  evidence: %s%n", evidence(o));
     out.flush();
     return o.state().exitCode();
+  }
+
+  /** The command that approves the run's pending gate (or its reconcile stop). */
+  static String approve(RunOutcome o) {
+    return "runbook approve "
+        + o.runId()
+        + " "
+        + gateArgument(o)
+        + " --as NAME --comment \"what you checked\"";
+  }
+
+  /** The command that rejects the run's pending gate (or ends it at its reconcile stop). */
+  static String reject(RunOutcome o) {
+    return "runbook reject " + o.runId() + " " + gateArgument(o) + " --as NAME --comment \"why\"";
+  }
+
+  static String evidence(RunOutcome o) {
+    return "runbook evidence " + o.runId() + " --verify";
+  }
+
+  private static String gateArgument(RunOutcome o) {
+    return o.state() == RunState.RECONCILE ? "reconcile" : o.gate().activityId();
   }
 }

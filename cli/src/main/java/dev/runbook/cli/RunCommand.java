@@ -1,9 +1,8 @@
 package dev.runbook.cli;
 
 import dev.runbook.engine.api.BadInputException;
-import dev.runbook.engine.api.RunOutcome;
+import dev.runbook.engine.api.InventoryException;
 import dev.runbook.engine.api.RunbookEngine;
-import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +24,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin RunInputs inputs;
 
+  @Mixin ConsoleOptions console;
+
   @Option(
       names = "--as",
       paramLabel = "NAME",
@@ -41,13 +42,18 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    Map<String, String> given = inputs.parameters();
-    // Bad input is refused before the engine opens, so it creates no home, database or run.
-    RunbookEngine.check(root.options(null), inputs.runbook, inputs.inventory, given, as);
-    try (RunbookEngine engine = RunbookEngine.open(root.options(new ConsoleProgress(out)))) {
-      RunOutcome o = engine.start(inputs.runbook, inputs.inventory, given, as, approvedPlan);
-      return Outcomes.print(out, o);
+    Console shown = console.open(spec, root);
+    try {
+      Map<String, String> given = inputs.parameters();
+      // Bad input is refused before the engine opens, so it creates no home, database or run.
+      RunbookEngine.check(root.options(null), inputs.runbook, inputs.inventory, given, as);
+      try (RunbookEngine engine = RunbookEngine.open(root.options(shown))) {
+        return shown.outcome(
+            engine.start(inputs.runbook, inputs.inventory, given, as, approvedPlan));
+      }
+    } catch (BadInputException | InventoryException e) {
+      shown.refused(e);
+      throw e;
     }
   }
 

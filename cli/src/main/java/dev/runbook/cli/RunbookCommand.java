@@ -55,6 +55,9 @@ final class RunbookCommand implements Runnable {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** The terminal's width when stdout is one (progress is redrawn in place), else 0. */
+  int terminalWidth;
+
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
