@@ -54,7 +54,8 @@ public interface StepContext {
 
   /**
    * A line for the person at the console: what the step is doing now (not evidence). Work done on
-   * every member at once says it once per member and phase, e.g. {@code cp-1: restoring into X}.
+   * every member at once says it once per member, e.g. {@code cp-1: restoring into X}; what a wait
+   * is at goes to {@link #progress(WaitProgress)}, not here.
    */
   void progress(String message);
 
