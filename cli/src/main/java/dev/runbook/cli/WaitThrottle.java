@@ -13,8 +13,8 @@ import java.util.Map;
  */
 final class WaitThrottle {
 
-  static final Duration QUIET = Duration.ofSeconds(5);
-  static final Duration INTERVAL = Duration.ofSeconds(15);
+  static final Duration QUIET = Duration.ofSeconds(10);
+  static final Duration INTERVAL = Duration.ofSeconds(30);
 
   private record Shown(String what, Duration elapsed) {}
 

@@ -57,18 +57,18 @@ class ConsoleProgressTest {
         .isEqualTo("06:30:00 run 7f3c2a01: etcd-restore on cluster lab, started by alice");
     assertThat(lines)
         .contains("06:30:00 > Start etcd [etcdStartEtcd, MUTATING] on cp-1, cp-2, cp-3")
-        .contains("06:30:00 < Task_StartEtcd: done after 21.0 s")
+        .contains("06:30:00 < Task_StartEtcd: done after 46.0 s")
         .contains(
             "06:30:00 cp-1: starting etcd on the restored data",
             "06:30:00 cp-2: starting etcd on the restored data",
             "06:30:00 cp-3: starting etcd on the restored data");
     // Nothing of the commands that went well, and none of their output.
     assertThat(out).doesNotContain("cp a b").doesNotContain("copied line");
-    // A 20 s wait polled every 250 ms: quiet for 5 s, then what changes, else every 15 s.
+    // A 45 s wait polled every 250 ms: quiet for 10 s, then what changes, else every 30 s.
     assertThat(lines.stream().filter(l -> l.contains("waiting for quorum")).toList())
         .containsExactly(
-            "06:30:00 waiting for quorum: 0/3 healthy, 5 s of 180 s",
-            "06:30:00 waiting for quorum: 2/3 healthy, 20 s of 180 s");
+            "06:30:00 waiting for quorum: 1/3 healthy, 10 s of 180 s",
+            "06:30:00 waiting for quorum: 3/3 healthy, 40 s of 180 s");
     assertThat(out).doesNotContain("\r").doesNotContain("\033");
     assertThat(lines).hasSizeLessThan(40);
   }
@@ -106,10 +106,10 @@ class ConsoleProgressTest {
     // Every poll redraws the one line: carriage return, text, erase to the end of the line.
     assertThat(out)
         .contains("\r06:30:00 waiting for quorum: 0/3 healthy, 0 s of 180 s\033[K")
-        .contains("\r06:30:00 waiting for quorum: 2/3 healthy, 20 s of 180 s\033[K");
-    assertThat(out.split("\r06:30:00 waiting for quorum", -1)).hasSize(81 + 1);
+        .contains("\r06:30:00 waiting for quorum: 3/3 healthy, 45 s of 180 s\033[K");
+    assertThat(out.split("\r06:30:00 waiting for quorum", -1)).hasSize(181 + 1);
     // ... and is erased before the step's end line, so the scroll-back keeps no stale progress.
-    assertThat(out).contains("20 s of 180 s\033[K\r\033[K06:30:00 < Task_StartEtcd: done");
+    assertThat(out).contains("45 s of 180 s\033[K\r\033[K06:30:00 < Task_StartEtcd: done");
     // Lines as a terminal scrolls them (on \n; String.lines() would split on \r too).
     assertThat(
             java.util.Arrays.stream(out.split("\n")).filter(l -> l.contains("waiting for quorum")))

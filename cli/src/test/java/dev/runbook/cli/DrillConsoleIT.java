@@ -87,10 +87,19 @@ class DrillConsoleIT {
         .isEqualTo("before-snapshot");
 
     long lines = lines(run) + lines(stop) + lines(restart);
-    // The figure for the report; the failsafe report keeps it.
+    // The figure and what a person saw, for the report; the failsafe report keeps them.
     System.out.printf(
-        "drill restore console: %d lines (run %d, approve %d, approve %d)%n",
-        lines, lines(run), lines(stop), lines(restart));
+        "drill restore console: %d lines (run %d, approve %d, approve %d)%n%s%s%s%s%s%s",
+        lines,
+        lines(run),
+        lines(stop),
+        lines(restart),
+        run.out(),
+        run.err(),
+        stop.out(),
+        stop.err(),
+        restart.out(),
+        restart.err());
     assertThat(lines)
         .as("default console of the drill restore:\n%s%s%s", run, stop, restart)
         .isLessThanOrEqualTo(MAX_LINES);

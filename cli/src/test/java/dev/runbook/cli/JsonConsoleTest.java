@@ -94,12 +94,12 @@ class JsonConsoleTest {
     assertThat(started.path("parameters").path("token").asText()).isEqualTo("[REDACTED]");
     assertThat(events.get(1).path("nodes").toString()).isEqualTo("[\"cp-1\",\"cp-2\",\"cp-3\"]");
     JsonNode wait = events.get(6);
-    assertThat(wait.path("done").asInt()).isEqualTo(2);
+    assertThat(wait.path("done").asInt()).isEqualTo(3);
     assertThat(wait.path("total").asInt()).isEqualTo(3);
-    assertThat(wait.path("elapsedSeconds").asLong()).isEqualTo(20);
+    assertThat(wait.path("elapsedSeconds").asLong()).isEqualTo(40);
     assertThat(wait.path("limitSeconds").asLong()).isEqualTo(180);
     assertThat(wait.path("text").asText())
-        .isEqualTo("waiting for quorum: 2/3 healthy, 20 s of 180 s");
+        .isEqualTo("waiting for quorum: 3/3 healthy, 40 s of 180 s");
 
     JsonNode failed = events.get(9);
     assertThat(failed.path("outcome").asText()).isEqualTo("failed");

@@ -27,7 +27,7 @@ final class ScriptedRun {
   static final int OUTPUT_LINES = 40; // per member, of the step that succeeds
   static final int FAILED_COMMAND_LINES = 20;
   static final int FAILED_STDERR_LINES = 30;
-  static final Duration WAIT = Duration.ofSeconds(20);
+  static final Duration WAIT = Duration.ofSeconds(45);
   static final Duration POLL = Duration.ofMillis(250);
 
   private ScriptedRun() {}
@@ -89,7 +89,7 @@ final class ScriptedRun {
     }
     r.event(
         new RunEvent.StepFinished(
-            "Task_StartEtcd", "etcdStartEtcd", "done", 21_000, Map.of(), null, null, null));
+            "Task_StartEtcd", "etcdStartEtcd", "done", 46_000, Map.of(), null, null, null));
     r.event(
         new RunEvent.StepStarted(
             "Task_Validate",

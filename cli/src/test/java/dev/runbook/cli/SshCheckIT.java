@@ -269,7 +269,10 @@ class SshCheckIT {
                 "-i",
                 inv(),
                 "--as",
-                "alice")
+                "alice",
+                // The command's output lines tell this test it is running: only --verbose shows
+                // them.
+                "--verbose")
             .redirectErrorStream(true)
             .redirectOutput(tmp.resolve("child.log").toFile())
             .start();
