@@ -15,4 +15,7 @@ interface Console extends RunListener {
 
   /** The command was refused before or while it drove the run (bad input: exit 2). */
   default void refused(RuntimeException e) {}
+
+  /** The command broke off on a fault nobody expected (exit 1; stderr says where the trace is). */
+  default void broke(RuntimeException e) {}
 }

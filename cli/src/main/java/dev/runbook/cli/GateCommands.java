@@ -38,6 +38,9 @@ final class GateCommands {
       } catch (BadInputException | InventoryException e) {
         shown.refused(e);
         throw e;
+      } catch (RuntimeException e) {
+        shown.broke(e);
+        throw e;
       }
     }
   }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
+import dev.runbook.engine.api.Runs;
 import dev.runbook.engine.api.WaitProgress;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -18,9 +19,9 @@ import java.time.Clock;
  * gate.decision}, ...; a failed {@code step.finished} adds {@code failedCommands}, bounded as on
  * the text console); {@code notice} and {@code wait.progress} are the steps' own lines; the last
  * line is {@code run.outcome} with the exit code and, at a gate, the commands that approve or
- * reject it, or {@code run.refused} for bad input. {@code --verbose} adds {@code command.sent},
- * {@code command.finished} and one {@code command.line} per line of output. Everything reached it
- * redacted as the evidence is.
+ * reject it, or {@code run.refused} for bad input ({@code run.error} for a fault nobody expected).
+ * {@code --verbose} adds {@code command.sent}, {@code command.finished} and one {@code
+ * command.line} per line of output. Everything reached it redacted as the evidence is.
  */
 final class JsonConsole implements Console {
 
@@ -141,6 +142,14 @@ final class JsonConsole implements Console {
     n.put("evidence", Outcomes.evidence(o));
     write(n);
     return o.state().exitCode();
+  }
+
+  @Override
+  public synchronized void broke(RuntimeException e) {
+    ObjectNode n = line("run.error");
+    n.put("exitCode", Main.FAILED);
+    n.put("message", Runs.describeFailure(e)); // one line, redacted, as on stderr
+    write(n);
   }
 
   @Override

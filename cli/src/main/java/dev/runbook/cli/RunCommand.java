@@ -54,6 +54,9 @@ final class RunCommand implements Callable<Integer> {
     } catch (BadInputException | InventoryException e) {
       shown.refused(e);
       throw e;
+    } catch (RuntimeException e) {
+      shown.broke(e);
+      throw e;
     }
   }
 

@@ -165,6 +165,22 @@ class JsonConsoleTest {
   }
 
   @Test
+  void aFaultNobodyExpectedIsOneRedactedJsonLineWithExitOne() throws IOException {
+    StringWriter text = new StringWriter();
+    JsonConsole console = new JsonConsole(new PrintWriter(text), false, ConsoleProgressTest.CLOCK);
+    console.broke(
+        new IllegalStateException(
+            "etcdctl --password=" + ConsoleProgressTest.SECRET + " failed",
+            new java.io.IOException("disk gone")));
+    List<JsonNode> events = parse(text.toString());
+    assertThat(types(events)).containsExactly("run.error");
+    assertThat(events.get(0).path("exitCode").asInt()).isEqualTo(1);
+    assertThat(events.get(0).path("message").asText())
+        .contains("disk gone")
+        .doesNotContain(ConsoleProgressTest.SECRET);
+  }
+
+  @Test
   void badInputIsOneJsonLineWithExitTwo() throws IOException {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
