@@ -37,6 +37,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.camunda.bpm.engine.ManagementService;
@@ -70,25 +72,50 @@ public final class EngineCore implements AutoCloseable {
   static final String RECONCILE = "reconcile";
 
   private final EngineOptions options;
-  private final ProcessEngine engine;
+  private final CompletableFuture<Booted> boot;
   private final Catalog catalog;
   private final Map<String, Step<?, ?>> steps;
-  private final ClusterLock locks;
   private final Map<Path, DriverLock> driverLocks = new java.util.concurrent.ConcurrentHashMap<>();
   private final TemplateRenderer templates;
 
   private EngineCore(
       EngineOptions options,
-      ProcessEngine engine,
+      CompletableFuture<Booted> boot,
       Catalog catalog,
-      Map<String, Step<?, ?>> steps,
-      ClusterLock locks) {
+      Map<String, Step<?, ?>> steps) {
     this.options = options;
-    this.engine = engine;
+    this.boot = boot;
     this.catalog = catalog;
     this.steps = steps;
-    this.locks = locks;
     this.templates = new TemplateRenderer(options.templatesDir());
+  }
+
+  /**
+   * The Camunda engine, booted and the runbooks deployed, and the cluster locks in its database.
+   */
+  private record Booted(ProcessEngine engine, ClusterLock locks) {}
+
+  /** Waits for the boot started by {@link #open}; its failure is thrown here, as it was thrown. */
+  private Booted booted() {
+    try {
+      return boot.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw e;
+    }
+  }
+
+  private ProcessEngine engine() {
+    return booted().engine();
+  }
+
+  private ClusterLock locks() {
+    return booted().locks();
   }
 
   /** All steps known: those of the packs on the classpath and the options' extra ones. */
@@ -128,16 +155,61 @@ public final class EngineCore implements AutoCloseable {
     }
   }
 
+  /**
+   * Opens the engine. Camunda's boot (MyBatis parsing its mappings, H2, the schema check) is most
+   * of a command's start-up and needs neither the runbooks nor the inventory: it runs in a thread
+   * of its own while this thread reads and lints the runbooks and, in {@link #start}, loads the
+   * inventory and plans the run, which need no engine either. The first use of the engine waits for
+   * the boot (bench/snapshot-small).
+   */
   public static EngineCore open(EngineOptions options) {
     Map<String, Step<?, ?>> steps = steps(options);
-    Catalog catalog = catalog(options);
-    lintAll(catalog, steps);
     try {
       Files.createDirectories(options.home().resolve("runs"));
     } catch (IOException e) {
       throw new BadInputException(
           "cannot create the runbook home " + options.home() + ": " + e.getMessage());
     }
+    StandaloneProcessEngineConfiguration cfg = configuration(options, steps);
+    CompletableFuture<ProcessEngine> built = new CompletableFuture<>();
+    Thread boot =
+        new Thread(
+            () -> {
+              try {
+                built.complete(cfg.buildProcessEngine());
+              } catch (Throwable t) {
+                built.completeExceptionally(t);
+              }
+            },
+            "engine-boot");
+    boot.setDaemon(true);
+    boot.start();
+    Catalog catalog;
+    try {
+      catalog = catalog(options);
+      lintAll(catalog, steps);
+    } catch (RuntimeException e) {
+      built.thenAccept(ProcessEngine::close).exceptionally(t -> null).join();
+      throw e;
+    }
+    CompletableFuture<Booted> booted =
+        built.thenApply(
+            engine -> {
+              try {
+                deploy(engine, catalog);
+                return new Booted(engine, new ClusterLock(cfg.getDataSource()));
+              } catch (RuntimeException e) {
+                engine.close();
+                throw e;
+              }
+            });
+    EngineCore core = new EngineCore(options, booted, catalog, steps);
+    Sessions.opener(core::openSession);
+    return core;
+  }
+
+  private static StandaloneProcessEngineConfiguration configuration(
+      EngineOptions options, Map<String, Step<?, ?>> steps) {
     StandaloneProcessEngineConfiguration cfg =
         new StandaloneProcessEngineConfiguration() {
           @Override
@@ -167,7 +239,13 @@ public final class EngineCore implements AutoCloseable {
     List<BpmnParseListener> listeners = new ArrayList<>();
     listeners.add(new RunbookParseListener());
     cfg.setCustomPostBPMNParseListeners(listeners);
-    ProcessEngine engine = cfg.buildProcessEngine();
+    return cfg;
+  }
+
+  private static void deploy(ProcessEngine engine, Catalog catalog) {
+    if (catalog.entries().isEmpty()) {
+      return;
+    }
     DeploymentBuilder d =
         engine
             .getRepositoryService()
@@ -177,13 +255,7 @@ public final class EngineCore implements AutoCloseable {
     catalog
         .entries()
         .forEach(e -> d.addString(e.id() + ".bpmn", new String(e.bpmn(), StandardCharsets.UTF_8)));
-    if (!catalog.entries().isEmpty()) {
-      d.deploy();
-    }
-    EngineCore core =
-        new EngineCore(options, engine, catalog, steps, new ClusterLock(cfg.getDataSource()));
-    Sessions.opener(core::openSession);
-    return core;
+    d.deploy();
   }
 
   // ---- start -----------------------------------------------------------------------------
@@ -201,7 +273,7 @@ public final class EngineCore implements AutoCloseable {
     Plan plan = bindPlan(entry, inventory, params, approvedPlan);
     String runId = newRunId();
     Path runDir = runDir(runId);
-    locks.acquire(inventory.cluster(), runId, startedBy, this::alive);
+    locks().acquire(inventory.cluster(), runId, startedBy, this::alive);
     RunSession session = null;
     try {
       holdDriverLock(runDir);
@@ -238,12 +310,12 @@ public final class EngineCore implements AutoCloseable {
       vars.put("inventorySha256", sha256(inventory.source()));
       vars.put(PLAN_VARIABLE, plan.sha256());
       ProcessInstance pi =
-          engine.getRuntimeService().startProcessInstanceByKey(entry.id(), runId, vars);
+          engine().getRuntimeService().startProcessInstanceByKey(entry.id(), runId, vars);
       session.processInstanceId = pi.getId();
       return drive(session);
     } catch (RuntimeException e) {
       if (session == null || session.processInstanceId == null) {
-        locks.release(inventory.cluster(), runId);
+        locks().release(inventory.cluster(), runId);
       }
       throw e;
     } finally {
@@ -413,7 +485,7 @@ public final class EngineCore implements AutoCloseable {
                     + " distinct approvers");
           }
           approvals.add(by);
-          engine
+          engine()
               .getTaskService()
               .setVariableLocal(task.getId(), "approvals", String.join("\n", approvals));
           s.emit(
@@ -428,7 +500,7 @@ public final class EngineCore implements AutoCloseable {
                   approvals.size(),
                   rules.approvers()));
           if (approvals.size() >= rules.approvers()) {
-            engine.getTaskService().complete(task.getId());
+            engine().getTaskService().complete(task.getId());
             return drive(s);
           }
           return settle(s);
@@ -465,7 +537,7 @@ public final class EngineCore implements AutoCloseable {
                   s.planSha256(),
                   approvals(task).size(),
                   rules.approvers()));
-          engine.getTaskService().handleBpmnError(task.getId(), "GATE_REJECTED", comment);
+          engine().getTaskService().handleBpmnError(task.getId(), "GATE_REJECTED", comment);
           return drive(s);
         });
   }
@@ -490,11 +562,11 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private RunOutcome abortRun(RunSession s, String by, String comment) {
-    engine
+    engine()
         .getRuntimeService()
         .deleteProcessInstance(s.processInstanceId, "aborted by " + by + ": " + comment, true);
     s.emit(new RunEvent.RunEnded(RunState.ABORTED.label(), comment, by));
-    locks.release(s.inventory.cluster(), s.runId);
+    locks().release(s.inventory.cluster(), s.runId);
     return new RunOutcome(s.runId, RunState.ABORTED, "aborted by " + by + ": " + comment, null);
   }
 
@@ -531,7 +603,7 @@ public final class EngineCore implements AutoCloseable {
 
   private Task pendingTask(RunSession s, String gate) {
     List<Task> tasks =
-        engine
+        engine()
             .getTaskService()
             .createTaskQuery()
             .processInstanceId(s.processInstanceId)
@@ -561,7 +633,7 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private List<String> approvals(Task task) {
-    Object v = engine.getTaskService().getVariableLocal(task.getId(), "approvals");
+    Object v = engine().getTaskService().getVariableLocal(task.getId(), "approvals");
     List<String> list = new ArrayList<>();
     if (v != null && !v.toString().isEmpty()) {
       list.addAll(Arrays.asList(v.toString().split("\n")));
@@ -573,7 +645,7 @@ public final class EngineCore implements AutoCloseable {
 
   /** Executes the run's jobs until it waits for a person, ends or fails. */
   RunOutcome drive(RunSession s) {
-    ManagementService mgmt = engine.getManagementService();
+    ManagementService mgmt = engine().getManagementService();
     while (true) {
       List<Job> jobs =
           mgmt.createJobQuery()
@@ -622,12 +694,12 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private void fireDueTimers(RunSession s) {
-    ManagementService mgmt = engine.getManagementService();
+    ManagementService mgmt = engine().getManagementService();
     for (Job job :
         mgmt.createJobQuery().processInstanceId(s.processInstanceId).timers().executable().list()) {
       Driver.runJob(job.getId(), () -> mgmt.executeJob(job.getId()));
     }
-    if (engine
+    if (engine()
             .getRuntimeService()
             .createProcessInstanceQuery()
             .processInstanceId(s.processInstanceId)
@@ -640,7 +712,7 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private void retryFailedJobs(RunSession s) {
-    ManagementService mgmt = engine.getManagementService();
+    ManagementService mgmt = engine().getManagementService();
     for (Job job :
         mgmt.createJobQuery().processInstanceId(s.processInstanceId).noRetriesLeft().list()) {
       mgmt.setJobRetries(job.getId(), 1);
@@ -649,9 +721,9 @@ public final class EngineCore implements AutoCloseable {
 
   /** Where the run stands now that nothing more can be executed without a person or a timer. */
   private RunOutcome settle(RunSession s) {
-    RuntimeService runtime = engine.getRuntimeService();
+    RuntimeService runtime = engine().getRuntimeService();
     if (runtime.createProcessInstanceQuery().processInstanceId(s.processInstanceId).count() == 0) {
-      locks.release(s.inventory.cluster(), s.runId);
+      locks().release(s.inventory.cluster(), s.runId);
       JsonNode end = null;
       for (JsonNode r : s.evidence()) {
         if (r.path("type").asText().equals("run.ended")) {
@@ -667,7 +739,7 @@ public final class EngineCore implements AutoCloseable {
           end.path("message").asText(),
           null);
     }
-    TaskService tasks = engine.getTaskService();
+    TaskService tasks = engine().getTaskService();
     List<Task> pending =
         tasks.createTaskQuery().processInstanceId(s.processInstanceId).active().list();
     if (pending.isEmpty()) {
@@ -710,7 +782,7 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private String expiry(RunSession s, UserTask gate) {
-    ManagementService mgmt = engine.getManagementService();
+    ManagementService mgmt = engine().getManagementService();
     for (Job job : mgmt.createJobQuery().processInstanceId(s.processInstanceId).timers().list()) {
       JobDefinition def =
           mgmt.createJobDefinitionQuery().jobDefinitionId(job.getJobDefinitionId()).singleResult();
@@ -749,7 +821,7 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private RunSession openSession(String runId) {
-    RuntimeService runtime = engine.getRuntimeService();
+    RuntimeService runtime = engine().getRuntimeService();
     ProcessInstance pi =
         runtime.createProcessInstanceQuery().processInstanceBusinessKey(runId).singleResult();
     if (pi == null) {
@@ -777,11 +849,11 @@ public final class EngineCore implements AutoCloseable {
     }
     Inventory inventory = Inventory.load(inventoryPath);
     BpmnModelInstance model =
-        engine.getRepositoryService().getBpmnModelInstance(pi.getProcessDefinitionId());
+        engine().getRepositoryService().getBpmnModelInstance(pi.getProcessDefinitionId());
     Catalog.Entry entry =
         new Catalog.Entry(
             (String)
-                engine
+                engine()
                     .getRepositoryService()
                     .getProcessDefinition(pi.getProcessDefinitionId())
                     .getKey(),
@@ -819,7 +891,7 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private boolean alive(String runId) {
-    return engine
+    return engine()
             .getRuntimeService()
             .createProcessInstanceQuery()
             .processInstanceBusinessKey(runId)
@@ -897,7 +969,15 @@ public final class EngineCore implements AutoCloseable {
   public void close() {
     Sessions.closeAll();
     try {
-      engine.close();
+      Booted b = null;
+      try {
+        b = boot.join();
+      } catch (CompletionException e) {
+        // The boot failed: nothing to close, and the failure was thrown where the engine was used.
+      }
+      if (b != null) {
+        b.engine().close();
+      }
     } finally {
       driverLocks.values().forEach(DriverLock::close);
       driverLocks.clear();
