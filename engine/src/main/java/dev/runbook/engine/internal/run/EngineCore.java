@@ -47,6 +47,7 @@ import org.camunda.bpm.engine.ProcessEngineConfiguration;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseListener;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.cfg.StandaloneProcessEngineConfiguration;
 import org.camunda.bpm.engine.impl.history.HistoryLevel;
 import org.camunda.bpm.engine.management.JobDefinition;
@@ -170,13 +171,12 @@ public final class EngineCore implements AutoCloseable {
       throw new BadInputException(
           "cannot create the runbook home " + options.home() + ": " + e.getMessage());
     }
-    StandaloneProcessEngineConfiguration cfg = configuration(options, steps);
     CompletableFuture<ProcessEngine> built = new CompletableFuture<>();
     Thread boot =
         new Thread(
             () -> {
               try {
-                built.complete(cfg.buildProcessEngine());
+                built.complete(configuration(options, steps).buildProcessEngine());
               } catch (Throwable t) {
                 built.completeExceptionally(t);
               }
@@ -197,7 +197,11 @@ public final class EngineCore implements AutoCloseable {
             engine -> {
               try {
                 deploy(engine, catalog);
-                return new Booted(engine, new ClusterLock(cfg.getDataSource()));
+                return new Booted(
+                    engine,
+                    new ClusterLock(
+                        ((ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration())
+                            .getDataSource()));
               } catch (RuntimeException e) {
                 engine.close();
                 throw e;
@@ -215,6 +219,13 @@ public final class EngineCore implements AutoCloseable {
           @Override
           public HistoryLevel getDefaultHistoryLevel() {
             return HistoryLevel.HISTORY_LEVEL_NONE;
+          }
+
+          @Override
+          protected java.io.InputStream getMyBatisXmlConfigurationSteam() {
+            return Mappings.keepsHistory(getDataSource())
+                ? super.getMyBatisXmlConfigurationSteam()
+                : Mappings.withoutHistory();
           }
         };
     Database.configure(cfg, options);
