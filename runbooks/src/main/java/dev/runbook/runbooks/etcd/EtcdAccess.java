@@ -87,6 +87,7 @@ final class EtcdAccess implements AutoCloseable {
   private final Map<String, MemberClient> clients = new LinkedHashMap<>();
   private final List<RemoteShell.Forward> forwards = new ArrayList<>();
   private Tls direct;
+  private final Map<Tls, SSLContext> contexts = new java.util.IdentityHashMap<>();
 
   EtcdAccess(Inventory inventory, RemoteShell shell) {
     this.inventory = inventory;
@@ -155,7 +156,7 @@ final class EtcdAccess implements AutoCloseable {
     }
     String authority = url.getHost() + ":" + url.getPort();
     if (material != null) {
-      precheck(member.name(), url, host, port, material);
+      precheck(member.name(), url, host, port, material, jdkContext(member.name(), material));
     }
     Client client = build(member.name(), tls, host, port, authority, material);
     MemberClient mine = new MemberClient(member, client);
@@ -256,8 +257,8 @@ final class EtcdAccess implements AutoCloseable {
   }
 
   /** A TLS handshake with a deadline, so a wrong certificate fails fast and says why. */
-  static void precheck(String member, URI url, String host, int port, Tls material) {
-    SSLContext context = jdkContext(member, material);
+  static void precheck(
+      String member, URI url, String host, int port, Tls material, SSLContext context) {
     int ms = (int) TIMEOUT.toMillis();
     try (Socket raw = new Socket()) {
       raw.connect(new InetSocketAddress(host, port), ms);
@@ -318,7 +319,24 @@ final class EtcdAccess implements AutoCloseable {
     }
   }
 
-  private static SSLContext jdkContext(String member, Tls material) {
+  /**
+   * The precheck's JDK context for {@code material}, made once per access: with direct access every
+   * member shares the local certificates, and parsing them again cost each member's check.
+   */
+  private SSLContext jdkContext(String member, Tls material) {
+    synchronized (this) {
+      SSLContext c = contexts.get(material);
+      if (c != null) {
+        return c;
+      }
+    }
+    SSLContext c = newJdkContext(member, material);
+    synchronized (this) {
+      return contexts.computeIfAbsent(material, m -> c);
+    }
+  }
+
+  private static SSLContext newJdkContext(String member, Tls material) {
     try {
       return ((JdkSslContext)
               SslContextBuilder.forClient()

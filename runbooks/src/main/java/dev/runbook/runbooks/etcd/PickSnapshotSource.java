@@ -60,33 +60,27 @@ final class PickSnapshotSource
     Map<String, String> skipped = new LinkedHashMap<>();
     List<MemberClient.Status> healthy = new ArrayList<>();
     try (EtcdAccess etcd = EtcdAccess.of(context)) {
-      long start = System.nanoTime();
       List<Inventory.Member> members = context.inventory().members();
-      for (Inventory.Member m : members) {
-        // As a wait: the console shows it only when a member is slow to answer.
-        context.progress(
-            new WaitProgress(
-                "asking " + m.name() + " (" + m.clientUrl() + ")",
-                healthy.size() + skipped.size(),
-                members.size(),
-                "answered",
-                java.time.Duration.ofNanos(System.nanoTime() - start),
-                null));
-        try {
-          MemberClient c = etcd.member(m);
-          c.health();
-          MemberClient.Status s = c.status();
-          if (!s.errors().isEmpty()) {
-            skipped.put(m.name(), "unhealthy: reports " + s.errors());
-          } else if (s.learner()) {
-            skipped.put(m.name(), "learner: not a voting member, its data may lag");
-          } else {
-            healthy.add(s);
-          }
-        } catch (EtcdUnreachable e) {
-          skipped.put(m.name(), e.reason().name().toLowerCase() + ": " + e.getMessage());
-        }
-      }
+      // As a wait: the console shows it only when the members are slow to answer.
+      context.progress(
+          new WaitProgress(
+              "asking " + String.join(", ", members.stream().map(Inventory.Member::name).toList()),
+              0,
+              members.size(),
+              "answered",
+              java.time.Duration.ZERO,
+              null));
+      // Every member at once: one after the other, each member's connection (TLS check, client,
+      // first call) waited for the previous one's.
+      EachMember.inParallel(members, m -> ask(etcd, m))
+          .forEach(
+              (name, answer) -> {
+                if (answer.status() == null) {
+                  skipped.put(name, answer.skipped());
+                } else {
+                  healthy.add(answer.status());
+                }
+              });
       if (healthy.isEmpty()) {
         throw new RunbookError(
             ErrorCode.ETCD_NOT_HEALTHY,
@@ -110,6 +104,26 @@ final class PickSnapshotSource
       List<MemberClient.Listed> list =
           etcd.member(context.inventory().member(pick.name()).orElseThrow()).members();
       return new Output(pick.name(), why, skipped, healthy, list, etcd.describe());
+    }
+  }
+
+  /** A member's status when it can be the source, or why it is skipped. */
+  private record Answer(MemberClient.Status status, String skipped) {}
+
+  private static Answer ask(EtcdAccess etcd, Inventory.Member m) {
+    try {
+      MemberClient c = etcd.member(m);
+      c.health();
+      MemberClient.Status s = c.status();
+      if (!s.errors().isEmpty()) {
+        return new Answer(null, "unhealthy: reports " + s.errors());
+      }
+      if (s.learner()) {
+        return new Answer(null, "learner: not a voting member, its data may lag");
+      }
+      return new Answer(s, null);
+    } catch (EtcdUnreachable e) {
+      return new Answer(null, e.reason().name().toLowerCase() + ": " + e.getMessage());
     }
   }
 

@@ -39,6 +39,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.camunda.bpm.engine.ManagementService;
@@ -47,6 +49,7 @@ import org.camunda.bpm.engine.ProcessEngineConfiguration;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseListener;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.cfg.StandaloneProcessEngineConfiguration;
 import org.camunda.bpm.engine.impl.history.HistoryLevel;
 import org.camunda.bpm.engine.management.JobDefinition;
@@ -72,25 +75,50 @@ public final class EngineCore implements AutoCloseable {
   static final String RECONCILE = "reconcile";
 
   private final EngineOptions options;
-  private final ProcessEngine engine;
+  private final CompletableFuture<Booted> boot;
   private final Catalog catalog;
   private final Map<String, Step<?, ?>> steps;
-  private final ClusterLock locks;
   private final Map<Path, DriverLock> driverLocks = new java.util.concurrent.ConcurrentHashMap<>();
   private final TemplateRenderer templates;
 
   private EngineCore(
       EngineOptions options,
-      ProcessEngine engine,
+      CompletableFuture<Booted> boot,
       Catalog catalog,
-      Map<String, Step<?, ?>> steps,
-      ClusterLock locks) {
+      Map<String, Step<?, ?>> steps) {
     this.options = options;
-    this.engine = engine;
+    this.boot = boot;
     this.catalog = catalog;
     this.steps = steps;
-    this.locks = locks;
     this.templates = new TemplateRenderer(options.templatesDir());
+  }
+
+  /**
+   * The Camunda engine, booted and the runbooks deployed, and the cluster locks in its database.
+   */
+  private record Booted(ProcessEngine engine, ClusterLock locks) {}
+
+  /** Waits for the boot started by {@link #open}; its failure is thrown here, as it was thrown. */
+  private Booted booted() {
+    try {
+      return boot.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw e;
+    }
+  }
+
+  private ProcessEngine engine() {
+    return booted().engine();
+  }
+
+  private ClusterLock locks() {
+    return booted().locks();
   }
 
   /** All steps known: those of the packs on the classpath and the options' extra ones. */
@@ -130,21 +158,76 @@ public final class EngineCore implements AutoCloseable {
     }
   }
 
+  /**
+   * Opens the engine. Camunda's boot (MyBatis parsing its mappings, H2, the schema check) is most
+   * of a command's start-up and needs neither the runbooks nor the inventory: it runs in a thread
+   * of its own while this thread reads and lints the runbooks and, in {@link #start}, loads the
+   * inventory and plans the run, which need no engine either. The first use of the engine waits for
+   * the boot (bench/snapshot-small).
+   */
   public static EngineCore open(EngineOptions options) {
     Map<String, Step<?, ?>> steps = steps(options);
-    Catalog catalog = catalog(options);
-    lintAll(catalog, steps);
     try {
       Files.createDirectories(HomeDir.ensure(options.home()).resolve("runs"));
     } catch (IOException e) {
       throw new BadInputException(
           "cannot create the runbook home " + options.home() + ": " + e.getMessage());
     }
+    CompletableFuture<ProcessEngine> built = new CompletableFuture<>();
+    Thread boot =
+        new Thread(
+            () -> {
+              try {
+                built.complete(configuration(options, steps).buildProcessEngine());
+              } catch (Throwable t) {
+                built.completeExceptionally(t);
+              }
+            },
+            "engine-boot");
+    boot.setDaemon(true);
+    boot.start();
+    Catalog catalog;
+    try {
+      catalog = catalog(options);
+      lintAll(catalog, steps);
+    } catch (RuntimeException e) {
+      built.thenAccept(ProcessEngine::close).exceptionally(t -> null).join();
+      throw e;
+    }
+    CompletableFuture<Booted> booted =
+        built.thenApply(
+            engine -> {
+              try {
+                deploy(engine, catalog);
+                return new Booted(
+                    engine,
+                    new ClusterLock(
+                        ((ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration())
+                            .getDataSource()));
+              } catch (RuntimeException e) {
+                engine.close();
+                throw e;
+              }
+            });
+    EngineCore core = new EngineCore(options, booted, catalog, steps);
+    Sessions.opener(core::openSession);
+    return core;
+  }
+
+  private static StandaloneProcessEngineConfiguration configuration(
+      EngineOptions options, Map<String, Step<?, ?>> steps) {
     StandaloneProcessEngineConfiguration cfg =
         new StandaloneProcessEngineConfiguration() {
           @Override
           public HistoryLevel getDefaultHistoryLevel() {
             return HistoryLevel.HISTORY_LEVEL_NONE;
+          }
+
+          @Override
+          protected java.io.InputStream getMyBatisXmlConfigurationSteam() {
+            return Mappings.keepsHistory(getDataSource())
+                ? super.getMyBatisXmlConfigurationSteam()
+                : Mappings.withoutHistory();
           }
         };
     Database.configure(cfg, options);
@@ -169,7 +252,13 @@ public final class EngineCore implements AutoCloseable {
     List<BpmnParseListener> listeners = new ArrayList<>();
     listeners.add(new RunbookParseListener());
     cfg.setCustomPostBPMNParseListeners(listeners);
-    ProcessEngine engine = cfg.buildProcessEngine();
+    return cfg;
+  }
+
+  private static void deploy(ProcessEngine engine, Catalog catalog) {
+    if (catalog.entries().isEmpty()) {
+      return;
+    }
     DeploymentBuilder d =
         engine
             .getRepositoryService()
@@ -179,13 +268,7 @@ public final class EngineCore implements AutoCloseable {
     catalog
         .entries()
         .forEach(e -> d.addString(e.id() + ".bpmn", new String(e.bpmn(), StandardCharsets.UTF_8)));
-    if (!catalog.entries().isEmpty()) {
-      d.deploy();
-    }
-    EngineCore core =
-        new EngineCore(options, engine, catalog, steps, new ClusterLock(cfg.getDataSource()));
-    Sessions.opener(core::openSession);
-    return core;
+    d.deploy();
   }
 
   // ---- start -----------------------------------------------------------------------------
@@ -203,7 +286,7 @@ public final class EngineCore implements AutoCloseable {
     Plan plan = bindPlan(entry, inventory, params, approvedPlan);
     String runId = newRunId();
     Path runDir = runDir(runId);
-    locks.acquire(inventory.cluster(), runId, startedBy, this::alive);
+    locks().acquire(inventory.cluster(), runId, startedBy, this::alive);
     RunSession session = null;
     try {
       holdDriverLock(runDir);
@@ -240,12 +323,12 @@ public final class EngineCore implements AutoCloseable {
       vars.put("inventorySha256", sha256(inventory.source()));
       vars.put(PLAN_VARIABLE, plan.sha256());
       ProcessInstance pi =
-          engine.getRuntimeService().startProcessInstanceByKey(entry.id(), runId, vars);
+          engine().getRuntimeService().startProcessInstanceByKey(entry.id(), runId, vars);
       session.processInstanceId = pi.getId();
       return drive(session);
     } catch (RuntimeException e) {
       if (session == null || session.processInstanceId == null) {
-        locks.release(inventory.cluster(), runId);
+        locks().release(inventory.cluster(), runId);
       }
       throw e;
     } finally {
@@ -443,7 +526,7 @@ public final class EngineCore implements AutoCloseable {
                     + " distinct approvers");
           }
           approvals.add(by);
-          engine
+          engine()
               .getTaskService()
               .setVariableLocal(task.getId(), "approvals", String.join("\n", approvals));
           s.emit(
@@ -458,7 +541,7 @@ public final class EngineCore implements AutoCloseable {
                   approvals.size(),
                   rules.approvers()));
           if (approvals.size() >= rules.approvers()) {
-            engine.getTaskService().complete(task.getId());
+            engine().getTaskService().complete(task.getId());
             return drive(s);
           }
           return settle(s);
@@ -495,7 +578,7 @@ public final class EngineCore implements AutoCloseable {
                   s.planSha256(),
                   approvals(task).size(),
                   rules.approvers()));
-          engine.getTaskService().handleBpmnError(task.getId(), "GATE_REJECTED", comment);
+          engine().getTaskService().handleBpmnError(task.getId(), "GATE_REJECTED", comment);
           return drive(s);
         });
   }
@@ -520,11 +603,11 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private RunOutcome abortRun(RunSession s, String by, String comment) {
-    engine
+    engine()
         .getRuntimeService()
         .deleteProcessInstance(s.processInstanceId, "aborted by " + by + ": " + comment, true);
     s.emit(new RunEvent.RunEnded(RunState.ABORTED.label(), comment, by));
-    locks.release(s.inventory.cluster(), s.runId);
+    locks().release(s.inventory.cluster(), s.runId);
     return new RunOutcome(
         s.runId, RunState.ABORTED, s.redact("aborted by " + by + ": " + comment), null);
   }
@@ -562,7 +645,7 @@ public final class EngineCore implements AutoCloseable {
 
   private Task pendingTask(RunSession s, String gate) {
     List<Task> tasks =
-        engine
+        engine()
             .getTaskService()
             .createTaskQuery()
             .processInstanceId(s.processInstanceId)
@@ -592,7 +675,7 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private List<String> approvals(Task task) {
-    Object v = engine.getTaskService().getVariableLocal(task.getId(), "approvals");
+    Object v = engine().getTaskService().getVariableLocal(task.getId(), "approvals");
     List<String> list = new ArrayList<>();
     if (v != null && !v.toString().isEmpty()) {
       list.addAll(Arrays.asList(v.toString().split("\n")));
@@ -604,7 +687,7 @@ public final class EngineCore implements AutoCloseable {
 
   /** Executes the run's jobs until it waits for a person, ends or fails. */
   RunOutcome drive(RunSession s) {
-    ManagementService mgmt = engine.getManagementService();
+    ManagementService mgmt = engine().getManagementService();
     while (true) {
       List<Job> jobs =
           mgmt.createJobQuery()
@@ -654,12 +737,12 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private void fireDueTimers(RunSession s) {
-    ManagementService mgmt = engine.getManagementService();
+    ManagementService mgmt = engine().getManagementService();
     for (Job job :
         mgmt.createJobQuery().processInstanceId(s.processInstanceId).timers().executable().list()) {
       Driver.runJob(job.getId(), () -> mgmt.executeJob(job.getId()));
     }
-    if (engine
+    if (engine()
             .getRuntimeService()
             .createProcessInstanceQuery()
             .processInstanceId(s.processInstanceId)
@@ -672,7 +755,7 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private void retryFailedJobs(RunSession s) {
-    ManagementService mgmt = engine.getManagementService();
+    ManagementService mgmt = engine().getManagementService();
     for (Job job :
         mgmt.createJobQuery().processInstanceId(s.processInstanceId).noRetriesLeft().list()) {
       mgmt.setJobRetries(job.getId(), 1);
@@ -681,9 +764,9 @@ public final class EngineCore implements AutoCloseable {
 
   /** Where the run stands now that nothing more can be executed without a person or a timer. */
   private RunOutcome settle(RunSession s) {
-    RuntimeService runtime = engine.getRuntimeService();
+    RuntimeService runtime = engine().getRuntimeService();
     if (runtime.createProcessInstanceQuery().processInstanceId(s.processInstanceId).count() == 0) {
-      locks.release(s.inventory.cluster(), s.runId);
+      locks().release(s.inventory.cluster(), s.runId);
       JsonNode end = null;
       for (JsonNode r : s.evidence()) {
         if (r.path("type").asText().equals("run.ended")) {
@@ -699,7 +782,7 @@ public final class EngineCore implements AutoCloseable {
           end.path("message").asText(),
           null);
     }
-    TaskService tasks = engine.getTaskService();
+    TaskService tasks = engine().getTaskService();
     List<Task> pending =
         tasks.createTaskQuery().processInstanceId(s.processInstanceId).active().list();
     if (pending.isEmpty()) {
@@ -742,7 +825,7 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private String expiry(RunSession s, UserTask gate) {
-    ManagementService mgmt = engine.getManagementService();
+    ManagementService mgmt = engine().getManagementService();
     for (Job job : mgmt.createJobQuery().processInstanceId(s.processInstanceId).timers().list()) {
       JobDefinition def =
           mgmt.createJobDefinitionQuery().jobDefinitionId(job.getJobDefinitionId()).singleResult();
@@ -781,7 +864,7 @@ public final class EngineCore implements AutoCloseable {
   }
 
   private RunSession openSession(String runId) {
-    RuntimeService runtime = engine.getRuntimeService();
+    RuntimeService runtime = engine().getRuntimeService();
     ProcessInstance pi =
         runtime.createProcessInstanceQuery().processInstanceBusinessKey(runId).singleResult();
     if (pi == null) {
@@ -808,18 +891,14 @@ public final class EngineCore implements AutoCloseable {
               + " or abort the run");
     }
     Inventory inventory = Inventory.load(inventoryPath);
-    BpmnModelInstance model =
-        engine.getRepositoryService().getBpmnModelInstance(pi.getProcessDefinitionId());
+    String key =
+        engine().getRepositoryService().getProcessDefinition(pi.getProcessDefinitionId()).getKey();
     Catalog.Entry entry =
         new Catalog.Entry(
-            (String)
-                engine
-                    .getRepositoryService()
-                    .getProcessDefinition(pi.getProcessDefinitionId())
-                    .getKey(),
+            key,
             "deployment:" + pi.getProcessDefinitionId(),
             new byte[0],
-            model);
+            deployedModel(key, pi.getProcessDefinitionId()));
     Map<String, String> params = new LinkedHashMap<>();
     for (RunbookInfo.Parameter p : entry.parameters()) {
       Object v = vars.get(p.name());
@@ -850,8 +929,30 @@ public final class EngineCore implements AutoCloseable {
     return s;
   }
 
+  /**
+   * The model of the BPMN a run was started with. When it is byte for byte the catalog's runbook
+   * (the usual case: the runbooks did not change since), the catalog's model, parsed and linted at
+   * open, is that model; parsing the deployed copy again (schema validation included) was a
+   * noticeable part of every approve's start.
+   */
+  private BpmnModelInstance deployedModel(String key, String processDefinitionId) {
+    for (Catalog.Entry e : catalog.entries()) {
+      if (e.id().equals(key)) {
+        try (java.io.InputStream in =
+            engine().getRepositoryService().getProcessModel(processDefinitionId)) {
+          if (Arrays.equals(in.readAllBytes(), e.bpmn())) {
+            return e.model();
+          }
+        } catch (IOException ignored) {
+          // Read below by the engine, which reports what is wrong with it.
+        }
+      }
+    }
+    return engine().getRepositoryService().getBpmnModelInstance(processDefinitionId);
+  }
+
   private boolean alive(String runId) {
-    return engine
+    return engine()
             .getRuntimeService()
             .createProcessInstanceQuery()
             .processInstanceBusinessKey(runId)
@@ -929,7 +1030,15 @@ public final class EngineCore implements AutoCloseable {
   public void close() {
     Sessions.closeAll();
     try {
-      engine.close();
+      Booted b = null;
+      try {
+        b = boot.join();
+      } catch (CompletionException e) {
+        // The boot failed: nothing to close, and the failure was thrown where the engine was used.
+      }
+      if (b != null) {
+        b.engine().close();
+      }
     } finally {
       driverLocks.values().forEach(DriverLock::close);
       driverLocks.clear();

@@ -91,6 +91,10 @@ public final class RunSession implements AutoCloseable {
     return plan == null ? null : plan.sha256();
   }
 
+  // The plan as this process renders it, for checkPlan: made at the first changing step.
+  private Plan replanned;
+  private String unplannable;
+
   /**
    * Re-renders the step's part of the plan from the templates, runbook and steps this process has
    * now (replaying the plan's probe output, so nothing is read from the nodes) and compares it with
@@ -102,22 +106,31 @@ public final class RunSession implements AutoCloseable {
     if (plan == null) {
       return;
     }
-    Plan.Entry now;
-    try {
-      now =
-          Planner.plan(
-                  runbook,
-                  steps,
-                  inventory,
-                  parameters,
-                  templates,
-                  Planner.Reader.replay(plan),
-                  redactor)
-              .entry(activityId);
-    } catch (BadInputException e) {
-      drifted(activityId, "the step can no longer be planned: " + e.getMessage());
+    if (replanned == null) {
+      // Once per process: the runbook, steps, inventory, parameters and templates (read once per
+      // process, TemplateRenderer) cannot change under it, so every step's part of one re-rendered
+      // plan is what a fresh plan per step said. A restore planned the whole runbook again before
+      // every changing step (issue 15 counted six plans per restore).
+      try {
+        replanned =
+            Planner.plan(
+                runbook,
+                steps,
+                inventory,
+                parameters,
+                templates,
+                Planner.Reader.replay(plan),
+                redactor);
+      } catch (BadInputException e) {
+        unplannable = e.getMessage();
+        replanned = plan;
+      }
+    }
+    if (unplannable != null) {
+      drifted(activityId, "the step can no longer be planned: " + unplannable);
       return;
     }
+    Plan.Entry now = replanned.entry(activityId);
     Plan.Entry approved = plan.entry(activityId);
     if (!java.util.Objects.equals(approved, now)) {
       drifted(activityId, PlanDiff.of(approved, now));

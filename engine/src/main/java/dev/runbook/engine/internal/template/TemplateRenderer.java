@@ -185,6 +185,13 @@ public final class TemplateRenderer {
   private static Configuration configuration(TemplateLoader loader) {
     var cfg = new Configuration(Configuration.VERSION_2_3_34);
     cfg.setTemplateLoader(loader);
+    // Each template is read once per process and kept: every command a process renders, and the
+    // plan it checks a step against before the step runs (RunSession.checkPlan, made once per
+    // process), come from the same text. FreeMarker's default looked at the file again after 5 s
+    // and let the garbage collector drop a template, so a step could send an edited template's
+    // command that the check had not seen.
+    cfg.setTemplateUpdateDelayMilliseconds(Long.MAX_VALUE);
+    cfg.setCacheStorage(new freemarker.cache.StrongCacheStorage());
     cfg.setDefaultEncoding(StandardCharsets.UTF_8.name());
     cfg.setRegisteredCustomOutputFormats(
         List.of(ShellOutputFormat.INSTANCE, MarkdownOutputFormat.INSTANCE));
