@@ -1,5 +1,7 @@
 package dev.runbook.cli;
 
+import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.api.InventoryException;
 import dev.runbook.engine.api.RunListener;
 import dev.runbook.engine.api.RunOutcome;
 
@@ -18,4 +20,20 @@ interface Console extends RunListener {
 
   /** The command broke off on a fault nobody expected (exit 1; stderr says where the trace is). */
   default void broke(RuntimeException e) {}
+
+  /**
+   * Runs a command that drives a run: its outcome is shown and its exit code returned; a refusal or
+   * a fault is shown too, then rethrown for the CLI's one handler of exit codes.
+   */
+  default int drive(java.util.function.Supplier<RunOutcome> command) {
+    try {
+      return outcome(command.get());
+    } catch (BadInputException | InventoryException e) {
+      refused(e);
+      throw e;
+    } catch (RuntimeException e) {
+      broke(e);
+      throw e;
+    }
+  }
 }

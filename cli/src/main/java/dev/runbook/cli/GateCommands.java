@@ -1,7 +1,5 @@
 package dev.runbook.cli;
 
-import dev.runbook.engine.api.BadInputException;
-import dev.runbook.engine.api.InventoryException;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunbookEngine;
 import java.util.concurrent.Callable;
@@ -33,15 +31,12 @@ final class GateCommands {
 
     int drive(BiFunction<RunbookEngine, String, RunOutcome> op) {
       Console shown = console.open(spec, root);
-      try (RunbookEngine engine = RunbookEngine.open(root.options(shown))) {
-        return shown.outcome(op.apply(engine, run));
-      } catch (BadInputException | InventoryException e) {
-        shown.refused(e);
-        throw e;
-      } catch (RuntimeException e) {
-        shown.broke(e);
-        throw e;
-      }
+      return shown.drive(
+          () -> {
+            try (RunbookEngine engine = RunbookEngine.open(root.options(shown))) {
+              return op.apply(engine, run);
+            }
+          });
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.runbook.cli;
 
 import dev.runbook.engine.api.BadInputException;
-import dev.runbook.engine.api.InventoryException;
 import dev.runbook.engine.api.RunbookEngine;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,21 +42,15 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Console shown = console.open(spec, root);
-    try {
-      Map<String, String> given = inputs.parameters();
-      // Bad input is refused before the engine opens, so it creates no home, database or run.
-      RunbookEngine.check(root.options(null), inputs.runbook, inputs.inventory, given, as);
-      try (RunbookEngine engine = RunbookEngine.open(root.options(shown))) {
-        return shown.outcome(
-            engine.start(inputs.runbook, inputs.inventory, given, as, approvedPlan));
-      }
-    } catch (BadInputException | InventoryException e) {
-      shown.refused(e);
-      throw e;
-    } catch (RuntimeException e) {
-      shown.broke(e);
-      throw e;
-    }
+    return shown.drive(
+        () -> {
+          Map<String, String> given = inputs.parameters();
+          // Bad input is refused before the engine opens: it creates no home, database or run.
+          RunbookEngine.check(root.options(null), inputs.runbook, inputs.inventory, given, as);
+          try (RunbookEngine engine = RunbookEngine.open(root.options(shown))) {
+            return engine.start(inputs.runbook, inputs.inventory, given, as, approvedPlan);
+          }
+        });
   }
 
   static Map<String, String> parse(List<String> params) {
