@@ -39,8 +39,35 @@ public interface PlanContext {
   /** A command the step sends to {@code node}, as rendered. */
   void command(String node, String command);
 
-  /** Something the step does that is not a node command (a transfer, an etcd call, a wait). */
+  /** Something the step does that is not a node command or a transfer (an etcd call, a wait). */
   void note(String text);
+
+  /**
+   * A local file the step uploads to {@code node} ({@link RemoteShell#upload}); the run may upload
+   * only what its plan shows.
+   */
+  void upload(String node, String localPath, String remotePath);
+
+  /**
+   * A file the step writes on {@code node} ({@link RemoteShell#write}), with the SHA-256 of its
+   * content (or a placeholder when only the run makes it); the run may write only what its plan
+   * shows.
+   */
+  void write(String node, String path, String contentSha256);
+
+  /**
+   * A read-only command the step's {@link Step#probe} sends to {@code node} (only when resuming a
+   * step that was in flight when an engine process died). A run sends only planned commands, probes
+   * included.
+   */
+  void probe(String node, String command);
+
+  /**
+   * Something the step will send that this plan cannot show: it depends on what a node reports and
+   * the plan did not read the nodes. The plan says so, and no run is bound to such a plan (the
+   * engine could not check what the step sends); {@code --probe} shows it.
+   */
+  void unknown(String what);
 
   /** A file change on a node, as a unified diff. */
   void diff(String node, String diff);

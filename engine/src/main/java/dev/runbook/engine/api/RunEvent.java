@@ -176,6 +176,43 @@ public sealed interface RunEvent {
     }
   }
 
+  /**
+   * The engine did not send something a step asked for, because the bound plan does not show it for
+   * that step and node: a command, probe, upload or write (whatever the step's effect), or a live
+   * reading that differs from the one the plan bound. The step fails with STEP_FAILED.
+   *
+   * @param kind {@code command}, {@code probe}, {@code upload}, {@code write} or {@code reading}
+   * @param refused what the step asked for, redacted
+   * @param difference against the nearest planned entry ({@code -} plan, {@code +} asked)
+   */
+  record PlanRefused(
+      String activityId,
+      String node,
+      String kind,
+      String planSha256,
+      String refused,
+      String difference)
+      implements RunEvent {
+    public String type() {
+      return "plan.refused";
+    }
+  }
+
+  /**
+   * What the placeholders of a planned command stood for when the step sent it (values only the run
+   * could know, such as what a node reported), recorded before the command leaves.
+   */
+  record PlanResolved(String activityId, String node, Map<String, String> values)
+      implements RunEvent {
+    public PlanResolved {
+      values = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(values));
+    }
+
+    public String type() {
+      return "plan.resolved";
+    }
+  }
+
   record ReconcileRequired(String activityId, String step, String reason) implements RunEvent {
     public String type() {
       return "reconcile.required";

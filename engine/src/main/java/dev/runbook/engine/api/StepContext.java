@@ -46,8 +46,20 @@ public interface StepContext {
     return r;
   }
 
-  /** The remote shell for file transfer; commands go through {@link #exec}. */
+  /**
+   * The remote shell for file transfer; commands go through {@link #exec}. An upload or write
+   * leaves only when the run's plan shows it for this step and node ({@link PlanContext#upload},
+   * {@link PlanContext#write}).
+   */
   RemoteShell shell();
+
+  /**
+   * Says what the step read live that its plan may have read too ({@link PlanContext#discovered}
+   * with the same node and what; a file's digest): the step goes on only if it is what the bound
+   * plan says, and otherwise fails before it changes anything, with the difference in evidence. A
+   * value the plan did not read is recorded as resolved.
+   */
+  void confirm(String node, String what, String value);
 
   /** Keeps {@code content} as an artifact of the run (redacted if text, with its SHA-256). */
   void artifact(String name, byte[] content);

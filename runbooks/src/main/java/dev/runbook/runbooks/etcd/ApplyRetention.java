@@ -111,15 +111,21 @@ final class ApplyRetention implements Step<ApplyRetention.Input, ApplyRetention.
                 .check(node.name(), context.render("commands/etcd-backup/list.ftl", model), TIMEOUT)
                 .stdout();
         List<String> names = r.toDelete(out.lines().toList(), cluster, input.current(), now);
-        if (!names.isEmpty()) {
-          model.put("names", names);
-          context.check(
-              node.name(), context.render("commands/etcd-backup/delete.ftl", model), TIMEOUT);
+        for (String name : names) {
+          context.check(node.name(), context.render(DELETE, deleteModel(model, name)), TIMEOUT);
         }
         deleted.put(node.name() + ":" + input.backupDir(), names);
       }
     }
     return new Output(policy, deleted);
+  }
+
+  private static final String DELETE = "commands/etcd-backup/delete.ftl";
+
+  static Map<String, Object> deleteModel(Map<String, Object> listModel, String name) {
+    Map<String, Object> model = new LinkedHashMap<>(listModel);
+    model.put("name", name);
+    return model;
   }
 
   static Map<String, Object> listModel(String dir, String cluster) {
@@ -143,12 +149,12 @@ final class ApplyRetention implements Step<ApplyRetention.Input, ApplyRetention.
     if (backupDir.isBlank()) {
       return;
     }
+    Map<String, Object> list = listModel(backupDir, plan.inventory().cluster());
     for (Inventory.Member node : plan.nodes()) {
+      plan.command(node.name(), plan.render("commands/etcd-backup/list.ftl", list));
       plan.command(
           node.name(),
-          plan.render(
-              "commands/etcd-backup/list.ftl", listModel(backupDir, plan.inventory().cluster())));
+          plan.render(DELETE, deleteModel(list, "⟨each listed snapshot the same policy selects⟩")));
     }
-    plan.note("on each node, delete.ftl removes the listed snapshots the same policy selects");
   }
 }

@@ -117,14 +117,17 @@ final class CopySnapshot implements Step<CopySnapshot.Input, CopySnapshot.Output
   @Override
   public void plan(PlanContext plan) {
     String file = plan.input("file");
-    String name = file.startsWith("⟨") ? file : Path.of(file).getFileName().toString();
+    String name =
+        file.startsWith("⟨") ? "⟨snapshot file name⟩" : Path.of(file).getFileName().toString();
     Map<String, Object> model =
-        model(plan.input("dir"), name, "⟨size of " + file + "⟩", plan.input("sha256"));
+        model(plan.input("dir"), name, "⟨snapshot size⟩", plan.input("sha256"));
     for (Inventory.Member node : plan.nodes()) {
       plan.command(node.name(), plan.render("commands/etcd-backup/prepare.ftl", model));
-      plan.note("uploads " + file + " to " + node.name() + ":" + model.get("incoming") + " (SFTP)");
+      plan.upload(node.name(), file, (String) model.get("incoming"));
       plan.command(node.name(), plan.render("commands/etcd-backup/accept.ftl", model));
+      plan.command(node.name(), plan.render("commands/etcd-backup/discard.ftl", model));
     }
-    plan.note("on a failed copy, discard.ftl removes the temporary file; earlier backups stay");
+    plan.note(
+        "discard.ftl runs only on a failed copy: it removes the temporary file; earlier backups stay");
   }
 }

@@ -118,7 +118,7 @@ final class PatchManifests implements Step<PatchManifests.Input, PatchManifests.
         plan.command(node, plan.render(WRITE, writeModel(file, patched)));
         plan.diff(node, EtcdManifest.diff(Restore.ETCD, original.get(), patched));
       } else {
-        plan.note(
+        plan.unknown(
             node
                 + ": writes "
                 + file

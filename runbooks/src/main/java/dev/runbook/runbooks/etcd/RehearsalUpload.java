@@ -79,9 +79,8 @@ final class RehearsalUpload implements Step<RehearsalUpload.Input, RehearsalUplo
           m.name(),
           plan.render(
               "commands/etcd-rehearsal/make-scratch.ftl",
-              scratchModel(plan.input("scratchRoot"), s, "⟨size of " + plan.input("file") + "⟩")));
-      plan.note(
-          "uploads " + plan.input("file") + " to " + m.name() + ":" + s.snapshot() + " (SFTP)");
+              scratchModel(plan.input("scratchRoot"), s, "⟨snapshot size⟩")));
+      plan.upload(m.name(), plan.input("file"), s.snapshot());
       plan.command(
           m.name(),
           plan.render(

@@ -129,11 +129,7 @@ final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.
       String target = Restore.restoredDir(data.hostPath(), context.runId());
       Map<String, String> r =
           NodeCommands.check(
-              context,
-              m.name(),
-              "commands/etcd-restore/is-restored.ftl",
-              Map.of("restoredDir", target),
-              Restore.COMMAND);
+              context, m.name(), IS_RESTORED, Map.of("restoredDir", target), Restore.COMMAND);
       if (!"true".equals(r.get("restored"))) {
         return Probe.NOT_DONE;
       }
@@ -141,6 +137,7 @@ final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.
     return Probe.DONE;
   }
 
+  private static final String IS_RESTORED = "commands/etcd-restore/is-restored.ftl";
   private static final String PREPARE = "commands/etcd-restore/prepare-restore.ftl";
   private static final String CHECK_DIGEST = "commands/etcd-rehearsal/check-digest.ftl";
   private static final String RESTORE = "commands/etcd/restore.ftl";
@@ -196,14 +193,7 @@ final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.
       RestorePlan.readOriginal(plan, node);
       plan.command(node, plan.render(PREPARE, prepareModel(target)));
       plan.command(node, plan.render(RestorePlan.DETECT_TOOLS, Map.of()));
-      plan.note(
-          "uploads "
-              + plan.input("file")
-              + " to "
-              + node
-              + ":"
-              + snapshot
-              + " (SFTP: .part, fsync, rename)");
+      plan.upload(node, plan.input("file"), snapshot);
       plan.command(node, plan.render(CHECK_DIGEST, digestModel(snapshot, plan.input("sha256"))));
       java.util.Optional<String> tool = RestorePlan.restoreTool(plan, node);
       java.util.Optional<String> path = tool.flatMap(t -> RestorePlan.toolPath(plan, node, t));
@@ -222,13 +212,14 @@ final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.
                     PlanContext.RUN_ID,
                     bump.get())));
       } else {
-        plan.note(
+        plan.unknown(
             node
                 + ": the restore command depends on the tool found there (etcdutl for etcd 3.5+,"
                 + " else etcdctl) and on whether every member's tool has --bump-revision and"
                 + " --mark-compacted: plan with --probe to see it");
       }
       plan.command(node, plan.render(FINISH, finishModel(target, hostPath)));
+      plan.probe(node, plan.render(IS_RESTORED, Map.of("restoredDir", target)));
     }
   }
 }

@@ -437,7 +437,7 @@ final class RestorePreflight implements Step<RestorePreflight.Input, RestorePref
         if (onHost.isPresent()) {
           plan.command(node, plan.render(RestorePlan.CAT_FILE, RestorePlan.catModel(onHost.get())));
         } else {
-          plan.note(
+          plan.unknown(
               node
                   + ": reads the --"
                   + flag

@@ -58,6 +58,8 @@ final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.
     Path file = Path.of(input.file()).toAbsolutePath();
     try {
       SnapshotFile.Verified v = SnapshotFile.verify(file);
+      context.confirm(ENGINE_HOST, SIZE, Long.toString(v.size()));
+      context.confirm(ENGINE_HOST, SHA256, v.sha256());
       String expected = input.expectSha256();
       if (expected != null && !expected.isBlank() && !expected.equalsIgnoreCase(v.sha256())) {
         throw new RunbookError(
@@ -93,14 +95,44 @@ final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.
     }
   }
 
+  /** Where the plan and the run read the snapshot: the engine host, not a node. */
+  static final String ENGINE_HOST = "engine host";
+
+  static final String SIZE = "snapshot size (bytes)";
+  static final String SHA256 = "snapshot SHA-256";
+
+  /**
+   * Reads the snapshot now, so the plan binds its content, not only its path: its size and SHA-256
+   * are part of the plan hash, and a missing or invalid file fails the plan. A file swapped after
+   * the approval then makes another plan (refused) or, once the run has started, a reading that
+   * differs from the bound one (the step fails before anything uses it).
+   */
   @Override
   public void plan(PlanContext plan) {
+    String given = plan.input("file");
     plan.note(
         "reads "
-            + plan.input("file")
+            + given
             + " on the engine host: size, SHA-256 trailer, bbolt pages, revision, keys, etcd version"
             + (plan.input("expectSha256").isEmpty()
                 ? ""
                 : "; its SHA-256 must be " + plan.input("expectSha256")));
+    if (given.startsWith("⟨")) {
+      return; // made by an earlier step of the run: read when the run gets there
+    }
+    SnapshotFile.Verified v;
+    try {
+      v = SnapshotFile.verify(Path.of(given).toAbsolutePath());
+    } catch (SnapshotCheckException e) {
+      throw new IllegalArgumentException(
+          "snapshot "
+              + given
+              + " failed its "
+              + e.check().name().toLowerCase().replace('_', '-')
+              + " check: "
+              + e.getMessage());
+    }
+    plan.discovered(ENGINE_HOST, SIZE, java.util.Optional.of(Long.toString(v.size())));
+    plan.discovered(ENGINE_HOST, SHA256, java.util.Optional.of(v.sha256()));
   }
 }

@@ -53,6 +53,14 @@ final class Stamp {
     }
   }
 
+  /** Plans the read {@link #allStamped} sends when a probe asks. */
+  static void planProbe(PlanContext plan) {
+    for (Inventory.Member node : plan.nodes()) {
+      plan.probe(
+          node.name(), plan.render(READ, model(plan.input("dir"), node, PlanContext.RUN_ID)));
+    }
+  }
+
   /** Renders {@code template} for each of the task's nodes and runs it there; exit 0 or fail. */
   static void onEveryNode(Input input, StepContext context, String template) {
     for (Inventory.Member node : context.nodes()) {

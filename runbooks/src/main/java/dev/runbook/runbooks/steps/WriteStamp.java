@@ -50,5 +50,6 @@ public final class WriteStamp implements Step<Stamp.Input, WriteStamp.Output> {
   @Override
   public void plan(PlanContext plan) {
     Stamp.planEveryNode(plan, "commands/ssh-check/write-stamp.ftl");
+    Stamp.planProbe(plan);
   }
 }

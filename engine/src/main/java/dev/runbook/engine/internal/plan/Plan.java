@@ -56,6 +56,11 @@ public record Plan(
    *     Task_Restore}
    * @param outcome of an end event: {@code done}, {@code rolled-back}, ...
    * @param described false when the step does not describe its commands for a plan
+   * @param probes read-only commands the step's probe sends, only when the step was in flight when
+   *     an engine process died (resume asks it whether the change was made)
+   * @param transfers files the step sends to a node (uploads and writes)
+   * @param unknown what the plan cannot show without reading the nodes ({@code --probe}); a run is
+   *     never bound to a plan with unknowns, since it could not check what the step sends
    */
   public record Entry(
       String id,
@@ -73,9 +78,22 @@ public record Plan(
       Gate gate,
       String outcome,
       List<Next> next,
-      boolean described) {}
+      boolean described,
+      List<Command> probes,
+      List<Transfer> transfers,
+      List<String> unknown) {}
 
   public record Command(String node, String command) {}
+
+  /**
+   * A file the step sends to {@code node}.
+   *
+   * @param kind {@code upload} (a local file, streamed) or {@code write} (content the step made)
+   * @param source for an upload the local path, for a write the SHA-256 of the content (or a
+   *     placeholder when the run makes it)
+   * @param target the path on the node
+   */
+  public record Transfer(String node, String kind, String source, String target) {}
 
   public record Discovered(String node, String what, String value) {}
 
@@ -123,6 +141,11 @@ public record Plan(
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The steps whose commands the plan cannot show (made without --probe where it needed one). */
+  public List<Entry> incomplete() {
+    return steps.stream().filter(e -> e.unknown() != null && !e.unknown().isEmpty()).toList();
   }
 
   public Entry entry(String id) {

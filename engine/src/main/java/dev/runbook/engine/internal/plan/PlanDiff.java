@@ -18,8 +18,13 @@ public final class PlanDiff {
    * if equal.
    */
   public static String of(Object before, Object after) {
-    List<String> a = List.of(PlanStore.pretty(before).split("\n"));
-    List<String> b = List.of(PlanStore.pretty(after).split("\n"));
+    return lines(PlanStore.pretty(before), PlanStore.pretty(after));
+  }
+
+  /** The same diff of two texts, line by line (a planned command and the one a step would send). */
+  public static String lines(String before, String after) {
+    List<String> a = List.of(before.split("\n", -1));
+    List<String> b = List.of(after.split("\n", -1));
     int[][] lcs = new int[a.size() + 1][b.size() + 1];
     for (int i = a.size() - 1; i >= 0; i--) {
       for (int j = b.size() - 1; j >= 0; j--) {

@@ -119,7 +119,22 @@ public final class PlanMarkdown {
     for (String note : e.notes()) {
       md.append("- ").append(note.replace("\n", " ")).append("\n");
     }
-    if (!e.notes().isEmpty()) {
+    for (Plan.Transfer t : e.transfers()) {
+      md.append("- ")
+          .append(t.kind().equals("upload") ? "uploads `" : "writes (SHA-256 `")
+          .append(inline(t.source()))
+          .append(t.kind().equals("upload") ? "` to " : "`) to ")
+          .append(inline(t.node()))
+          .append(":`")
+          .append(inline(t.target()))
+          .append("`\n");
+    }
+    for (String u : e.unknown()) {
+      md.append("- **Not shown without `--probe`** (no run is bound to this plan): ")
+          .append(u.replace("\n", " "))
+          .append("\n");
+    }
+    if (!e.notes().isEmpty() || !e.transfers().isEmpty() || !e.unknown().isEmpty()) {
       md.append("\n");
     }
     if (!e.discovered().isEmpty()) {
@@ -127,16 +142,11 @@ public final class PlanMarkdown {
       e.discovered().forEach(d -> md.append(row(d.node(), d.what(), d.value())));
       md.append("\n");
     }
-    // A command that renders the same for several nodes is shown once, naming them all.
-    Map<String, List<String>> byCommand = new LinkedHashMap<>();
-    for (Plan.Command c : e.commands()) {
-      byCommand.computeIfAbsent(c.command(), k -> new java.util.ArrayList<>()).add(c.node());
+    commands(md, e.commands());
+    if (!e.probes().isEmpty()) {
+      md.append("Only when resuming this step after an engine process died, its probe reads:\n\n");
+      commands(md, e.probes());
     }
-    byCommand.forEach(
-        (command, nodes) -> {
-          md.append("On **").append(inline(String.join(", ", nodes))).append("**:\n\n");
-          fenced(md, "sh", command);
-        });
     for (Plan.Diff d : e.diffs()) {
       md.append("Change on **").append(inline(d.node())).append("**:\n\n");
       fenced(md, "diff", d.diff());
@@ -154,6 +164,21 @@ public final class PlanMarkdown {
                   .collect(Collectors.joining("; ")))
           .append("\n");
     }
+  }
+
+  /**
+   * Commands by node; one that renders the same for several nodes is shown once, naming them all.
+   */
+  private static void commands(StringBuilder md, List<Plan.Command> commands) {
+    Map<String, List<String>> byCommand = new LinkedHashMap<>();
+    for (Plan.Command c : commands) {
+      byCommand.computeIfAbsent(c.command(), k -> new java.util.ArrayList<>()).add(c.node());
+    }
+    byCommand.forEach(
+        (command, nodes) -> {
+          md.append("On **").append(inline(String.join(", ", nodes))).append("**:\n\n");
+          fenced(md, "sh", command);
+        });
   }
 
   /** A fenced block whose fence no backtick run inside it can close. */

@@ -313,7 +313,10 @@ public final class Planner {
               Gates.releases(gate)),
           null,
           next,
-          true);
+          true,
+          List.of(),
+          List.of(),
+          List.of());
     }
     String kind =
         n instanceof StartEvent
@@ -322,7 +325,7 @@ public final class Planner {
     String outcome = n instanceof EndEvent ? Catalog.properties(n).get("outcome") : null;
     return new Plan.Entry(
         n.getId(), kind, name, doc, path, null, null, List.of(), List.of(), List.of(), List.of(),
-        List.of(), null, outcome, next, true);
+        List.of(), null, outcome, next, true, List.of(), List.of(), List.of());
   }
 
   private Plan.Entry step(
@@ -366,7 +369,10 @@ public final class Planner {
         null,
         null,
         next,
-        context.described);
+        context.described,
+        List.copyOf(context.probes),
+        List.copyOf(context.transfers),
+        List.copyOf(context.unknown));
   }
 
   /**
@@ -414,6 +420,9 @@ public final class Planner {
     final List<String> notes = new ArrayList<>();
     final List<Plan.Discovered> discovered = new ArrayList<>();
     final List<Plan.Diff> diffs = new ArrayList<>();
+    final List<Plan.Command> probes = new ArrayList<>();
+    final List<Plan.Transfer> transfers = new ArrayList<>();
+    final List<String> unknown = new ArrayList<>();
     final Set<String> seen = new HashSet<>();
     boolean described = true;
 
@@ -446,7 +455,7 @@ public final class Planner {
     @Override
     public String render(String template, Map<String, Object> model) {
       return renderer.render(
-          template, TemplateModel.of(RUN_ID, inventory, parameters, "⟨starter⟩", model));
+          template, TemplateModel.of(RUN_ID, inventory, parameters, PlanGuard.STARTER, model));
     }
 
     @Override
@@ -457,6 +466,26 @@ public final class Planner {
     @Override
     public void note(String text) {
       notes.add(text);
+    }
+
+    @Override
+    public void upload(String node, String localPath, String remotePath) {
+      transfers.add(new Plan.Transfer(node, "upload", localPath, remotePath));
+    }
+
+    @Override
+    public void write(String node, String path, String contentSha256) {
+      transfers.add(new Plan.Transfer(node, "write", contentSha256, path));
+    }
+
+    @Override
+    public void probe(String node, String command) {
+      probes.add(new Plan.Command(node, command));
+    }
+
+    @Override
+    public void unknown(String what) {
+      unknown.add(what);
     }
 
     @Override

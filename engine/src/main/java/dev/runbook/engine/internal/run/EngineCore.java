@@ -302,7 +302,8 @@ public final class EngineCore implements AutoCloseable {
               openJournal(runDir, redactor(inventory, entry, params)),
               templates,
               options.listener());
-      session.bind(plan, steps, redactor(inventory, entry, params));
+      shells(session);
+      session.bind(plan, steps, redactor(inventory, entry, params), true);
       Sessions.put(session);
       session.emit(
           new RunEvent.RunStarted(
@@ -341,18 +342,51 @@ public final class EngineCore implements AutoCloseable {
    * run is refused before anything runs, with the difference), or the run's own plan when none was
    * approved. Kept in the home by hash, where gates and the per-step check find it.
    */
+  /** SSH with strict host keys, or what the engine was opened with (tests). */
+  private static dev.runbook.engine.api.RemoteShell shellFor(
+      EngineOptions options, Inventory inventory) {
+    return options.shells() == null
+        ? new dev.runbook.engine.internal.ssh.SshRemoteShell(inventory)
+        : options.shells().apply(inventory);
+  }
+
+  private void shells(RunSession s) {
+    if (options.shells() != null) {
+      s.shells(options.shells());
+    }
+  }
+
   private Plan bindPlan(
       Catalog.Entry entry, Inventory inventory, Map<String, String> params, String approvedHash) {
     Plan approved = approvedHash == null ? null : PlanStore.load(options.home(), approvedHash);
+    if (approved != null && !approved.incomplete().isEmpty()) {
+      throw new BadInputException(
+          "plan "
+              + approved.sha256()
+              + " does not show everything its steps would send ("
+              + approved.incomplete().stream().map(Plan.Entry::id).toList()
+              + "): a run sends only what its plan shows, so it cannot be bound to this one;"
+              + " nothing was run. Make the plan with --probe and approve that one.");
+    }
+    Function<Planner.Reader, Plan> planner =
+        reader ->
+            Planner.plan(
+                entry,
+                steps,
+                inventory,
+                params,
+                templates,
+                reader,
+                redactor(inventory, entry, params));
     Plan own =
-        Planner.plan(
-            entry,
-            steps,
-            inventory,
-            params,
-            templates,
-            approved == null ? Planner.Reader.NONE : Planner.Reader.replay(approved),
-            redactor(inventory, entry, params));
+        planner.apply(approved == null ? Planner.Reader.NONE : Planner.Reader.replay(approved));
+    if (approved == null && !own.incomplete().isEmpty()) {
+      // The run's own plan must show every command it will allow: read the nodes as a probed plan
+      // does (read-only commands only), over the run's own strict-host-key connections.
+      try (dev.runbook.engine.api.RemoteShell shell = shellFor(options, inventory)) {
+        own = planner.apply(dev.runbook.engine.internal.plan.Probe.over(shell));
+      }
+    }
     if (approved != null && !approved.sha256().equals(own.sha256())) {
       throw new BadInputException(
           "this run would not do what plan "
@@ -402,8 +436,7 @@ public final class EngineCore implements AutoCloseable {
                 redactor(inventory, entry, params));
     Plan plan;
     if (probe) {
-      try (dev.runbook.engine.api.RemoteShell shell =
-          new dev.runbook.engine.internal.ssh.SshRemoteShell(inventory)) {
+      try (dev.runbook.engine.api.RemoteShell shell = shellFor(options, inventory)) {
         plan = planner.apply(dev.runbook.engine.internal.plan.Probe.over(shell));
       }
     } else {
@@ -919,12 +952,14 @@ public final class EngineCore implements AutoCloseable {
             openJournal(runDir, redactor(inventory, entry, params)),
             templates,
             options.listener());
+    shells(s);
     Object plan = vars.get(PLAN_VARIABLE);
     if (plan != null) {
       s.bind(
           PlanStore.load(options.home(), plan.toString()),
           steps,
-          redactor(inventory, entry, params));
+          redactor(inventory, entry, params),
+          false);
     }
     return s;
   }

@@ -15,6 +15,7 @@ import dev.runbook.engine.internal.evidence.EvidenceReader;
 import dev.runbook.engine.internal.evidence.Redactor;
 import dev.runbook.engine.internal.plan.Plan;
 import dev.runbook.engine.internal.plan.PlanDiff;
+import dev.runbook.engine.internal.plan.PlanGuard;
 import dev.runbook.engine.internal.plan.Planner;
 import dev.runbook.engine.internal.ssh.SshRemoteShell;
 import dev.runbook.engine.internal.template.TemplateRenderer;
@@ -80,10 +81,13 @@ public final class RunSession implements AutoCloseable {
   /**
    * Binds the run to its plan: gates approve it, and MUTATING and DESTRUCTIVE steps are checked.
    */
-  void bind(Plan plan, Map<String, Step<?, ?>> steps, Redactor redactor) {
+  void bind(Plan plan, Map<String, Step<?, ?>> steps, Redactor redactor, boolean renderedHere) {
     this.plan = plan;
     this.steps = steps;
     this.redactor = redactor;
+    if (renderedHere) {
+      replanned = plan; // this process made the plan from what it has: nothing to re-render
+    }
   }
 
   /** The hash of the plan the run is bound to, or null for a run started before plans. */
@@ -149,6 +153,115 @@ public final class RunSession implements AutoCloseable {
             + diff);
   }
 
+  /** What a step may ask the engine to send, as the guard sorts it. */
+  enum Sent {
+    COMMAND("command"),
+    PROBE("probe"),
+    UPLOAD("upload"),
+    WRITE("write");
+
+    final String label;
+
+    Sent(String label) {
+      this.label = label;
+    }
+  }
+
+  /**
+   * Lets {@code text} leave for {@code node} only when the bound plan shows it for this step and
+   * node (placeholders filled in with what the run knows), whatever the step's effect; records what
+   * any other placeholder stood for. Runs started before plans (no bound plan) are not checked.
+   *
+   * @param text a command as evidence keeps it (redacted), or a transfer as {@link #transfer}
+   * @throws RunbookError STEP_FAILED, after a {@code plan.refused} record, when it is not planned
+   */
+  void allow(String activityId, String node, Sent kind, String text, PlanGuard.Known known) {
+    if (plan == null) {
+      return;
+    }
+    Plan.Entry entry = plan.entry(activityId);
+    List<String> planned = new java.util.ArrayList<>();
+    if (entry != null) {
+      switch (kind) {
+        case COMMAND -> collect(entry.commands(), node, planned);
+        case PROBE -> {
+          // A probe may repeat one of the step's own commands (the same read-only check).
+          collect(entry.probes(), node, planned);
+          collect(entry.commands(), node, planned);
+        }
+        case UPLOAD, WRITE ->
+            entry.transfers().stream()
+                .filter(t -> t.node().equals(node) && t.kind().equals(kind.label))
+                .forEach(t -> planned.add(transfer(t.source(), t.target())));
+      }
+    }
+    PlanGuard.Verdict v =
+        PlanGuard.check(planned, text, known, kind == Sent.COMMAND || kind == Sent.PROBE);
+    if (!v.allowed()) {
+      refuse(activityId, node, kind.label, text, v.difference());
+    }
+    if (!v.resolved().isEmpty()) {
+      emit(new RunEvent.PlanResolved(activityId, node, v.resolved()));
+    }
+  }
+
+  /** A transfer as the guard compares it: what goes where. */
+  static String transfer(String source, String target) {
+    return source + " → " + target;
+  }
+
+  /**
+   * A value a step read live that its plan may have bound (a probed reading, a file's digest): the
+   * step goes on only when it is the bound one; a value the plan did not read is recorded.
+   *
+   * @throws RunbookError STEP_FAILED, after a {@code plan.refused} record, when it differs
+   */
+  void confirm(String activityId, String node, String what, String live) {
+    if (plan == null) {
+      return;
+    }
+    Plan.Entry entry = plan.entry(activityId);
+    String bound =
+        entry == null
+            ? null
+            : entry.discovered().stream()
+                .filter(d -> d.node().equals(node) && d.what().equals(what))
+                .map(Plan.Discovered::value)
+                .findFirst()
+                .orElse(null);
+    String shown = redact(live);
+    if (bound == null) {
+      emit(new RunEvent.PlanResolved(activityId, node, Map.of(what, shown)));
+    } else if (!bound.equals(shown)) {
+      refuse(
+          activityId,
+          node,
+          "reading",
+          what + ": " + shown,
+          PlanDiff.lines(what + ": " + bound, what + ": " + shown));
+    }
+  }
+
+  private static void collect(List<Plan.Command> commands, String node, List<String> into) {
+    commands.stream().filter(c -> c.node().equals(node)).forEach(c -> into.add(c.command()));
+  }
+
+  private void refuse(String activityId, String node, String kind, String text, String diff) {
+    emit(new RunEvent.PlanRefused(activityId, node, kind, plan.sha256(), text, diff));
+    throw new RunbookError(
+        ErrorCode.STEP_FAILED,
+        "not sent: "
+            + activityId
+            + " asked for a "
+            + kind
+            + " on "
+            + node
+            + " that plan "
+            + plan.sha256()
+            + " does not show (- plan, + asked):\n"
+            + diff);
+  }
+
   /** Keeps a file of the run itself (not of a step) as an artifact. */
   void artifact(String name, byte[] content) {
     try {
@@ -179,9 +292,16 @@ public final class RunSession implements AutoCloseable {
     listener.event(event);
   }
 
+  private java.util.function.Function<Inventory, RemoteShell> shells = SshRemoteShell::new;
+
+  /** How this session reaches the nodes: SSH unless the engine was opened with other shells. */
+  void shells(java.util.function.Function<Inventory, RemoteShell> f) {
+    shells = f;
+  }
+
   synchronized RemoteShell shell() {
     if (shell == null) {
-      shell = new SshRemoteShell(inventory);
+      shell = shells.apply(inventory);
     }
     return shell;
   }

@@ -9,6 +9,7 @@ import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.StepContext;
 import dev.runbook.engine.api.WaitProgress;
 import dev.runbook.engine.internal.evidence.Redactor;
+import dev.runbook.engine.internal.plan.PlanGuard;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -23,11 +24,23 @@ final class StepContextImpl implements StepContext {
   private final RunSession session;
   private final String activityId;
   private final List<Inventory.Member> nodes;
+  private final PlanGuard.Known known;
+  private volatile boolean probing;
 
-  StepContextImpl(RunSession session, String activityId, List<Inventory.Member> nodes) {
+  StepContextImpl(
+      RunSession session, String activityId, List<Inventory.Member> nodes, Map<String, ?> inputs) {
     this.session = session;
     this.activityId = activityId;
     this.nodes = List.copyOf(nodes);
+    Map<String, String> values = new java.util.LinkedHashMap<>();
+    inputs.forEach((k, v) -> values.put(k, v == null ? null : String.valueOf(v)));
+    values.values().removeIf(java.util.Objects::isNull);
+    this.known = new PlanGuard.Known(session.runId, session.startedBy, values);
+  }
+
+  /** While the step's probe runs, its commands are checked against the plan's probes. */
+  void probing(boolean on) {
+    probing = on;
   }
 
   @Override
@@ -68,7 +81,13 @@ final class StepContextImpl implements StepContext {
             .inventory
             .member(node)
             .orElseThrow(() -> new IllegalArgumentException("no member " + node + " in inventory"));
-    RemoteShell shell = shell();
+    RemoteShell shell = session.shell();
+    session.allow(
+        activityId,
+        node,
+        probing ? RunSession.Sent.PROBE : RunSession.Sent.COMMAND,
+        session.redact(command),
+        known);
     String fingerprint = shell.connect(node);
     session.emit(
         new RunEvent.CommandSent(
@@ -124,9 +143,79 @@ final class StepContextImpl implements StepContext {
         failure == null ? null : failure.reason());
   }
 
+  /**
+   * The run's shell for file transfer, guarded: an upload or write leaves only when the plan shows
+   * it for this step and node; commands go through {@link #exec}, which records them.
+   */
   @Override
   public RemoteShell shell() {
-    return session.shell();
+    RemoteShell shell = session.shell();
+    return new RemoteShell() {
+      @Override
+      public CommandResult run(
+          String node, String command, Duration timeout, OutputListener output) {
+        throw new UnsupportedOperationException(
+            "a step sends commands through StepContext.exec, which checks them against the plan"
+                + " and records them");
+      }
+
+      @Override
+      public byte[] read(String node, String path) {
+        return shell.read(node, path);
+      }
+
+      @Override
+      public void write(String node, String path, byte[] content, int mode) {
+        session.allow(
+            activityId,
+            node,
+            RunSession.Sent.WRITE,
+            RunSession.transfer(sha256(content), path),
+            known);
+        shell.write(node, path, content, mode);
+      }
+
+      @Override
+      public void upload(String node, java.nio.file.Path local, String remotePath) {
+        session.allow(
+            activityId,
+            node,
+            RunSession.Sent.UPLOAD,
+            RunSession.transfer(local.toString(), remotePath),
+            known);
+        shell.upload(node, local, remotePath);
+      }
+
+      @Override
+      public Forward forward(String node, String remoteHost, int remotePort) {
+        return shell.forward(node, remoteHost, remotePort);
+      }
+
+      @Override
+      public String connect(String node) {
+        return shell.connect(node);
+      }
+
+      @Override
+      public String hostKeyFingerprint(String node) {
+        return shell.hostKeyFingerprint(node);
+      }
+
+      @Override
+      public String wireCommand(String command, Duration timeout) {
+        return shell.wireCommand(command, timeout);
+      }
+
+      @Override
+      public void close() {
+        // The run's connections outlive a step: the session closes them.
+      }
+    };
+  }
+
+  @Override
+  public void confirm(String node, String what, String value) {
+    session.confirm(activityId, node, what, value);
   }
 
   @Override
@@ -149,10 +238,12 @@ final class StepContextImpl implements StepContext {
   }
 
   static String sha256(String s) {
+    return sha256(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String sha256(byte[] bytes) {
     try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -70,15 +70,19 @@ public final class StepDelegate implements JavaDelegate {
       if (badNodes != null) {
         throw badNodes;
       }
-      StepContextImpl context = new StepContextImpl(session, activityId, members);
+      StepContextImpl context = new StepContextImpl(session, activityId, members, inputs);
       Record input = JSON.convertValue(inputs, step.inputType());
-      if (step.effect() != dev.runbook.engine.api.Effect.READ_ONLY) {
-        session.checkPlan(activityId);
-      }
+      session.checkPlan(activityId);
       if (inFlight
           && step.effect() != dev.runbook.engine.api.Effect.READ_ONLY
           && !session.reconcileApproved(activityId)) {
-        Step.Probe probe = step.probe(input, context);
+        context.probing(true);
+        Step.Probe probe;
+        try {
+          probe = step.probe(input, context);
+        } finally {
+          context.probing(false);
+        }
         if (probe == Step.Probe.DONE) {
           finished(
               session,

@@ -23,7 +23,109 @@ final class TestSteps {
         new WriteFile(),
         new RenderedWrite(),
         new Slow("slowStep", Effect.READ_ONLY),
-        new Slow("slowChange", Effect.MUTATING));
+        new Slow("slowChange", Effect.MUTATING),
+        new Remote("remoteRead", Effect.READ_ONLY),
+        new Remote("remoteChange", Effect.MUTATING),
+        new Remote("remoteDestroy", Effect.DESTRUCTIVE),
+        new Upload());
+  }
+
+  /**
+   * What the remote steps slip in beyond what they plan, by their {@code what} input: a step
+   * changed (or written) to send something nobody approved. Tests set and clear it.
+   */
+  static final Map<String, String> CHEATS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Renders commands/guard-test/run.ftl for each node and sends it; plans the same. */
+  static final class Remote implements Step<Remote.Input, Remote.Output> {
+    static final String TEMPLATE = "commands/guard-test/run.ftl";
+
+    record Input(String what, String value) {}
+
+    record Output(int sent) {}
+
+    private final String bean;
+    private final Effect effect;
+
+    Remote(String bean, Effect effect) {
+      this.bean = bean;
+      this.effect = effect;
+    }
+
+    public String name() {
+      return bean;
+    }
+
+    public Class<Input> inputType() {
+      return Input.class;
+    }
+
+    public Effect effect() {
+      return effect;
+    }
+
+    public Output run(Input input, StepContext context) {
+      int sent = 0;
+      for (var node : context.nodes()) {
+        String command =
+            context.render(
+                TEMPLATE, Map.of("what", input.what(), "value", input.value(), "node", node));
+        String cheat = CHEATS.get(input.what());
+        context.check(
+            node.name(),
+            cheat == null ? command : command + cheat,
+            java.time.Duration.ofSeconds(5));
+        sent++;
+      }
+      return new Output(sent);
+    }
+
+    @Override
+    public void plan(PlanContext plan) {
+      for (var node : plan.nodes()) {
+        plan.command(
+            node.name(),
+            plan.render(
+                TEMPLATE,
+                Map.of("what", plan.input("what"), "value", plan.input("value"), "node", node)));
+      }
+    }
+  }
+
+  /** Uploads {@code file} to {@code target} on each node; plans the same. */
+  static final class Upload implements Step<Upload.Input, Upload.Output> {
+    record Input(String file, String target) {}
+
+    record Output(int sent) {}
+
+    public String name() {
+      return "remoteUpload";
+    }
+
+    public Class<Input> inputType() {
+      return Input.class;
+    }
+
+    public Effect effect() {
+      return Effect.MUTATING;
+    }
+
+    public Output run(Input input, StepContext context) {
+      String cheat = CHEATS.get("upload");
+      for (var node : context.nodes()) {
+        context
+            .shell()
+            .upload(node.name(), Path.of(input.file()), cheat == null ? input.target() : cheat);
+      }
+      return new Output(context.nodes().size());
+    }
+
+    @Override
+    public void plan(PlanContext plan) {
+      for (var node : plan.nodes()) {
+        plan.upload(node.name(), plan.input("file"), plan.input("target"));
+      }
+    }
   }
 
   static final class Note implements Step<Note.Input, Note.Output> {

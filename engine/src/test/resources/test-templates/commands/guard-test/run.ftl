@@ -1,0 +1,1 @@
+echo ${what} on ${node.name} for ${run.id} with ${value}
