@@ -8,6 +8,7 @@ import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.RunbookEngine;
 import dev.runbook.engine.api.RunbookInfo;
 import dev.runbook.engine.api.RunbookPlan;
+import dev.runbook.runbooks.etcd.SnapshotFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -60,7 +61,11 @@ class ShippedParametersTest {
 
   @Test
   void eachRunbookPlansWithOnlyItsRequiredParameters() throws Exception {
-    Path snapshot = Files.writeString(tmp.resolve("x.db"), "");
+    // A real snapshot (etcd 3.4, one key): the plan reads and binds it.
+    Path snapshot = tmp.resolve("x.db");
+    try (var in = getClass().getResourceAsStream("/snapshots/etcd-3.4-one-key.db")) {
+      Files.copy(in, snapshot);
+    }
     for (RunbookInfo r : RunbookEngine.list(options)) {
       Map<String, String> required = new LinkedHashMap<>();
       for (RunbookInfo.Parameter p : r.parameters()) {
@@ -114,5 +119,43 @@ class ShippedParametersTest {
         .hasMessageContaining("'keep' must be integer >= 0")
         .hasMessageContaining("'cp-1;reboot' does not match");
     assertThat(tmp.resolve("home")).doesNotExist();
+  }
+
+  private Path fixture(String name, String as) throws Exception {
+    Path to = tmp.resolve(as);
+    try (var in = getClass().getResourceAsStream("/snapshots/" + name)) {
+      Files.copy(in, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return to;
+  }
+
+  private RunbookPlan restorePlan(Path snapshot) {
+    return RunbookEngine.plan(
+        options, "etcd-restore", inventory, Map.of("snapshot", snapshot.toString()), false);
+  }
+
+  /** The plan binds the snapshot's content, not its path: issue 15's swapped file. */
+  @Test
+  void theRestorePlanBindsTheSnapshotsContentAndRefusesAMissingOrBrokenOne() throws Exception {
+    Path snapshot = fixture("etcd-3.4-one-key.db", "snap.db");
+    RunbookPlan first = restorePlan(snapshot);
+    assertThat(first.markdown())
+        .contains("snapshot SHA-256")
+        .contains(SnapshotFile.verify(snapshot).sha256());
+    assertThat(restorePlan(snapshot).sha256()).isEqualTo(first.sha256());
+
+    fixture("etcd-3.4-two-keys.db", "snap.db"); // same path, same size, other content
+    assertThat(Files.size(snapshot)).isEqualTo(20512);
+    assertThat(restorePlan(snapshot).sha256()).isNotEqualTo(first.sha256());
+
+    Files.delete(snapshot);
+    assertThatThrownBy(() -> restorePlan(snapshot))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("Task_VerifySnapshot")
+        .hasMessageContaining(snapshot.toString());
+    Files.write(snapshot, new byte[] {1, 2, 3});
+    assertThatThrownBy(() -> restorePlan(snapshot))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(snapshot.toString());
   }
 }

@@ -177,6 +177,24 @@ public sealed interface RunEvent {
   }
 
   /**
+   * What the run is made of, recorded right after its start: a later process (approve, reject,
+   * resume, abort) whose runbook, templates or engine differ is refused and names the file.
+   *
+   * @param templates template name to the SHA-256 of its text
+   */
+  record RunPinned(
+      String runbook, String runbookSha256, String engineVersion, Map<String, String> templates)
+      implements RunEvent {
+    public RunPinned {
+      templates = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(templates));
+    }
+
+    public String type() {
+      return "run.pinned";
+    }
+  }
+
+  /**
    * The engine did not send something a step asked for, because the bound plan does not show it for
    * that step and node: a command, probe, upload or write (whatever the step's effect), or a live
    * reading that differs from the one the plan bound. The step fails with STEP_FAILED.

@@ -1,5 +1,6 @@
 package dev.runbook.engine.internal.plan;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -23,6 +24,8 @@ import java.util.Map;
  * @param steps in process order: the main path first, then each branch (error, rejection, rollback)
  * @param reads the discovery commands a probe ran and what they printed (replayed, not re-run, when
  *     a run re-renders its plan)
+ * @param templates every command template the steps render, by name, with the SHA-256 of its text:
+ *     a run pins them, and a later process with other templates is refused
  */
 public record Plan(
     String runbook,
@@ -31,7 +34,14 @@ public record Plan(
     Map<String, String> parameters,
     Target target,
     List<Entry> steps,
-    List<Read> reads) {
+    List<Read> reads,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> templates) {
+
+  // Fields added since plans were first stored are left out of the canonical form when empty, so a
+  // plan stored by an earlier release keeps its hash.
+  public Plan {
+    templates = templates == null ? Map.of() : templates;
+  }
 
   /** The part of the inventory the plan depends on (not the engine host's own key files). */
   public record Target(
@@ -79,9 +89,15 @@ public record Plan(
       String outcome,
       List<Next> next,
       boolean described,
-      List<Command> probes,
-      List<Transfer> transfers,
-      List<String> unknown) {}
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Command> probes,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Transfer> transfers,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unknown) {
+    public Entry {
+      probes = probes == null ? List.of() : probes;
+      transfers = transfers == null ? List.of() : transfers;
+      unknown = unknown == null ? List.of() : unknown;
+    }
+  }
 
   public record Command(String node, String command) {}
 
@@ -145,7 +161,7 @@ public record Plan(
 
   /** The steps whose commands the plan cannot show (made without --probe where it needed one). */
   public List<Entry> incomplete() {
-    return steps.stream().filter(e -> e.unknown() != null && !e.unknown().isEmpty()).toList();
+    return steps.stream().filter(e -> !e.unknown().isEmpty()).toList();
   }
 
   public Entry entry(String id) {

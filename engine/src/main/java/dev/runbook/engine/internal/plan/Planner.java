@@ -96,6 +96,7 @@ public final class Planner {
   private final Reader reader;
   private final Redactor redactor;
   private final Map<String, Plan.Read> reads = new LinkedHashMap<>();
+  private final Set<String> rendered = new java.util.TreeSet<>();
 
   private Planner(
       Catalog.Entry runbook,
@@ -154,8 +155,18 @@ public final class Planner {
             new java.util.TreeMap<>(parameters),
             target(inventory),
             entries,
-            List.copyOf(reads.values()));
+            List.copyOf(reads.values()),
+            templates());
     return redact(plan);
+  }
+
+  /** The templates the steps rendered, with the digest of the text this process read. */
+  private Map<String, String> templates() {
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (String name : rendered) {
+      out.put(name, renderer.source(name).sha256());
+    }
+    return out;
   }
 
   /** Every string of the plan, redacted as evidence is. */
@@ -454,6 +465,7 @@ public final class Planner {
 
     @Override
     public String render(String template, Map<String, Object> model) {
+      rendered.add(template);
       return renderer.render(
           template, TemplateModel.of(RUN_ID, inventory, parameters, PlanGuard.STARTER, model));
     }

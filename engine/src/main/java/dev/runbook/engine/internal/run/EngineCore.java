@@ -315,6 +315,9 @@ public final class EngineCore implements AutoCloseable {
               inventory.source().toString(),
               sha256(inventory.source()),
               plan.sha256()));
+      session.emit(
+          new RunEvent.RunPinned(
+              entry.id(), plan.runbookSha256(), EngineVersion.get(), plan.templates()));
       session.artifact("plan.json", PlanStore.pretty(plan).getBytes(StandardCharsets.UTF_8));
       Map<String, Object> vars = new LinkedHashMap<>(params);
       vars.put("runId", runId);
@@ -953,6 +956,7 @@ public final class EngineCore implements AutoCloseable {
             templates,
             options.listener());
     shells(s);
+    requireSamePins(s, entry);
     Object plan = vars.get(PLAN_VARIABLE);
     if (plan != null) {
       s.bind(
@@ -962,6 +966,81 @@ public final class EngineCore implements AutoCloseable {
           false);
     }
     return s;
+  }
+
+  /**
+   * Refuses (exit 2) to act on a run with a runbook, templates or engine other than those it
+   * started with: what this process would send is not what was approved. Names the first file that
+   * differs and how to get back to the run's own.
+   */
+  private void requireSamePins(RunSession s, Catalog.Entry entry) {
+    JsonNode pins = null;
+    for (JsonNode r : s.evidence()) {
+      if (r.path("type").asText().equals("run.pinned")) {
+        pins = r;
+        break;
+      }
+    }
+    if (pins == null) {
+      return; // a run started before runs pinned what they are made of
+    }
+    List<String> differ = new ArrayList<>();
+    Catalog.Entry current =
+        catalog.entries().stream().filter(e -> e.id().equals(entry.id())).findFirst().orElse(null);
+    String bpmn = current == null ? null : sha256(current.bpmn());
+    if (current == null) {
+      differ.add("runbook " + entry.id() + ": not among this process's runbooks");
+    } else if (!bpmn.equals(pins.path("runbookSha256").asText())) {
+      differ.add(
+          "runbook "
+              + entry.id()
+              + " ("
+              + current.source()
+              + "): SHA-256 "
+              + bpmn
+              + ", the run started with "
+              + pins.path("runbookSha256").asText());
+    }
+    if (!EngineVersion.get().equals(pins.path("engineVersion").asText())) {
+      differ.add(
+          "engine version "
+              + EngineVersion.get()
+              + ", the run started with "
+              + pins.path("engineVersion").asText());
+    }
+    pins.path("templates")
+        .fields()
+        .forEachRemaining(
+            t -> {
+              TemplateRenderer.Source now;
+              try {
+                now = templates.source(t.getKey());
+              } catch (dev.runbook.engine.internal.template.RenderException e) {
+                differ.add("template " + t.getKey() + ": not found by this process");
+                return;
+              }
+              if (!now.sha256().equals(t.getValue().asText())) {
+                differ.add(
+                    "template "
+                        + t.getKey()
+                        + " ("
+                        + now.origin()
+                        + "): SHA-256 "
+                        + now.sha256()
+                        + ", the run started with "
+                        + t.getValue().asText());
+              }
+            });
+    if (!differ.isEmpty()) {
+      throw new BadInputException(
+          "run "
+              + s.runId
+              + " was started with other runbook files than this process has, so nothing was"
+              + " done:\n  "
+              + String.join("\n  ", differ)
+              + "\nAct on it with the same runbooks, --templates dir and release it was started"
+              + " with.");
+    }
   }
 
   /**
@@ -1028,6 +1107,14 @@ public final class EngineCore implements AutoCloseable {
   private static void requireName(String name, String option) {
     if (name == null || name.isBlank()) {
       throw new BadInputException("say who you are: " + option + " NAME");
+    }
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

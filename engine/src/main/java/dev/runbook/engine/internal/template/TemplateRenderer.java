@@ -89,6 +89,49 @@ public final class TemplateRenderer {
   }
 
   /**
+   * Where the named template comes from and the SHA-256 of its text, as this process reads it: the
+   * override directory's file when there is one, else the built-in. A run pins these, so a later
+   * process with other templates is refused instead of sending something else.
+   *
+   * @throws RenderException if there is no such template
+   */
+  public Source source(String templateName) {
+    try {
+      if (overrideDir != null) {
+        Path file = overrideDir.resolve(templateName).normalize();
+        if (file.startsWith(overrideDir) && java.nio.file.Files.isRegularFile(file)) {
+          return new Source(file.toString(), sha256(java.nio.file.Files.readAllBytes(file)));
+        }
+      }
+      String resource = BUILT_IN_ROOT + "/" + templateName;
+      try (var in = TemplateRenderer.class.getClassLoader().getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new RenderException(
+              templateName, null, "template " + templateName + " not found", null);
+        }
+        return new Source("built-in " + resource, sha256(in.readAllBytes()));
+      }
+    } catch (IOException e) {
+      throw new RenderException(
+          templateName, null, "template " + templateName + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A template's origin (a file, or {@code built-in templates/...}) and the SHA-256 of its text.
+   */
+  public record Source(String origin, String sha256) {}
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
    * Renders a template given as text, like a BPMN task's inline command. It is always shell output,
    * whatever its name.
    *

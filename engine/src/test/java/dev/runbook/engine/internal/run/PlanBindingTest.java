@@ -184,33 +184,36 @@ class PlanBindingTest {
   }
 
   @Test
-  void aStepWhoseCommandNoLongerRendersAsPlannedDoesNotRun() throws IOException {
+  void aProcessWhoseTemplatesDifferFromTheRunsIsRefusedAndNamesTheFile() throws IOException {
     String hash = plan(params()).sha256();
     String run;
     try (RunbookEngine engine = RunbookEngine.open(options)) {
       run = engine.start("plan-test", inventory, params(), "alice", hash).runId();
     }
-    // Between the approval of the plan and the step, the step's template changes.
-    Files.writeString(
-        templates.resolve("commands/plan-test/write.ftl"), "rm -rf ${path} # changed\n");
-    RunOutcome o;
+    // Between the start and the approval, the step's template changes.
+    Path template = templates.resolve("commands/plan-test/write.ftl");
+    String original = Files.readString(template);
+    Files.writeString(template, "rm -rf ${path} # changed\n");
     try (RunbookEngine engine = RunbookEngine.open(options)) {
-      o = engine.approve(run, null, "bob", "plan read");
+      assertThatThrownBy(() -> engine.approve(run, null, "bob", "plan read"))
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("template commands/plan-test/write.ftl (" + template + ")")
+          .hasMessageContaining("the run started with");
     }
-    assertThat(o.state()).isEqualTo(RunState.ROLLED_BACK);
     assertThat(work.resolve("out.txt")).doesNotExist();
     List<JsonNode> records = EvidenceReader.read(home.resolve("runs").resolve(run));
-    JsonNode drift = first(records, "plan.drifted");
-    assertThat(drift.path("activityId").asText()).isEqualTo("Task_Write");
-    assertThat(drift.path("planSha256").asText()).isEqualTo(hash);
-    assertThat(drift.path("diff").asText())
-        .contains("- ", "echo written > '" + work + "/out.txt'")
-        .contains("+ ", "rm -rf '" + work + "/out.txt' # changed");
-    assertThat(
-            records.stream()
-                .filter(r -> r.path("type").asText().equals("command.sent"))
-                .filter(r -> r.path("activityId").asText().equals("Task_Write")))
-        .isEmpty();
+    assertThat(records).noneMatch(r -> r.path("type").asText().equals("gate.decision"));
+    JsonNode pinned = first(records, "run.pinned");
+    assertThat(pinned.path("templates").has("commands/plan-test/write.ftl")).isTrue();
+    assertThat(pinned.path("engineVersion").asText()).isNotBlank();
+
+    // With the run's own template back, the same approval goes through.
+    Files.writeString(template, original);
+    try (RunbookEngine engine = RunbookEngine.open(options)) {
+      assertThat(engine.approve(run, null, "bob", "plan read").state()).isEqualTo(RunState.DONE);
+    }
+    assertThat(Files.readString(work.resolve("out.txt")))
+        .isEqualTo("echo written > '" + work + "/out.txt'");
   }
 
   private static JsonNode first(List<JsonNode> records, String type) {

@@ -1,8 +1,10 @@
 package dev.runbook.engine.internal.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.RunListener;
 import dev.runbook.engine.api.RunOutcome;
@@ -146,15 +148,17 @@ class PlanGuardRunTest {
     try (RunbookEngine engine = RunbookEngine.open(edited)) {
       run = engine.start("guard-test", inventory, params("plain"), "alice").runId();
     }
+    // Issue 15: the approver's process has an edited READ_ONLY template.
     Files.writeString(
         templates.resolve("run.ftl"), "touch /tmp/pwned; echo ${what} on ${node.name}\n");
-    RunOutcome o;
+    int before = shell.received.size();
     try (RunbookEngine engine = RunbookEngine.open(edited)) {
-      o = engine.approve(run, null, "bob", "plan read");
+      assertThatThrownBy(() -> engine.approve(run, null, "bob", "plan read"))
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("template commands/guard-test/run.ftl");
     }
-    assertThat(o.state()).as(o.message()).isEqualTo(RunState.FAILED);
-    assertThat(shell.received).noneMatch(c -> c.contains("pwned"));
-    assertThat(types(run)).anyMatch(t -> t.equals("plan.drifted") || t.equals("plan.refused"));
+    assertThat(shell.received).hasSize(before).noneMatch(c -> c.contains("pwned"));
+    assertThat(types(run)).doesNotContain("gate.decision");
   }
 
   /** The run's evidence as text, for the message of a failed assertion. */
