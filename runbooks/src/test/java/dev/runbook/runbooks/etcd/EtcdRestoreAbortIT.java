@@ -67,6 +67,13 @@ class EtcdRestoreAbortIT {
         assertThat(outputs(home, run, "Task_AbortRollBack").path("marker").asText())
             .isEqualTo("after-snapshot");
         assertThat(types(home, run)).containsSubsequence("abort.requested", "run.ended");
+        // What an abort without rollback would have left, as recorded with the abort.
+        assertThat(abortLeft(home, run))
+            .anyMatch(
+                l ->
+                    l.startsWith("Stop the API servers, then etcd, on every member")
+                        && l.contains("(Task_StopControlPlane, DESTRUCTIVE) on cp-1: done")
+                        && l.contains("etcd-restore-RUN beside the manifest dir"));
         assertThat(Runs.summary(home, run).state()).isEqualTo("rolled-back");
         assertThat(Runs.verify(home, run).ok()).isTrue();
 
@@ -77,6 +84,17 @@ class EtcdRestoreAbortIT {
             .isEqualTo(RunState.REJECTED);
       }
     }
+  }
+
+  private static List<String> abortLeft(Path home, String run) throws Exception {
+    List<String> left = new ArrayList<>();
+    for (String line : Runs.records(home, run)) {
+      JsonNode r = JSON.readTree(line);
+      if (r.path("type").asText().equals("abort.requested")) {
+        r.path("left").forEach(l -> left.add(l.asText()));
+      }
+    }
+    return left;
   }
 
   private static List<String> types(Path home, String run) throws Exception {
