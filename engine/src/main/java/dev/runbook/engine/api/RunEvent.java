@@ -245,6 +245,23 @@ public sealed interface RunEvent {
   }
 
   /**
+   * A person aborted the run. {@code rollback}: the runbook's abort path runs (the run was past a
+   * DESTRUCTIVE step), and the run ends, releasing its cluster, when that path ends; false: the run
+   * ends now. {@code left}: what the run's changing steps did, where, one line each, as it stands
+   * at the abort (empty when no step changed anything).
+   */
+  record AbortRequested(String by, String comment, boolean rollback, List<String> left)
+      implements RunEvent {
+    public AbortRequested {
+      left = left == null ? List.of() : List.copyOf(left);
+    }
+
+    public String type() {
+      return "abort.requested";
+    }
+  }
+
+  /**
    * The run ended. {@code outcome}: done, failed, rolled-back, rejected, expired, aborted. {@code
    * by} is set for aborted.
    */

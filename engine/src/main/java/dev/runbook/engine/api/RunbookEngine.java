@@ -136,9 +136,24 @@ public final class RunbookEngine implements AutoCloseable {
     return core.resume(runId, by);
   }
 
-  /** Ends a run where it stands and releases its cluster. A comment is required. */
+  /**
+   * Ends a run. Before any DESTRUCTIVE step started it ends now and releases its cluster. Past one,
+   * the runbook's abort path runs (the run is {@code rolling-back}) and the cluster is released
+   * when that path ends; a runbook without an abort path refuses (see {@link
+   * #abortWithoutRollback}). A comment is required.
+   */
   public RunOutcome abort(String runId, String by, String comment) {
-    return core.abort(runId, by, comment);
+    return core.abort(runId, by, comment, false, false);
+  }
+
+  /**
+   * Ends a run now, without its abort path, and releases its cluster; the outcome and the evidence
+   * say what its changing steps left where. Past a DESTRUCTIVE step it needs {@code confirmed}
+   * (without: refused, saying what would be left).
+   */
+  public RunOutcome abortWithoutRollback(
+      String runId, String by, String comment, boolean confirmed) {
+    return core.abort(runId, by, comment, true, confirmed);
   }
 
   @Override

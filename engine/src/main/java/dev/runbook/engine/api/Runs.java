@@ -37,7 +37,9 @@ public final class Runs {
 
   /**
    * A run at a glance. {@code state}: running, interrupted (no process drives it and it is not
-   * waiting: resume it), waiting, reconcile, done, failed, rolled-back, rejected, expired, aborted.
+   * waiting: resume it), waiting, reconcile, rolling-back (aborted past a DESTRUCTIVE step: the
+   * runbook's abort path runs, holding the cluster, until it ends), done, failed, rolled-back,
+   * rejected, expired, aborted.
    */
   public record Summary(
       String runId,
