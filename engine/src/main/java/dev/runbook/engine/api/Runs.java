@@ -404,7 +404,13 @@ public final class Runs {
     RunSummary s = EvidenceReader.summarize(records);
     String state = s.state().label();
     if (s.state() == RunSummary.State.RUNNING && !DriverLock.held(dir)) {
-      JsonNode last = records.isEmpty() ? null : records.get(records.size() - 1);
+      // The last record of the run itself: a checkpoint only seals what came before it.
+      JsonNode last = null;
+      for (int i = records.size() - 1; i >= 0 && last == null; i--) {
+        if (!records.get(i).path("type").asText().equals("checkpoint")) {
+          last = records.get(i);
+        }
+      }
       boolean failed =
           last != null
               && last.path("type").asText().equals("step.finished")

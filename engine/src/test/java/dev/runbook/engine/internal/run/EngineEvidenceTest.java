@@ -3,13 +3,18 @@ package dev.runbook.engine.internal.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunListener;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookEngine;
 import dev.runbook.engine.api.Runs;
+import dev.runbook.engine.internal.evidence.EngineKey;
+import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
+import dev.runbook.engine.internal.evidence.Redactor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +94,28 @@ class EngineEvidenceTest {
     assertThat(cutByFive.reason()).isEqualTo(onCheckpoint ? "HEAD_NOT_FOUND" : "UNSIGNED_TAIL");
     write(file, List.of());
     assertThat(Runs.verify(home, run).reason()).isEqualTo("EMPTY");
+  }
+
+  @Test
+  void aFailedStepIsStillTheRunsLastWordAfterTheCheckpointThatSealsIt() throws Exception {
+    Path home = tmp.resolve("home");
+    Path dir = home.resolve("runs").resolve("0c0d0e0f");
+    try (EvidenceJournal j =
+        EvidenceJournal.open(dir, Redactor.NONE, EngineKey.loadOrCreate(home))) {
+      j.append(
+          new RunEvent.RunStarted(
+              "0c0d0e0f", "gate-test", "lab", "alice", Map.of(), "inv", "a".repeat(64), null));
+      j.append(
+          new RunEvent.StepStarted("Task_Write", "Write", "write", Effect.MUTATING, "j", 1, null));
+      j.append(
+          new RunEvent.StepFinished(
+              "Task_Write", "write", "failed", 1, Map.of(), null, null, "disk full"));
+    } // the process lets go: a checkpoint seals the failure
+
+    List<JsonNode> records = EvidenceReader.read(dir);
+    assertThat(records.get(records.size() - 1).path("type").asText()).isEqualTo("checkpoint");
+    assertThat(Runs.summary(home, "0c0d0e0f").state()).isEqualTo("failed");
+    assertThat(Runs.verify(home, "0c0d0e0f").ok()).isTrue();
   }
 
   private static void write(Path file, List<String> lines) throws Exception {
