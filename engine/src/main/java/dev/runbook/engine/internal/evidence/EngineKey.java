@@ -15,7 +15,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The engine home's own Ed25519 key, which signs the evidence's checkpoints. Made once per home as
@@ -33,13 +33,18 @@ public final class EngineKey {
   private static final String END = "-----END OPENSSH PRIVATE KEY-----";
   private static final byte[] AUTH_MAGIC = "openssh-key-v1\0".getBytes(StandardCharsets.US_ASCII);
 
-  private final Ed25519PrivateKeyParameters key;
+  private final byte[] seed;
+  private final byte[] raw; // the 32-byte public key
   private final PublicKey publicKey;
+  // Made in the background: the JDK's first Ed25519 use in a process (its provider) costs about
+  // 0.1 s, which the command's other start-up work can hide before the first checkpoint.
+  private final CompletableFuture<java.security.PrivateKey> key;
 
-  private EngineKey(Ed25519PrivateKeyParameters key, String comment) {
-    this.key = key;
-    this.publicKey =
-        new PublicKey(SshSig.publicKeyBlob(key.generatePublicKey().getEncoded()), comment);
+  private EngineKey(byte[] seed, byte[] raw, String comment) {
+    this.seed = seed;
+    this.raw = raw;
+    this.publicKey = new PublicKey(SshSig.publicKeyBlob(raw), comment);
+    this.key = CompletableFuture.supplyAsync(() -> SshSig.privateKey(seed));
   }
 
   /**
@@ -130,10 +135,9 @@ public final class EngineKey {
     byte[] id = new byte[4];
     SecureRandom random = new SecureRandom();
     random.nextBytes(id);
+    byte[][] pair = SshSig.generate();
     EngineKey key =
-        new EngineKey(
-            new Ed25519PrivateKeyParameters(random),
-            "runbook-engine@" + HexFormat.of().formatHex(id));
+        new EngineKey(pair[0], pair[1], "runbook-engine@" + HexFormat.of().formatHex(id));
     Path tmp =
         Files.createTempFile(
             home,
@@ -179,10 +183,13 @@ public final class EngineKey {
       if (p.getInt() != p.getInt() || !SshSig.text(p).equals(SshSig.KEY_TYPE)) {
         throw new IOException(file + ": not an Ed25519 key");
       }
-      SshSig.string(p); // public key
+      byte[] raw = SshSig.string(p);
       byte[] secret = SshSig.string(p); // seed || public key
       String comment = SshSig.text(p);
-      return new EngineKey(new Ed25519PrivateKeyParameters(secret, 0), comment);
+      if (raw.length != 32 || secret.length != 64 || !Arrays.equals(secret, 32, 64, raw, 0, 32)) {
+        throw new IOException(file + " is damaged: move it away to make a new one");
+      }
+      return new EngineKey(Arrays.copyOf(secret, 32), raw, comment);
     } catch (IllegalArgumentException | BufferUnderflowException e) {
       throw new IOException(file + " is damaged: move it away to make a new one", e);
     }
@@ -190,9 +197,9 @@ public final class EngineKey {
 
   /** The key in OpenSSH's private key format (openssh-key-v1, unencrypted), PEM-armored. */
   private byte[] privateKeyFile(SecureRandom random) {
-    byte[] pk = key.generatePublicKey().getEncoded();
+    byte[] pk = raw;
     byte[] secret = new byte[64];
-    System.arraycopy(key.getEncoded(), 0, secret, 0, 32);
+    System.arraycopy(seed, 0, secret, 0, 32);
     System.arraycopy(pk, 0, secret, 32, 32);
     int check = random.nextInt();
     SshSig.Writer priv =
@@ -227,6 +234,6 @@ public final class EngineKey {
 
   /** An armored SSHSIG signature of {@code message} in namespace {@value SshSig#NAMESPACE}. */
   String sign(byte[] message) {
-    return SshSig.sign(key, SshSig.NAMESPACE, message);
+    return SshSig.sign(key.join(), raw, SshSig.NAMESPACE, message);
   }
 }
