@@ -26,7 +26,7 @@ class EtcdRestorePlanIT {
 
   static final Map<String, String> PARAMS =
       Map.of(
-          "snapshot", "/var/lib/runbook/snapshots/etcd-snapshot-lab.db",
+          "snapshot", "/tmp/runbook-golden/etcd-snapshot-lab.db",
           "expectSha256", "5c0f4a1b8e2d3c7f9a6b5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c3b2a190");
 
   @TempDir Path tmp;
@@ -42,6 +42,7 @@ class EtcdRestorePlanIT {
   @ParameterizedTest(name = "etcd {0}, {1} member(s)")
   @MethodSource("labs")
   void theProbedPlanMatchesItsGoldenFile(String etcd, int members) throws Exception {
+    snapshotOnTheEngineHost();
     try (LabInstance lab = LabInstance.up(members, etcd)) {
       EngineOptions options = EngineOptions.of(tmp.resolve("home"));
       RunbookPlan plan = RunbookEngine.plan(options, "etcd-restore", lab.inventory(), PARAMS, true);
@@ -80,5 +81,23 @@ class EtcdRestorePlanIT {
     return markdown
         .replaceAll("[0-9a-f]{64}", "<sha256>")
         .replaceAll("\\b127\\.\\d{1,3}\\.0\\.(1\\d)\\b", "127.⟨lab⟩.0.$1");
+  }
+
+  /**
+   * The plan reads and binds the snapshot on the engine host, so it must exist: a small real one
+   * (etcd 3.4, one key), at a fixed path so that the golden files name it.
+   */
+  private static void snapshotOnTheEngineHost() throws java.io.IOException {
+    Path to = Path.of(PARAMS.get("snapshot"));
+    java.nio.file.Files.createDirectories(to.getParent());
+    Path part = java.nio.file.Files.createTempFile(to.getParent(), "snapshot", ".part");
+    try (var in = EtcdRestorePlanIT.class.getResourceAsStream("/snapshots/etcd-3.4-one-key.db")) {
+      java.nio.file.Files.copy(in, part, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    java.nio.file.Files.move(
+        part,
+        to,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 }
