@@ -23,6 +23,7 @@ import picocli.CommandLine.ScopeType;
       GateCommands.Resume.class,
       GateCommands.Abort.class,
       EvidenceCommand.class,
+      KeyCommand.class,
       ReportCommand.class,
       InventoryCommand.class
     })

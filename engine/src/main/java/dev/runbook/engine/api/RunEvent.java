@@ -215,4 +215,28 @@ public sealed interface RunEvent {
       return "run.ended";
     }
   }
+
+  /**
+   * The engine's signed word for the evidence so far: the run had {@code records} records, the last
+   * of them hashing to {@code head}. Written after each gate decision, after the run's end and when
+   * a process lets go of the run, by the journal itself (see docs/evidence.md). {@code signature}
+   * is an OpenSSH signature (SSHSIG, namespace {@code runbook-evidence}) of the checkpoint
+   * statement by the engine home's key, whose fingerprint is {@code engineKey}. {@code by}, {@code
+   * byKey} and {@code bySignature} are for the person acting, once people sign: the same statement
+   * signed by their key; null until then.
+   */
+  record Checkpoint(
+      String runId,
+      long records,
+      String head,
+      String engineKey,
+      String signature,
+      String by,
+      String byKey,
+      String bySignature)
+      implements RunEvent {
+    public String type() {
+      return "checkpoint";
+    }
+  }
 }

@@ -14,6 +14,7 @@ import dev.runbook.engine.internal.catalog.AbortPath;
 import dev.runbook.engine.internal.catalog.Catalog;
 import dev.runbook.engine.internal.catalog.Gates;
 import dev.runbook.engine.internal.catalog.ParameterType;
+import dev.runbook.engine.internal.evidence.EngineKey;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.HomeDir;
 import dev.runbook.engine.internal.evidence.Redactor;
@@ -1089,9 +1090,10 @@ public final class EngineCore implements AutoCloseable {
    * Only one process drives a run at a time (say `run` still executing while someone types
    * `approve`): the second waits, and says so.
    */
-  private static EvidenceJournal openJournal(Path runDir, Redactor redactor) {
+  private EvidenceJournal openJournal(Path runDir, Redactor redactor) {
     try {
-      return EvidenceJournal.open(runDir, redactor);
+      // The home's key signs the evidence's checkpoints; made by the first run of a new home.
+      return EvidenceJournal.open(runDir, redactor, EngineKey.loadOrCreate(options.home()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the evidence of " + runDir, e);
     }
