@@ -2,7 +2,7 @@
      and has room for the copy, before a byte is sent. Model: dir, bytes. Prints free=KIB. -->
 set -eu
 dir=${dir}
-bytes=${bytes?c}
+bytes=${bytes}
 need=$(( (bytes + 1023) / 1024 ))
 mkdir -p -m 0700 -- "$dir"
 if [ ! -w "$dir" ] || [ ! -d "$dir" ]; then

@@ -4,7 +4,7 @@
 set -eu
 root=${root}
 dir=${dir}
-bytes=${bytes?c}
+bytes=${bytes}
 need=$(( (bytes * 2 + 1023) / 1024 ))
 mkdir -p -- "$root"
 if [ -e "$dir" ]; then

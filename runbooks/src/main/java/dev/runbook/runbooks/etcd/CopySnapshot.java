@@ -77,7 +77,7 @@ final class CopySnapshot implements Step<CopySnapshot.Input, CopySnapshot.Output
     Map<String, String> copies = new LinkedHashMap<>();
     for (Inventory.Member node : context.nodes()) {
       String n = node.name();
-      Map<String, Object> model = model(input.dir(), name, bytes, input.sha256());
+      Map<String, Object> model = model(input.dir(), name, Long.toString(bytes), input.sha256());
       context.check(n, context.render("commands/etcd-backup/prepare.ftl", model), TIMEOUT);
       try {
         context.progress("copying " + name + " to " + n + ":" + input.dir());
@@ -104,7 +104,7 @@ final class CopySnapshot implements Step<CopySnapshot.Input, CopySnapshot.Output
   }
 
   /** The model of prepare, accept and discard: the copy arrives under a temporary name. */
-  static Map<String, Object> model(String dir, String name, Object bytes, String sha256) {
+  static Map<String, Object> model(String dir, String name, String bytes, String sha256) {
     Map<String, Object> model = new LinkedHashMap<>();
     model.put("dir", dir);
     model.put("bytes", bytes);
@@ -120,7 +120,7 @@ final class CopySnapshot implements Step<CopySnapshot.Input, CopySnapshot.Output
     String name =
         file.startsWith("⟨") ? "⟨snapshot file name⟩" : Path.of(file).getFileName().toString();
     Map<String, Object> model =
-        model(plan.input("dir"), name, "⟨snapshot size⟩", plan.input("sha256"));
+        model(plan.input("dir"), name, VerifySnapshot.plannedSize(file), plan.input("sha256"));
     for (Inventory.Member node : plan.nodes()) {
       plan.command(node.name(), plan.render("commands/etcd-backup/prepare.ftl", model));
       plan.upload(node.name(), file, (String) model.get("incoming"));

@@ -45,7 +45,7 @@ final class RehearsalUpload implements Step<RehearsalUpload.Input, RehearsalUplo
     Path local = Path.of(input.file());
     Map<String, Object> model;
     try {
-      model = scratchModel(input.scratchRoot(), s, Files.size(local));
+      model = scratchModel(input.scratchRoot(), s, Long.toString(Files.size(local)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -63,7 +63,7 @@ final class RehearsalUpload implements Step<RehearsalUpload.Input, RehearsalUplo
     return new Output(s.dir(), s.snapshot(), kv.get("sha256"));
   }
 
-  static Map<String, Object> scratchModel(String root, Scratch s, Object bytes) {
+  static Map<String, Object> scratchModel(String root, Scratch s, String bytes) {
     Map<String, Object> model = new LinkedHashMap<>();
     model.put("root", root);
     model.put("dir", s.dir());
@@ -79,7 +79,8 @@ final class RehearsalUpload implements Step<RehearsalUpload.Input, RehearsalUplo
           m.name(),
           plan.render(
               "commands/etcd-rehearsal/make-scratch.ftl",
-              scratchModel(plan.input("scratchRoot"), s, "⟨snapshot size⟩")));
+              scratchModel(
+                  plan.input("scratchRoot"), s, VerifySnapshot.plannedSize(plan.input("file")))));
       plan.upload(m.name(), plan.input("file"), s.snapshot());
       plan.command(
           m.name(),

@@ -146,6 +146,12 @@ final class RollBack implements Step<RollBack.Input, RollBack.Output> {
     List<String> stopping = new ArrayList<>(Restore.CONTROL_PLANE);
     stopping.add(Restore.ETCD);
     Restore.planWait(plan, stopping, "gone", timeout);
+    // A node whose etcd.yaml in place is the original (never patched, or put back already) keeps
+    // its etcd running on the original data: the run waits only for the control plane there.
+    Restore.planWait(plan, Restore.CONTROL_PLANE, "gone", timeout);
+    plan.note(
+        "on a node where nothing was set aside (its etcd.yaml is the original), the wait leaves"
+            + " etcd out: it runs on the original data");
     Restore.planMove(plan, "put-back.ftl", List.of(Restore.ETCD));
     plan.note("waits until every member is healthy with a quorum on its original data (jetcd)");
     Restore.planMove(plan, "put-back.ftl", Restore.CONTROL_PLANE);

@@ -86,19 +86,38 @@ final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.
           s.clusterVersion(),
           "engine host: the file's bbolt pages read directly (no etcdutl needed)");
     } catch (SnapshotCheckException e) {
-      throw new RunbookError(
-          ErrorCode.SNAPSHOT_INVALID,
-          "check "
-              + e.check().name().toLowerCase().replace('_', '-')
-              + " failed: "
-              + e.getMessage());
+      throw new RunbookError(ErrorCode.SNAPSHOT_INVALID, failed(e));
     }
+  }
+
+  private static String failed(SnapshotCheckException e) {
+    return "check "
+        + e.check().name().toLowerCase().replace('_', '-')
+        + " failed: "
+        + e.getMessage();
   }
 
   /** Where the plan and the run read the snapshot: the engine host, not a node. */
   static final String ENGINE_HOST = "engine host";
 
   static final String SIZE = "snapshot size (bytes)";
+
+  /**
+   * The snapshot's size as a plan shows it in a command: read now when the file is named (the plan
+   * binds it through this step anyway), else a placeholder the run fills in. Commands take it as a
+   * plain word, so the plan's and the run's renderings differ only where the placeholder stands.
+   */
+  static String plannedSize(String file) {
+    if (!file.startsWith("⟨")) {
+      try {
+        return Long.toString(java.nio.file.Files.size(Path.of(file).toAbsolutePath()));
+      } catch (java.io.IOException e) {
+        // Not readable now: this step's own plan says why; the run reads it when it gets there.
+      }
+    }
+    return "⟨snapshot size⟩";
+  }
+
   static final String SHA256 = "snapshot SHA-256";
 
   /**
@@ -124,7 +143,7 @@ final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.
     try {
       v = SnapshotFile.verify(Path.of(given).toAbsolutePath());
     } catch (SnapshotCheckException e) {
-      throw new IllegalArgumentException(e.getMessage()); // names the file and the check
+      throw new IllegalArgumentException(failed(e)); // the same words as the run's refusal
     }
     plan.discovered(ENGINE_HOST, SIZE, java.util.Optional.of(Long.toString(v.size())));
     plan.discovered(ENGINE_HOST, SHA256, java.util.Optional.of(v.sha256()));
