@@ -49,22 +49,36 @@ final class RehearsalRestore implements Step<RehearsalRestore.Input, RehearsalRe
     String[] p = NodeCommands.require(ports, "ports", "free ports").split(",");
     int client = Integer.parseInt(p[0]);
     int peer = Integer.parseInt(p[1]);
-    String peerUrl = "http://127.0.0.1:" + peer;
-    Map<String, Object> model = new LinkedHashMap<>();
-    model.put("tool", input.restoreTool());
-    model.put("toolPath", input.restoreToolPath());
-    model.put("snapshot", s.snapshot());
-    model.put("dataDir", s.dataDir());
-    model.put("name", NAME);
-    model.put("initialCluster", NAME + "=" + peerUrl);
-    model.put("peerUrl", peerUrl);
-    model.put("token", "rehearsal-" + context.runId());
-    String command = context.render("commands/etcd/restore.ftl", model);
+    Map<String, Object> model =
+        restoreModel(
+            input.restoreTool(),
+            input.restoreToolPath(),
+            s,
+            Integer.toString(peer),
+            context.runId());
+    String command = context.render(RESTORE, model);
     context.check(node.name(), command, t);
     return new Output(s.dataDir(), client, peer, input.restoreTool() + " snapshot restore");
   }
 
   private static final String FREE_PORTS = "commands/etcd/free-ports.ftl";
+  private static final String RESTORE = "commands/etcd/restore.ftl";
+
+  /** The restore's model, for the run and its plan alike. */
+  static Map<String, Object> restoreModel(
+      String tool, String toolPath, Scratch s, String peerPort, String runId) {
+    String peerUrl = "http://127.0.0.1:" + peerPort;
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("tool", tool);
+    model.put("toolPath", toolPath);
+    model.put("snapshot", s.snapshot());
+    model.put("dataDir", s.dataDir());
+    model.put("name", NAME);
+    model.put("initialCluster", NAME + "=" + peerUrl);
+    model.put("peerUrl", peerUrl);
+    model.put("token", "rehearsal-" + runId);
+    return model;
+  }
 
   /** Two free ports, none of them a member's client, peer or kubeadm's metrics port. */
   static Map<String, Object> portsModel(Inventory inventory) {
@@ -82,16 +96,25 @@ final class RehearsalRestore implements Step<RehearsalRestore.Input, RehearsalRe
     Scratch s = Scratch.of(plan.input("scratchRoot"), PlanContext.RUN_ID);
     for (Inventory.Member m : plan.nodes()) {
       plan.command(m.name(), plan.render(FREE_PORTS, portsModel(plan.inventory())));
+      // The tool is the previous step's finding: known exactly when this step runs, so the plan
+      // shows the command for each tool the finding can name, and the run must send one of them.
+      String tool = plan.input("restoreTool");
+      for (String t : tool.startsWith("⟨") ? List.of("etcdutl", "etcdctl") : List.of(tool)) {
+        plan.command(
+            m.name(),
+            plan.render(
+                RESTORE,
+                restoreModel(
+                    t, plan.input("restoreToolPath"), s, "⟨free peer port⟩", PlanContext.RUN_ID)));
+      }
       plan.note(
           m.name()
-              + ": "
-              + plan.input("restoreTool")
-              + " snapshot restore of "
+              + ": restores "
               + s.snapshot()
               + " into "
               + s.dataDir()
-              + " as a one-member cluster on the free loopback ports found (the command depends"
-              + " on the tool the previous step finds)");
+              + " as a one-member cluster on the free loopback ports found; with etcdutl for etcd"
+              + " 3.5+, else etcdctl, as the previous step finds");
     }
   }
 }

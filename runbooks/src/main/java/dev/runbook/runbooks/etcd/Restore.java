@@ -151,26 +151,24 @@ final class Restore {
   }
 
   /** The model of wait-containers. */
-  static Map<String, Object> waitModel(List<String> names, String state, Duration t) {
+  static Map<String, Object> waitModel(
+      Inventory inventory, List<String> files, String state, Duration t) {
     Map<String, Object> model = new LinkedHashMap<>();
-    model.put("names", names);
+    model.put("manifestDir", inventory.etcd().manifestDir());
+    model.put("files", files);
     model.put("state", state);
     model.put("seconds", Math.max(1, t.toSeconds()));
     return model;
   }
 
-  /**
-   * Plans {@link #waitFor} on every node the task targets (the run skips nodes where nothing was
-   * found to wait for).
-   */
+  /** Plans {@link #waitFor} on every node the task targets: the same command the run sends. */
   static void planWait(PlanContext plan, List<String> files, String state, Duration t) {
-    List<String> names = files.stream().map(Restore::container).toList();
     for (Inventory.Member m : plan.nodes()) {
-      plan.command(
-          m.name(),
-          plan.render("commands/etcd-restore/wait-containers.ftl", waitModel(names, state, t)));
+      plan.command(m.name(), plan.render(WAIT, waitModel(plan.inventory(), files, state, t)));
     }
   }
+
+  private static final String WAIT = "commands/etcd-restore/wait-containers.ftl";
 
   /** A duration parameter for a plan: its value, or the default when the input is not known yet. */
   static Duration planDuration(PlanContext plan, String input) {
@@ -183,35 +181,27 @@ final class Restore {
   }
 
   /**
-   * Waits on each node until the named containers are gone (or running).
+   * Waits on every node the task targets until the kubelet has done what the manifest dir asks of
+   * each named static pod: gone where its manifest is not in the manifest dir, running where it is
+   * (the others are skipped on the node itself). One command for every node, whatever each node's
+   * moves found: the plan shows it exactly.
    *
+   * @param files manifest file names (kube-apiserver.yaml): the containers are named after them
    * @throws RunbookError WAIT_TIMED_OUT when a node's wait ran out
    */
-  static void waitFor(
-      StepContext context, Map<String, List<String>> containersByNode, String state, Duration t) {
-    List<Inventory.Member> waiting =
-        context.nodes().stream()
-            .filter(m -> !containersByNode.getOrDefault(m.name(), List.of()).isEmpty())
-            .toList();
+  static void waitFor(StepContext context, List<String> files, String state, Duration t) {
+    List<Inventory.Member> waiting = context.nodes();
     // On every node at once: the kubelets stop and start their pods at the same time.
     long start = System.nanoTime();
     String what =
         "waiting for "
-            + String.join(
-                ", ",
-                waiting.stream()
-                    .flatMap(m -> containersByNode.get(m.name()).stream())
-                    .distinct()
-                    .toList())
+            + String.join(", ", files.stream().map(Restore::container).toList())
             + (state.equals("gone") ? " to stop" : " to run");
+    String cmd = context.render(WAIT, waitModel(context.inventory(), files, state, t));
     Map<String, String> lateness =
         EachMember.inParallel(
             waiting,
             m -> {
-              String cmd =
-                  context.render(
-                      "commands/etcd-restore/wait-containers.ftl",
-                      waitModel(containersByNode.get(m.name()), state, t));
               CommandResult r = context.exec(m.name(), cmd, t.plusSeconds(30));
               if (r.exitStatus() == 124) {
                 return m.name() + ": " + r.stderr().strip();
@@ -235,13 +225,6 @@ final class Restore {
     if (!late.isEmpty()) {
       throw new RunbookError(ErrorCode.WAIT_TIMED_OUT, String.join("; ", late));
     }
-  }
-
-  static Map<String, List<String>> containers(Map<String, List<String>> filesByNode) {
-    Map<String, List<String>> out = new LinkedHashMap<>();
-    filesByNode.forEach(
-        (node, files) -> out.put(node, files.stream().map(Restore::container).toList()));
-    return out;
   }
 
   /** {@code name=peerUrl,...} for every member of the inventory, in its order. */

@@ -45,7 +45,7 @@ final class StartControlPlane implements Step<StartControlPlane.Input, StartCont
   public Output run(Input input, StepContext context) {
     Duration timeout = Restore.duration(input.timeout(), "timeout");
     Map<String, List<String>> started = start(context, Restore.CONTROL_PLANE);
-    Restore.waitFor(context, Restore.containers(started), "running", timeout);
+    Restore.waitFor(context, Restore.CONTROL_PLANE, "running", timeout);
     return new Output(started);
   }
 
@@ -71,6 +71,7 @@ final class StartControlPlane implements Step<StartControlPlane.Input, StartCont
   public void plan(PlanContext plan) {
     Restore.planMove(plan, "put-back.ftl", Restore.CONTROL_PLANE);
     Restore.planWait(plan, Restore.CONTROL_PLANE, "running", Restore.planDuration(plan, "timeout"));
-    plan.note("waits only for the components the stop found on each node");
+    plan.note(
+        "on each node, waits only for the components whose manifests are in the manifest dir");
   }
 }

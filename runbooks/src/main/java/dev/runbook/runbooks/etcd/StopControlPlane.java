@@ -51,7 +51,6 @@ final class StopControlPlane implements Step<StopControlPlane.Input, StopControl
   public Output run(Input input, StepContext context) {
     Duration timeout = Restore.duration(input.timeout(), "timeout");
     Map<String, List<String>> stopped = new LinkedHashMap<>();
-    Map<String, List<String>> components = new LinkedHashMap<>();
     // Each phase on every member at once; the next phase starts when all are done.
     EachMember.inParallel(
             context.nodes(),
@@ -62,12 +61,10 @@ final class StopControlPlane implements Step<StopControlPlane.Input, StopControl
             })
         .forEach(
             (node, r) -> {
-              components.put(node, Restore.CONTROL_PLANE);
               stopped.put(
                   node, new java.util.ArrayList<>(concat(r.get("moved"), r.get("already"))));
             });
-    Restore.waitFor(context, Restore.containers(components), "gone", timeout);
-    Map<String, List<String>> etcd = new LinkedHashMap<>();
+    Restore.waitFor(context, Restore.CONTROL_PLANE, "gone", timeout);
     EachMember.inParallel(
             context.nodes(),
             m -> {
@@ -85,12 +82,8 @@ final class StopControlPlane implements Step<StopControlPlane.Input, StopControl
               return r;
             })
         .keySet()
-        .forEach(
-            node -> {
-              etcd.put(node, List.of(Restore.ETCD));
-              stopped.get(node).add(Restore.ETCD);
-            });
-    Restore.waitFor(context, Restore.containers(etcd), "gone", timeout);
+        .forEach(node -> stopped.get(node).add(Restore.ETCD));
+    Restore.waitFor(context, List.of(Restore.ETCD), "gone", timeout);
     return new Output(stopped, Restore.runDir(context.inventory(), context.runId()));
   }
 

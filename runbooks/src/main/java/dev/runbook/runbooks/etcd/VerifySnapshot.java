@@ -60,18 +60,9 @@ final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.
       SnapshotFile.Verified v = SnapshotFile.verify(file);
       context.confirm(ENGINE_HOST, SIZE, Long.toString(v.size()));
       context.confirm(ENGINE_HOST, SHA256, v.sha256());
-      String expected = input.expectSha256();
-      if (expected != null && !expected.isBlank() && !expected.equalsIgnoreCase(v.sha256())) {
-        throw new RunbookError(
-            ErrorCode.SNAPSHOT_INVALID,
-            "check digest failed: "
-                + file
-                + " has SHA-256 "
-                + v.sha256()
-                + ", not the expected "
-                + expected
-                + ": it is not the snapshot you named, or it was changed since; find the right"
-                + " file, or drop the expected digest only if you know why it differs");
+      String wrong = wrongDigest(file, v, input.expectSha256());
+      if (wrong != null) {
+        throw new RunbookError(ErrorCode.SNAPSHOT_INVALID, wrong);
       }
       SnapshotFile.Status s = SnapshotFile.status(v);
       return new Output(
@@ -88,6 +79,21 @@ final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.
     } catch (SnapshotCheckException e) {
       throw new RunbookError(ErrorCode.SNAPSHOT_INVALID, failed(e));
     }
+  }
+
+  /** Why the snapshot is not the one expected, or null when no digest is expected or it is. */
+  private static String wrongDigest(Path file, SnapshotFile.Verified v, String expected) {
+    if (expected == null || expected.isBlank() || expected.equalsIgnoreCase(v.sha256())) {
+      return null;
+    }
+    return "check digest failed: "
+        + file
+        + " has SHA-256 "
+        + v.sha256()
+        + ", not the expected "
+        + expected
+        + ": it is not the snapshot you named, or it was changed since; find the right"
+        + " file, or drop the expected digest only if you know why it differs";
   }
 
   private static String failed(SnapshotCheckException e) {
@@ -144,6 +150,12 @@ final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.
       v = SnapshotFile.verify(Path.of(given).toAbsolutePath());
     } catch (SnapshotCheckException e) {
       throw new IllegalArgumentException(failed(e)); // the same words as the run's refusal
+    }
+    String expected = plan.input("expectSha256");
+    String wrong =
+        wrongDigest(Path.of(given).toAbsolutePath(), v, expected.startsWith("⟨") ? "" : expected);
+    if (wrong != null) {
+      throw new IllegalArgumentException(wrong);
     }
     plan.discovered(ENGINE_HOST, SIZE, java.util.Optional.of(Long.toString(v.size())));
     plan.discovered(ENGINE_HOST, SHA256, java.util.Optional.of(v.sha256()));

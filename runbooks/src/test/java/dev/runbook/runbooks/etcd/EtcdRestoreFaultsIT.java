@@ -7,8 +7,10 @@ import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.JSON;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.liveState;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.outputs;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
@@ -74,38 +76,50 @@ class EtcdRestoreFaultsIT {
       f.write(b ^ 0xff);
     }
     String live = liveState(lab, MEMBERS);
+    int runs = Runs.list(home).size();
+    // The plan reads the snapshot, so both are bad input: refused before a run exists.
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
-      RunOutcome r =
-          start(
-              engine,
-              lab,
-              lab.inventory(),
-              new EtcdRestoreIT.Snapshot(damaged.toString(), "", 0, 0),
-              Map.of("expectSha256", ""));
-      assertThat(r.state()).isEqualTo(RunState.FAILED);
-      assertThat(r.message()).contains("Task_VerifySnapshot").contains("trailer");
+      assertThatThrownBy(
+              () ->
+                  start(
+                      engine,
+                      lab,
+                      lab.inventory(),
+                      new EtcdRestoreIT.Snapshot(damaged.toString(), "", 0, 0),
+                      Map.of("expectSha256", "")))
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("Task_VerifySnapshot")
+          .hasMessageContaining("check trailer-mismatch failed");
       // A file with the right trailer but not the digest asked for is refused the same way.
-      r = start(engine, lab, lab.inventory(), snap, Map.of("expectSha256", "0".repeat(64)));
-      assertThat(r.state()).isEqualTo(RunState.FAILED);
-      assertThat(r.message()).contains("digest");
+      assertThatThrownBy(
+              () ->
+                  start(engine, lab, lab.inventory(), snap, Map.of("expectSha256", "0".repeat(64))))
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("check digest failed");
     }
+    assertThat(Runs.list(home)).hasSize(runs);
     assertThat(liveState(lab, MEMBERS)).isEqualTo(live);
   }
 
   @Test
   @Order(2)
-  void aMemberUnreachableOverSshStopsTheRunInPreflight() throws Exception {
+  void aMemberUnreachableOverSshStopsTheRunBeforeItStarts() throws Exception {
     Path inventory = lab.dir().resolve("inventory-cp3-unreachable.yaml");
     // Nothing listens on 127.0.0.99: cp-3's SSH connection is refused.
     Files.writeString(
         inventory,
         Files.readString(lab.inventory()).replace("host: " + lab.address(3), "host: 127.0.0.99"));
     String live = liveState(lab, MEMBERS);
+    int runs = Runs.list(home).size();
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
-      RunOutcome r = start(engine, lab, inventory, snap, Map.of());
-      assertThat(r.state()).as(r.message()).isEqualTo(RunState.FAILED);
-      assertThat(r.message()).contains("Task_Preflight").contains("cp-3");
+      // The run plans itself first, reading every member (read-only): cp-3 cannot be read, so
+      // there is no run, no lock, and nothing changed.
+      assertThatThrownBy(() -> start(engine, lab, inventory, snap, Map.of()))
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("cannot read cp-3")
+          .hasMessageContaining("nothing was changed");
     }
+    assertThat(Runs.list(home)).hasSize(runs);
     assertThat(liveState(lab, MEMBERS)).isEqualTo(live);
   }
 

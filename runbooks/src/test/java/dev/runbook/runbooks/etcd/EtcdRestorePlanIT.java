@@ -24,10 +24,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class EtcdRestorePlanIT {
 
+  // The fixture's own digest (sha256sum src/test/resources/snapshots/etcd-3.4-one-key.db): the
+  // plan reads the snapshot and refuses one that is not the expected.
   static final Map<String, String> PARAMS =
       Map.of(
           "snapshot", "/tmp/runbook-golden/etcd-snapshot-lab.db",
-          "expectSha256", "5c0f4a1b8e2d3c7f9a6b5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c3b2a190");
+          "expectSha256", "8b731b799c32570e4b0e94b28286208fc324fdd99df2946759a7fedaf76a3c75");
 
   @TempDir Path tmp;
 

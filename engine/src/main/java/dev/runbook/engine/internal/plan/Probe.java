@@ -9,9 +9,10 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * {@code plan --probe}: discovery commands run on the nodes over the same strictly checked SSH as a
- * run. A command that fails leaves its value unknown in the plan; a node that cannot be reached
- * fails the plan (a reviewer must not approve a plan that only looks complete).
+ * {@code plan --probe}, and a run without an approved plan planning itself: discovery commands run
+ * on the nodes over the same strictly checked SSH as a run. A command that fails leaves its value
+ * unknown in the plan; a node that cannot be reached fails the plan (a reviewer must not approve a
+ * plan that only looks complete).
  */
 public final class Probe {
 
@@ -28,7 +29,15 @@ public final class Probe {
           return r.ok() ? Optional.of(r.stdout()) : Optional.empty();
         } catch (RemoteFailure f) {
           throw new BadInputException(
-              "--probe cannot read " + node + " (" + f.reason() + "): " + f.getMessage());
+              "cannot read "
+                  + node
+                  + " to plan (the plan reads every node it depends on, read-only, before"
+                  + " anything runs) ("
+                  + f.reason()
+                  + "): "
+                  + f.getMessage()
+                  + "; nothing was changed on any node: fix the access or the inventory, and"
+                  + " run again");
         }
       }
 
