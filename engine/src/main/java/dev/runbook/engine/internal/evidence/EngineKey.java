@@ -232,6 +232,20 @@ public final class EngineKey {
     return publicKey;
   }
 
+  /**
+   * A 32-byte key for another use, derived from this key's secret half (HMAC-SHA256 of the purpose
+   * under the seed): the home keeps one secret, and what is derived from it cannot lead back to it.
+   */
+  public byte[] derive(String purpose) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(seed, "HmacSHA256"));
+      return mac.doFinal(("runbook-engine " + purpose).getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+  }
+
   /** An armored SSHSIG signature of {@code message} in namespace {@value SshSig#NAMESPACE}. */
   String sign(byte[] message) {
     return SshSig.sign(key.join(), raw, SshSig.NAMESPACE, message);

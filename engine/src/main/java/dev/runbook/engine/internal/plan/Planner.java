@@ -96,6 +96,7 @@ public final class Planner {
   private final TemplateRenderer renderer;
   private final Reader reader;
   private final Redactor redactor;
+  private final SecretDigest secrets;
   private final Map<String, Plan.Read> reads = new LinkedHashMap<>();
   private final Set<String> rendered = new java.util.TreeSet<>();
 
@@ -106,7 +107,8 @@ public final class Planner {
       Map<String, String> parameters,
       TemplateRenderer renderer,
       Reader reader,
-      Redactor redactor) {
+      Redactor redactor,
+      SecretDigest secrets) {
     this.runbook = runbook;
     this.steps = steps;
     this.inventory = inventory;
@@ -114,11 +116,13 @@ public final class Planner {
     this.renderer = renderer;
     this.reader = reader;
     this.redactor = redactor;
+    this.secrets = secrets;
   }
 
   /**
    * @param redactor what the run's evidence redacts (secret parameters, the inventory's patterns)
    *     is redacted from the plan too: a plan is shown, pasted and stored
+   * @param secrets how the plan records a secret parameter's value (a keyed digest, in the hash)
    * @throws BadInputException listing every step that cannot be described with these inputs
    */
   public static Plan plan(
@@ -128,8 +132,10 @@ public final class Planner {
       Map<String, String> parameters,
       TemplateRenderer renderer,
       Reader reader,
-      Redactor redactor) {
-    return new Planner(runbook, steps, inventory, parameters, renderer, reader, redactor).plan();
+      Redactor redactor,
+      SecretDigest secrets) {
+    return new Planner(runbook, steps, inventory, parameters, renderer, reader, redactor, secrets)
+        .plan();
   }
 
   private Plan plan() {
@@ -153,12 +159,24 @@ public final class Planner {
             runbook.id(),
             sha256(runbook.bpmn()),
             reader.probes(),
-            new java.util.TreeMap<>(parameters),
+            recordedParameters(),
             target(inventory),
             entries,
             List.copyOf(reads.values()),
             templates());
     return redact(plan);
+  }
+
+  /** The parameters as the plan records them: a secret one as its keyed digest, not redacted. */
+  private Map<String, String> recordedParameters() {
+    Map<String, String> out = new java.util.TreeMap<>(parameters);
+    for (dev.runbook.engine.api.RunbookInfo.Parameter p : runbook.parameters()) {
+      String value = parameters.get(p.name());
+      if (p.secret() && value != null) {
+        out.put(p.name(), secrets.of(p.name(), value));
+      }
+    }
+    return out;
   }
 
   /** The templates the steps rendered, with the digest of the text this process read. */

@@ -305,7 +305,8 @@ public final class EngineCore implements AutoCloseable {
               templates,
               options.listener());
       shells(session);
-      session.bind(plan, steps, redactor(inventory, entry, params), true);
+      session.bind(
+          plan, steps, redactor(inventory, entry, params), secretDigest(options.home()), true);
       Sessions.put(session);
       session.emit(
           new RunEvent.RunStarted(
@@ -382,7 +383,8 @@ public final class EngineCore implements AutoCloseable {
                 params,
                 templates,
                 reader,
-                redactor(inventory, entry, params));
+                redactor(inventory, entry, params),
+                secretDigest(options.home()));
     Plan own =
         planner.apply(approved == null ? Planner.Reader.NONE : Planner.Reader.replay(approved));
     if (approved == null && !own.incomplete().isEmpty()) {
@@ -438,7 +440,8 @@ public final class EngineCore implements AutoCloseable {
                 params,
                 new TemplateRenderer(options.templatesDir()),
                 reader,
-                redactor(inventory, entry, params));
+                redactor(inventory, entry, params),
+                secretDigest(options.home()));
     Plan plan;
     if (probe) {
       try (dev.runbook.engine.api.RemoteShell shell = shellFor(options, inventory)) {
@@ -505,6 +508,17 @@ public final class EngineCore implements AutoCloseable {
       throw new BadInputException(String.join("\n", problems));
     }
     return params;
+  }
+
+  /** How plans in this home record secret parameters: keyed by the home's engine key. */
+  static dev.runbook.engine.internal.plan.SecretDigest secretDigest(Path home) {
+    try {
+      return dev.runbook.engine.internal.plan.SecretDigest.of(
+          dev.runbook.engine.internal.evidence.EngineKey.loadOrCreate(home)
+              .derive("plan secret parameters"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static Redactor redactor(Inventory inventory, Catalog.Entry entry, Map<String, String> params) {
@@ -1085,6 +1099,7 @@ public final class EngineCore implements AutoCloseable {
           PlanStore.load(options.home(), plan.toString()),
           steps,
           redactor(inventory, entry, params),
+          secretDigest(options.home()),
           false);
     }
     return s;

@@ -45,6 +45,7 @@ public final class RunSession implements AutoCloseable {
   private Plan plan;
   private Map<String, Step<?, ?>> steps;
   private Redactor redactor;
+  private dev.runbook.engine.internal.plan.SecretDigest secrets;
 
   /** The last step failure, so that a run ending on an error path says what failed. */
   volatile String lastFailure;
@@ -81,10 +82,16 @@ public final class RunSession implements AutoCloseable {
   /**
    * Binds the run to its plan: gates approve it, and MUTATING and DESTRUCTIVE steps are checked.
    */
-  void bind(Plan plan, Map<String, Step<?, ?>> steps, Redactor redactor, boolean renderedHere) {
+  void bind(
+      Plan plan,
+      Map<String, Step<?, ?>> steps,
+      Redactor redactor,
+      dev.runbook.engine.internal.plan.SecretDigest secrets,
+      boolean renderedHere) {
     this.plan = plan;
     this.steps = steps;
     this.redactor = redactor;
+    this.secrets = secrets;
     if (renderedHere) {
       replanned = plan; // this process made the plan from what it has: nothing to re-render
     }
@@ -124,7 +131,8 @@ public final class RunSession implements AutoCloseable {
                 parameters,
                 templates,
                 Planner.Reader.replay(plan),
-                redactor);
+                redactor,
+                secrets);
       } catch (BadInputException e) {
         unplannable = e.getMessage();
         replanned = plan;

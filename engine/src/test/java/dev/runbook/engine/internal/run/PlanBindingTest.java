@@ -115,10 +115,68 @@ class PlanBindingTest {
   @Test
   void secretParametersAreRedactedFromThePlanAndItsStore() throws IOException {
     RunbookPlan p = plan(Map.of("dir", work.toString(), "token", "s3cr3t-value"));
-    assertThat(p.markdown()).doesNotContain("s3cr3t-value").contains("[REDACTED]");
+    assertThat(p.markdown()).doesNotContain("s3cr3t-value").contains("hmac-sha256:");
     assertThat(p.json()).doesNotContain("s3cr3t-value");
     assertThat(Files.readString(home.resolve("plans/" + p.sha256() + ".json")))
         .doesNotContain("s3cr3t-value");
+  }
+
+  private static String tokenDigest(RunbookPlan p) throws IOException {
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(p.json())
+        .path("plan")
+        .path("parameters")
+        .path("token")
+        .asText();
+  }
+
+  @Test
+  void aSecretParameterEntersTheHashAsAKeyedDigestThatRevealsNothing() throws Exception {
+    RunbookPlan a = plan(Map.of("dir", work.toString(), "token", "AAAA"));
+    RunbookPlan again = plan(Map.of("dir", work.toString(), "token", "AAAA"));
+    RunbookPlan b = plan(Map.of("dir", work.toString(), "token", "BBBB"));
+    assertThat(again.sha256()).as("same secret, same hash").isEqualTo(a.sha256());
+    assertThat(b.sha256()).as("another secret, another hash").isNotEqualTo(a.sha256());
+    String unkeyed =
+        java.util.HexFormat.of()
+            .formatHex(
+                java.security.MessageDigest.getInstance("SHA-256")
+                    .digest("AAAA".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertThat(a.json()).doesNotContain("AAAA").doesNotContain(unkeyed);
+    String digest = tokenDigest(a);
+    assertThat(digest).matches("hmac-sha256:[0-9a-f]{64}").isNotEqualTo(tokenDigest(b));
+    // Another home has another key: the same secret gives another digest there.
+    EngineOptions elsewhere =
+        new EngineOptions(
+            tmp.resolve("other-home"),
+            null,
+            options.runbooksDir(),
+            templates,
+            TestSteps.all(),
+            RunListener.NONE);
+    RunbookPlan there =
+        RunbookEngine.plan(
+            elsewhere,
+            "plan-test",
+            inventory,
+            Map.of("dir", work.toString(), "token", "AAAA"),
+            false);
+    assertThat(tokenDigest(there)).isNotEqualTo(digest);
+    // A run with another secret than the approved plan's is refused before anything runs.
+    try (RunbookEngine engine = RunbookEngine.open(options)) {
+      assertThatThrownBy(
+              () ->
+                  engine.start(
+                      "plan-test",
+                      inventory,
+                      Map.of("dir", work.toString(), "token", "BBBB"),
+                      "alice",
+                      a.sha256()))
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("would not do what plan")
+          .hasMessageNotContaining("BBBB")
+          .hasMessageNotContaining("AAAA");
+    }
   }
 
   @Test
