@@ -1,5 +1,7 @@
 package dev.runbook.engine.internal.identity;
 
+import dev.runbook.engine.api.IdentityException;
+import dev.runbook.engine.api.Refusal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,11 +53,22 @@ public final class AllowedSigners {
     }
   }
 
+  /** One bad line: its number and what it needs. */
+  public record Problem(int line, String message) {}
+
   /** Problems in the file, each {@code file:line: what is wrong and what the line needs}. */
   public static final class Invalid extends RuntimeException {
     private final List<String> problems;
+    private final List<Problem> located;
 
-    Invalid(Path file, List<String> problems) {
+    Invalid(Path file, List<Problem> located) {
+      this(
+          file,
+          located.stream().map(p -> file + ":" + p.line() + ": " + p.message()).toList(),
+          located);
+    }
+
+    private Invalid(Path file, List<String> problems, List<Problem> located) {
       super(
           "allowed-signers file "
               + file
@@ -67,10 +80,15 @@ public final class AllowedSigners {
               + "\n  A line reads: PRINCIPAL[,PRINCIPAL...] [namespaces=\"runbook\"] KEYTYPE BASE64 [COMMENT]"
               + " (ssh-keygen(1), ALLOWED SIGNERS)");
       this.problems = List.copyOf(problems);
+      this.located = List.copyOf(located);
     }
 
     public List<String> problems() {
       return problems;
+    }
+
+    public List<Problem> located() {
+      return located;
     }
   }
 
@@ -110,7 +128,7 @@ public final class AllowedSigners {
 
   static AllowedSigners parse(Path file, String text, String sha256) {
     List<Entry> entries = new ArrayList<>();
-    List<String> problems = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
     String[] lines = text.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
       String line = lines[i].strip();
@@ -120,7 +138,7 @@ public final class AllowedSigners {
       try {
         entries.add(parseLine(i + 1, line));
       } catch (IllegalArgumentException e) {
-        problems.add(file + ":" + (i + 1) + ": " + e.getMessage());
+        problems.add(new Problem(i + 1, e.getMessage()));
       }
     }
     if (!problems.isEmpty()) {

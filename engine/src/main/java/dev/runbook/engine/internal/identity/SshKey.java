@@ -1,5 +1,7 @@
 package dev.runbook.engine.internal.identity;
 
+import dev.runbook.engine.api.IdentityException;
+import dev.runbook.engine.api.Refusal;
 import java.math.BigInteger;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;

@@ -1,5 +1,7 @@
 package dev.runbook.engine.internal.identity;
 
+import dev.runbook.engine.api.IdentityException;
+import dev.runbook.engine.api.Refusal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

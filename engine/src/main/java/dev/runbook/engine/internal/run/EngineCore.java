@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.Identity;
+import dev.runbook.engine.api.IdentityException;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.Refusal;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
@@ -30,6 +33,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -278,13 +282,24 @@ public final class EngineCore implements AutoCloseable {
       Path inventoryFile,
       Map<String, String> given,
       String startedBy,
-      String approvedPlan) {
+      String approvedPlan,
+      Identity identity) {
     Catalog.Entry entry = catalog.get(runbook);
     Inventory inventory = Inventory.load(inventoryFile);
     Map<String, String> params = parameters(entry, given);
     requireName(startedBy, "--as");
+    Attestor.requireApprovalSection(inventory);
     Plan plan = bindPlan(entry, inventory, params, approvedPlan);
     String runId = newRunId();
+    // Verified before anything is made: a refused start leaves no run (so nowhere to record it).
+    Attestor.Attested who =
+        Attestor.attest(
+            inventory,
+            List.of(),
+            new Attestor.Expected("run", runId, "", plan.sha256(), "", "", startedBy),
+            identity,
+            Instant.now(),
+            null);
     Path runDir = runDir(runId);
     locks().acquire(inventory.cluster(), runId, startedBy, this::alive);
     RunSession session = null;
@@ -313,7 +328,15 @@ public final class EngineCore implements AutoCloseable {
               params,
               inventory.source().toString(),
               sha256(inventory.source()),
-              plan.sha256()));
+              plan.sha256(),
+              inventory.approval().identity(),
+              inventory.approval().allowedSigners() == null
+                  ? null
+                  : inventory.approval().allowedSigners().toString(),
+              inventory.approval().allowedSignersSha256()));
+      if (who.event() != null) {
+        session.emit(who.event());
+      }
       session.artifact("plan.json", PlanStore.pretty(plan).getBytes(StandardCharsets.UTF_8));
       Map<String, Object> vars = new LinkedHashMap<>(params);
       vars.put("runId", runId);
@@ -376,7 +399,7 @@ public final class EngineCore implements AutoCloseable {
       Map<String, String> given,
       String startedBy) {
     Catalog.Entry entry = catalog(options).get(runbook);
-    Inventory.load(inventoryFile);
+    Attestor.requireApprovalSection(Inventory.load(inventoryFile));
     parameters(entry, given);
     requireName(startedBy, "--as");
   }
@@ -479,22 +502,89 @@ public final class EngineCore implements AutoCloseable {
     return Redactor.of(secrets, inventory.secretPatterns());
   }
 
+  /**
+   * The statement a person signs elsewhere for an action on a run, read from the run's evidence (no
+   * engine needed).
+   */
+  public static String statement(
+      EngineOptions options, String runId, String action, String gate, String by, String comment) {
+    requireName(by, "--as");
+    Path runDir = options.home().resolve("runs").resolve(runId);
+    if (!RUN_ID.matcher(runId).matches() || !Files.isDirectory(runDir)) {
+      throw new BadInputException(
+          "unknown run '" + runId + "': `runbook status` lists the runs in " + options.home());
+    }
+    try {
+      return Attestor.statement(
+              runId,
+              dev.runbook.engine.internal.evidence.EvidenceReader.read(runDir),
+              action,
+              gate,
+              by,
+              comment,
+              Instant.now())
+          .text();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the evidence of run " + runId, e);
+    }
+  }
+
   // ---- the gates -------------------------------------------------------------------------
 
-  public RunOutcome approve(String runId, String gate, String by, String comment) {
+  /** The statement a person signs for an action on a run, with what it binds. */
+  private Attestor.Attested attest(
+      RunSession s,
+      String action,
+      String gate,
+      String decision,
+      String comment,
+      String by,
+      Identity identity) {
+    return Attestor.attest(
+        s.inventory,
+        s.evidence(),
+        new Attestor.Expected(action, s.runId, gate, s.planSha256(), decision, comment, by),
+        identity,
+        Instant.now(),
+        s::emit);
+  }
+
+  /** Refuses a person's action for a gate rule, recording the attempt in the run's evidence. */
+  private static IdentityException refuse(
+      RunSession s, Attestor.Attested who, String gate, Refusal reason, String message) {
+    s.emit(
+        new RunEvent.StatementRefused(
+            "approve", gate, who.principal(), who.keyFingerprint(), reason, message));
+    return new IdentityException(reason, message);
+  }
+
+  private static void recordVerified(RunSession s, Attestor.Attested who) {
+    if (who.event() != null) {
+      s.emit(who.event());
+    }
+  }
+
+  public RunOutcome approve(
+      String runId, String gate, String by, String comment, Identity identity) {
     requireName(by, "--as");
     return withRun(
         runId,
         s -> {
           fireDueTimers(s);
           if (reconcilePending(s) != null && (gate == null || gate.equals(RECONCILE))) {
-            return approveReconcile(s, by, comment);
+            return approveReconcile(s, by, comment, identity);
           }
           Task task = pendingTask(s, gate);
           UserTask model = s.runbook.model().getModelElementById(task.getTaskDefinitionKey());
           Gates.Rules rules = Gates.rules(model);
+          Attestor.Attested who =
+              attest(s, "approve", model.getId(), "approved", comment, by, identity);
           if (!rules.starterMayApprove() && by.equals(s.startedBy)) {
-            throw new BadInputException(
+            throw refuse(
+                s,
+                who,
+                model.getId(),
+                Refusal.STARTER_FORBIDDEN,
                 by
                     + " started run "
                     + runId
@@ -504,7 +594,11 @@ public final class EngineCore implements AutoCloseable {
           }
           if (rules.role() != null
               && !s.inventory.roles().getOrDefault(rules.role(), List.of()).contains(by)) {
-            throw new BadInputException(
+            throw refuse(
+                s,
+                who,
+                model.getId(),
+                Refusal.ROLE_MISSING,
                 "gate "
                     + model.getId()
                     + " needs role '"
@@ -517,7 +611,11 @@ public final class EngineCore implements AutoCloseable {
           }
           List<String> approvals = approvals(task);
           if (approvals.contains(by)) {
-            throw new BadInputException(
+            throw refuse(
+                s,
+                who,
+                model.getId(),
+                Refusal.ALREADY_APPROVED,
                 by
                     + " already approved gate "
                     + model.getId()
@@ -529,6 +627,7 @@ public final class EngineCore implements AutoCloseable {
           engine()
               .getTaskService()
               .setVariableLocal(task.getId(), "approvals", String.join("\n", approvals));
+          recordVerified(s, who);
           s.emit(
               new RunEvent.GateDecision(
                   model.getId(),
@@ -539,7 +638,8 @@ public final class EngineCore implements AutoCloseable {
                   comment,
                   s.planSha256(),
                   approvals.size(),
-                  rules.approvers()));
+                  rules.approvers(),
+                  who.keyFingerprint()));
           if (approvals.size() >= rules.approvers()) {
             engine().getTaskService().complete(task.getId());
             return drive(s);
@@ -548,7 +648,8 @@ public final class EngineCore implements AutoCloseable {
         });
   }
 
-  public RunOutcome reject(String runId, String gate, String by, String comment) {
+  public RunOutcome reject(
+      String runId, String gate, String by, String comment, Identity identity) {
     requireName(by, "--as");
     if (comment == null || comment.isBlank()) {
       throw new BadInputException("a rejection needs a comment: --comment \"why\"");
@@ -559,14 +660,29 @@ public final class EngineCore implements AutoCloseable {
           fireDueTimers(s);
           String reconcile = reconcilePending(s);
           if (reconcile != null && (gate == null || gate.equals(RECONCILE))) {
+            Attestor.Attested who =
+                attest(s, "reject", RECONCILE, "rejected", comment, by, identity);
+            recordVerified(s, who);
             s.emit(
                 new RunEvent.GateDecision(
-                    reconcile, RECONCILE, "rejected", by, null, comment, s.planSha256(), 0, 1));
+                    reconcile,
+                    RECONCILE,
+                    "rejected",
+                    by,
+                    null,
+                    comment,
+                    s.planSha256(),
+                    0,
+                    1,
+                    who.keyFingerprint()));
             return abortRun(s, by, "reconcile rejected: " + comment);
           }
           Task task = pendingTask(s, gate);
           UserTask model = s.runbook.model().getModelElementById(task.getTaskDefinitionKey());
           Gates.Rules rules = Gates.rules(model);
+          Attestor.Attested who =
+              attest(s, "reject", model.getId(), "rejected", comment, by, identity);
+          recordVerified(s, who);
           s.emit(
               new RunEvent.GateDecision(
                   model.getId(),
@@ -577,29 +693,36 @@ public final class EngineCore implements AutoCloseable {
                   comment,
                   s.planSha256(),
                   approvals(task).size(),
-                  rules.approvers()));
+                  rules.approvers(),
+                  who.keyFingerprint()));
           engine().getTaskService().handleBpmnError(task.getId(), "GATE_REJECTED", comment);
           return drive(s);
         });
   }
 
-  public RunOutcome resume(String runId, String by) {
+  public RunOutcome resume(String runId, String by, Identity identity) {
     requireName(by, "--as");
     return withRun(
         runId,
         s -> {
+          recordVerified(s, attest(s, "resume", "", "", "", by, identity));
           s.emit(new RunEvent.RunResumed(by));
           retryFailedJobs(s);
           return drive(s);
         });
   }
 
-  public RunOutcome abort(String runId, String by, String comment) {
+  public RunOutcome abort(String runId, String by, String comment, Identity identity) {
     requireName(by, "--as");
     if (comment == null || comment.isBlank()) {
       throw new BadInputException("an abort needs a comment: --comment \"why\"");
     }
-    return withRun(runId, s -> abortRun(s, by, comment));
+    return withRun(
+        runId,
+        s -> {
+          recordVerified(s, attest(s, "abort", "", "", comment, by, identity));
+          return abortRun(s, by, comment);
+        });
   }
 
   private RunOutcome abortRun(RunSession s, String by, String comment) {
@@ -612,19 +735,34 @@ public final class EngineCore implements AutoCloseable {
         s.runId, RunState.ABORTED, s.redact("aborted by " + by + ": " + comment), null);
   }
 
-  private RunOutcome approveReconcile(RunSession s, String by, String comment) {
-    if (by.equals(s.startedBy)) {
-      throw new BadInputException(
-          by + " started run " + s.runId + "; a reconcile needs someone else to check the host");
-    }
+  private RunOutcome approveReconcile(RunSession s, String by, String comment, Identity identity) {
     if (comment == null || comment.isBlank()) {
       throw new BadInputException(
           "approving a reconcile re-runs a step that may have run: say what you checked with --comment");
     }
+    Attestor.Attested who = attest(s, "approve", RECONCILE, "approved", comment, by, identity);
+    if (by.equals(s.startedBy)) {
+      throw refuse(
+          s,
+          who,
+          RECONCILE,
+          Refusal.STARTER_FORBIDDEN,
+          by + " started run " + s.runId + "; a reconcile needs someone else to check the host");
+    }
     String activity = reconcilePending(s);
+    recordVerified(s, who);
     s.emit(
         new RunEvent.GateDecision(
-            activity, RECONCILE, "approved", by, null, comment, s.planSha256(), 1, 1));
+            activity,
+            RECONCILE,
+            "approved",
+            by,
+            null,
+            comment,
+            s.planSha256(),
+            1,
+            1,
+            who.keyFingerprint()));
     retryFailedJobs(s);
     return drive(s);
   }
@@ -718,7 +856,8 @@ public final class EngineCore implements AutoCloseable {
                   false,
                   List.of(),
                   null,
-                  s.planSha256()));
+                  s.planSha256(),
+                  s.inventory.approval().unsigned()));
         }
         return new RunOutcome(
             s.runId,
@@ -802,7 +941,8 @@ public final class EngineCore implements AutoCloseable {
             rules.starterMayApprove(),
             Gates.releases(model),
             expiresAt,
-            s.planSha256());
+            s.planSha256(),
+            s.inventory.approval().unsigned());
     boolean announced =
         s.evidence().stream()
             .anyMatch(
@@ -819,7 +959,8 @@ public final class EngineCore implements AutoCloseable {
               rules.role(),
               rules.starterMayApprove(),
               expiresAt,
-              gate.releases()));
+              gate.releases(),
+              s.inventory.approval().identity()));
     }
     return new RunOutcome(s.runId, RunState.WAITING, "waiting at gate " + model.getId(), gate);
   }

@@ -3,6 +3,8 @@ package dev.runbook.engine.internal.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.runbook.engine.api.IdentityException;
+import dev.runbook.engine.api.Refusal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

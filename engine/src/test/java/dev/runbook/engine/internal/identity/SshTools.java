@@ -11,13 +11,14 @@ import java.util.List;
 import java.util.Map;
 
 /** The real OpenSSH tools, run by the tests: ssh-keygen, ssh-agent, ssh-add. */
-final class SshTools {
+public final class SshTools {
 
   private SshTools() {}
 
-  record Result(int exit, String out) {}
+  public record Result(int exit, String out) {}
 
-  static Result run(Map<String, String> env, Path stdin, String... command) throws IOException {
+  public static Result run(Map<String, String> env, Path stdin, String... command)
+      throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().putAll(env);
     if (stdin != null) {
@@ -35,14 +36,16 @@ final class SshTools {
     }
   }
 
-  static String ok(Map<String, String> env, Path stdin, String... command) throws IOException {
+  public static String ok(Map<String, String> env, Path stdin, String... command)
+      throws IOException {
     Result r = run(env, stdin, command);
     assertThat(r.exit()).as(String.join(" ", command) + ": " + r.out()).isZero();
     return r.out();
   }
 
   /** A new key of {@code type} (ed25519, ecdsa, rsa) at dir/name, with name.pub beside it. */
-  static Path keygen(Path dir, String name, String type, String passphrase) throws IOException {
+  public static Path keygen(Path dir, String name, String type, String passphrase)
+      throws IOException {
     Path key = dir.resolve(name);
     List<String> cmd = new ArrayList<>(List.of("ssh-keygen", "-q", "-t", type, "-N", passphrase));
     if (type.equals("ecdsa")) {
@@ -56,13 +59,13 @@ final class SshTools {
     return key;
   }
 
-  static String publicKey(Path key) throws IOException {
+  public static String publicKey(Path key) throws IOException {
     String[] f = Files.readString(Path.of(key + ".pub")).strip().split(" ");
     return f[0] + " " + f[1];
   }
 
   /** ssh-keygen -Y sign: the armored signature of {@code file}. */
-  static String sign(Path key, String namespace, Path file) throws IOException {
+  public static String sign(Path key, String namespace, Path file) throws IOException {
     ok(
         Map.of(),
         null,
@@ -79,7 +82,7 @@ final class SshTools {
   }
 
   /** ssh-keygen -Y verify, as docs/evidence.md tells a person to check a statement by hand. */
-  static Result verify(Path allowedSigners, String principal, Path sig, Path file)
+  public static Result verify(Path allowedSigners, String principal, Path sig, Path file)
       throws IOException {
     return run(
         Map.of(),

@@ -1,10 +1,12 @@
-package dev.runbook.engine.internal.identity;
+package dev.runbook.engine.api;
 
 /**
  * Why a signed statement was not accepted. Callers act on these, never on a message: the message is
  * for the person and says what to do.
  */
 public enum Refusal {
+  /** The inventory wants signed statements and none was given (no key, no agent, no signature). */
+  UNSIGNED,
   /** Not an armored SSHSIG, or it ends early (truncated, cut by a copy and paste). */
   MALFORMED,
   /** The signature does not verify: the statement or the signature was changed. */
