@@ -46,7 +46,7 @@ class DrillConsoleIT {
 
   @Test
   void theDefaultConsoleOfTheDrillRestoreFitsOneScreen() throws Exception {
-    Cli cli = new Cli(tmp.resolve("home"));
+    Cli cli = new Cli(tmp.resolve("home"), lab.people());
     String inv = lab.inventory().toString();
     put("before-snapshot");
     Path snapshots = tmp.resolve("snapshots");
@@ -120,7 +120,7 @@ class DrillConsoleIT {
 
   @Test
   void withOutputJsonEveryLineOfRunAndApproveIsOneJsonEvent() throws IOException {
-    Cli cli = new Cli(tmp.resolve("home"));
+    Cli cli = new Cli(tmp.resolve("home"), lab.people());
     String inv = lab.inventory().toString();
     Cli.Result run = cli.run("run", "ssh-check", "-i", inv, "--as", "alice", "--output", "json");
     assertThat(run.code()).as(run.toString()).isEqualTo(3);

@@ -28,6 +28,7 @@ class RunRefusalsTest {
         ssh: {user: root, port: 22, identityFile: %1$s/id, knownHosts: %1$s/known_hosts}
         members:
           - {name: cp-1, host: 127.0.0.1, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
+        approval: {identity: unsigned}
         """
             .formatted(tmp));
   }
