@@ -143,8 +143,11 @@ class DrillConsoleIT {
         cli.run("approve", id, "--as", "bob", "--comment", "plan read", "--output", "json");
     assertThat(approved.code()).as(approved.toString()).isZero();
     List<JsonNode> ended = JsonConsoleTest.parse(approved.out());
-    assertThat(ended.get(0).path("type").asText()).isEqualTo("gate.decision");
-    assertThat(ended.get(0).path("by").asText()).isEqualTo("bob");
+    // bob's signed statement, verified, comes before the decision it allowed.
+    assertThat(ended.get(0).path("type").asText()).isEqualTo("statement.verified");
+    assertThat(ended.get(0).path("principal").asText()).isEqualTo("bob");
+    assertThat(ended.get(1).path("type").asText()).isEqualTo("gate.decision");
+    assertThat(ended.get(1).path("by").asText()).isEqualTo("bob");
     JsonNode done = ended.get(ended.size() - 1);
     assertThat(done.path("type").asText()).isEqualTo("run.outcome");
     assertThat(done.path("state").asText()).isEqualTo("done");
