@@ -48,6 +48,7 @@
 | Evidence | **does not verify** (see the top) |
 </#if>
 | Last record hash | <@hex r.evidence.lastHash!""/> |
+| Engine key | <@hex r.evidence.engineKey!""/> |
 
 ## Parameters
 
@@ -145,6 +146,18 @@ ${fence(o.value, "json")}
 </#list>
 <#else>
 None: no gate was decided.
+</#if>
+
+## Signed checkpoints
+
+<#if r.evidence.checkpoints?has_content>
+| Record | Records covered | Head | Signed by | Verified |
+|---|---|---|---|---|
+<#list r.evidence.checkpoints as c>
+| ${c.seq} | ${c.records} | <@hex c.head!""/> | engine key <@hex c.engineKey!""/><#if c.by??> and ${c.by}</#if> | <#if c.verified>yes<#else>**NO**</#if> |
+</#list>
+<#else>
+None: nothing signed vouches for this evidence's length.
 </#if>
 
 ## Artifacts

@@ -114,6 +114,14 @@ final class ConsoleProgress implements Console {
       line(
           "%s x %s not run: its commands differ from plan %s:%n%s",
           now(), e.activityId(), e.planSha256(), e.diff().indent(4).stripTrailing());
+    } else if (event instanceof RunEvent.AbortRequested e) {
+      line(
+          "%s abort by %s: %s",
+          now(),
+          e.by(),
+          e.rollback()
+              ? "the runbook's abort path rolls back; the cluster stays locked until it ends"
+              : "the run ends now");
     } else if (event instanceof RunEvent.ReconcileRequired e) {
       line("%s ! %s needs a person: %s", now(), e.activityId(), e.reason());
     } else if (event instanceof RunEvent.RunEnded e && verbose) {

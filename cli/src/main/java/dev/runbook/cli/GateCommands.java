@@ -82,14 +82,38 @@ final class GateCommands {
     }
   }
 
-  @Command(name = "abort", description = "End a run where it stands and release its cluster.")
+  @Command(
+      name = "abort",
+      description =
+          "End a run. Past a DESTRUCTIVE step the runbook's abort path rolls back first and the"
+              + " cluster is released when it ends.")
   static final class Abort extends OnRun {
     @Option(names = "--comment", required = true, paramLabel = "TEXT", description = "Why.")
     String comment;
 
+    @Option(
+        names = "--no-rollback",
+        description =
+            "End now without the abort path, leaving what the run changed as it is (said in the"
+                + " outcome and the evidence). Past a DESTRUCTIVE step it needs --confirm.")
+    boolean noRollback;
+
+    @Option(
+        names = "--confirm",
+        description = "Confirm --no-rollback past a DESTRUCTIVE step, having read what is left.")
+    boolean confirm;
+
     @Override
     public Integer call() {
-      return drive((e, r) -> e.abort(r, as, comment, signing.identity()));
+      if (confirm && !noRollback) {
+        throw new dev.runbook.engine.api.BadInputException(
+            "--confirm confirms --no-rollback: give both, or neither to roll back");
+      }
+      return drive(
+          (e, r) ->
+              noRollback
+                  ? e.abortWithoutRollback(r, as, comment, confirm, signing.identity())
+                  : e.abort(r, as, comment, signing.identity()));
     }
   }
 }

@@ -24,6 +24,7 @@ import picocli.CommandLine.ScopeType;
       GateCommands.Abort.class,
       StatementCommand.class,
       EvidenceCommand.class,
+      KeyCommand.class,
       ReportCommand.class,
       InventoryCommand.class
     })

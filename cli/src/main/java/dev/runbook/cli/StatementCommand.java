@@ -55,6 +55,11 @@ final class StatementCommand implements Callable<Integer> {
   @ArgGroup(multiplicity = "1")
   Action action;
 
+  @Option(
+      names = "--no-rollback",
+      description = "With --abort: the statement for `abort --no-rollback` (another action).")
+  boolean noRollback;
+
   @Option(names = "--as", required = true, paramLabel = "NAME", description = "Who signs.")
   String as;
 
@@ -66,11 +71,16 @@ final class StatementCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (noRollback && !action.abort) {
+      throw new dev.runbook.engine.api.BadInputException(
+          "--no-rollback goes with --abort: `runbook statement RUN --abort --no-rollback ...`");
+    }
+    String name = noRollback ? "abort-no-rollback" : action.name();
     spec.commandLine()
         .getOut()
         .print(
             RunbookEngine.statement(
-                root.options(null), run, action.name(), gate, as, comment == null ? "" : comment));
+                root.options(null), run, name, gate, as, comment == null ? "" : comment));
     spec.commandLine().getOut().flush();
     return 0;
   }

@@ -77,6 +77,12 @@ final class StatusCommand implements Callable<Integer> {
               s.runId(), g.activityId());
         }
       }
+      if (s.state().equals("rolling-back")) {
+        out.printf(
+            "  aborted: its abort path rolls back and holds cluster %s until it ends; if the last"
+                + " step failed, runbook resume %s --as NAME tries it again%n",
+            s.cluster(), s.runId());
+      }
       if (s.state().equals("interrupted")) {
         out.printf("  no process drives it: runbook resume %s --as NAME%n", s.runId());
       }

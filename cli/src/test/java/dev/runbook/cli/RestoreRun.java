@@ -3,6 +3,7 @@ package dev.runbook.cli;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.FailureReason;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.internal.evidence.EngineKey;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.Redactor;
 import java.io.IOException;
@@ -37,7 +38,8 @@ final class RestoreRun {
   /** Writes the run under {@code home/runs/ID} and returns its dir. */
   static Path write(Path home) throws IOException {
     Path dir = home.resolve("runs").resolve(ID);
-    try (EvidenceJournal j = EvidenceJournal.open(dir, Redactor.NONE)) {
+    try (EvidenceJournal j =
+        EvidenceJournal.open(dir, Redactor.NONE, EngineKey.loadOrCreate(home))) {
       j.append(
           new RunEvent.RunStarted(
               ID,

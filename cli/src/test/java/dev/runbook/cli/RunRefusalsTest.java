@@ -34,6 +34,16 @@ class RunRefusalsTest {
   }
 
   @Test
+  void confirmWithoutNoRollbackIsRefusedBeforeAnythingOpens() {
+    Path home = tmp.resolve("home");
+    Cli.Result r =
+        new Cli(home).run("abort", "0badc0de", "--as", "bob", "--comment", "why", "--confirm");
+    assertThat(r.code()).as(r.toString()).isEqualTo(Main.BAD_INPUT);
+    assertThat(r.err()).contains("--confirm confirms --no-rollback");
+    assertThat(home).doesNotExist();
+  }
+
+  @Test
   void aBadInventoryOrParameterCreatesNoHome() throws Exception {
     Path home = tmp.resolve("home");
     Path broken = Files.writeString(tmp.resolve("broken.yaml"), "cluster: [\n");

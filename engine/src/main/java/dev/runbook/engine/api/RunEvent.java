@@ -306,12 +306,53 @@ public sealed interface RunEvent {
   }
 
   /**
+   * A person aborted the run. {@code rollback}: the runbook's abort path runs (the run was past a
+   * DESTRUCTIVE step), and the run ends, releasing its cluster, when that path ends; false: the run
+   * ends now. {@code left}: what the run's changing steps did, where, one line each, as it stands
+   * at the abort (empty when no step changed anything).
+   */
+  record AbortRequested(String by, String comment, boolean rollback, List<String> left)
+      implements RunEvent {
+    public AbortRequested {
+      left = left == null ? List.of() : List.copyOf(left);
+    }
+
+    public String type() {
+      return "abort.requested";
+    }
+  }
+
+  /**
    * The run ended. {@code outcome}: done, failed, rolled-back, rejected, expired, aborted. {@code
    * by} is set for aborted.
    */
   record RunEnded(String outcome, String message, String by) implements RunEvent {
     public String type() {
       return "run.ended";
+    }
+  }
+
+  /**
+   * The engine's signed word for the evidence so far: the run had {@code records} records, the last
+   * of them hashing to {@code head}. Written after each gate decision, after the run's end and when
+   * a process lets go of the run, by the journal itself (see docs/evidence.md). {@code signature}
+   * is an OpenSSH signature (SSHSIG, namespace {@code runbook-evidence}) of the checkpoint
+   * statement by the engine home's key, whose fingerprint is {@code engineKey}. {@code by}, {@code
+   * byKey} and {@code bySignature} are for the person acting, once people sign: the same statement
+   * signed by their key; null until then.
+   */
+  record Checkpoint(
+      String runId,
+      long records,
+      String head,
+      String engineKey,
+      String signature,
+      String by,
+      String byKey,
+      String bySignature)
+      implements RunEvent {
+    public String type() {
+      return "checkpoint";
     }
   }
 }

@@ -178,20 +178,49 @@ public final class RunbookEngine implements AutoCloseable {
     return core.resume(runId, by, identity);
   }
 
-  /** Ends a run where it stands and releases its cluster. A comment is required. */
+  /**
+   * Ends a run. Before any DESTRUCTIVE step started it ends now and releases its cluster. Past one,
+   * the runbook's abort path runs (the run is {@code rolling-back}) and the cluster is released
+   * when that path ends; a runbook without an abort path refuses (see {@link
+   * #abortWithoutRollback}). A comment is required.
+   */
   public RunOutcome abort(String runId, String by, String comment) {
     return abort(runId, by, comment, Identity.none());
   }
 
-  /** Ends a run as {@code by}, proven by {@code identity}. */
+  /**
+   * Ends a run (as {@link #abort(String, String, String)}) as {@code by}, proven by {@code
+   * identity}.
+   */
   public RunOutcome abort(String runId, String by, String comment, Identity identity) {
-    return core.abort(runId, by, comment, identity);
+    return core.abort(runId, by, comment, false, false, identity);
   }
 
   /**
-   * The statement to sign elsewhere for {@code action} (approve, reject, resume, abort) on a run,
-   * as the run stands: {@code ssh-keygen -Y sign -n runbook -f KEY FILE} signs it, and the
-   * signature is given back with {@link Identity.Signed}. Reads the run's evidence only.
+   * Ends a run now, without its abort path, and releases its cluster; the outcome and the evidence
+   * say what its changing steps left where. Past a DESTRUCTIVE step it needs {@code confirmed}
+   * (without: refused, saying what would be left).
+   */
+  public RunOutcome abortWithoutRollback(
+      String runId, String by, String comment, boolean confirmed) {
+    return abortWithoutRollback(runId, by, comment, confirmed, Identity.none());
+  }
+
+  /**
+   * Ends a run without rollback (as {@link #abortWithoutRollback(String, String, String, boolean)})
+   * as {@code by}, proven by {@code identity}: the signed statement's action is {@code
+   * abort-no-rollback}, so a signed plain abort cannot be used to skip the rollback.
+   */
+  public RunOutcome abortWithoutRollback(
+      String runId, String by, String comment, boolean confirmed, Identity identity) {
+    return core.abort(runId, by, comment, true, confirmed, identity);
+  }
+
+  /**
+   * The statement to sign elsewhere for {@code action} (approve, reject, resume, abort,
+   * abort-no-rollback) on a run, as the run stands: {@code ssh-keygen -Y sign -n runbook -f KEY
+   * FILE} signs it, and the signature is given back with {@link Identity.Signed}. Reads the run's
+   * evidence only.
    *
    * @param gate null for the gate the run waits at
    */

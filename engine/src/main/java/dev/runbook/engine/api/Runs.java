@@ -1,6 +1,7 @@
 package dev.runbook.engine.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.internal.evidence.EngineKey;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
 import dev.runbook.engine.internal.evidence.EvidenceVerifier;
 import dev.runbook.engine.internal.evidence.HomeDir;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -34,10 +36,13 @@ import java.util.zip.ZipOutputStream;
 public final class Runs {
 
   private static final Pattern RUN_ID = Pattern.compile("[0-9a-f]{8}");
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
   /**
    * A run at a glance. {@code state}: running, interrupted (no process drives it and it is not
-   * waiting: resume it), waiting, reconcile, done, failed, rolled-back, rejected, expired, aborted.
+   * waiting: resume it), waiting, reconcile, rolling-back (aborted past a DESTRUCTIVE step: the
+   * runbook's abort path runs, holding the cluster, until it ends), done, failed, rolled-back,
+   * rejected, expired, aborted.
    */
   public record Summary(
       String runId,
@@ -62,9 +67,53 @@ public final class Runs {
   /**
    * What {@code evidence --verify} found.
    *
-   * @param firstBadLine 0 when ok
+   * @param runId the run whose evidence it is
+   * @param firstBadLine 0 when ok, or when the problem is not one line's (a cut end)
+   * @param reason what kind of problem (a {@code Verification.Reason} name such as {@code
+   *     UNSIGNED_TAIL}); null when ok
+   * @param head the SHA-256 of the last record that verified
+   * @param engineKey the engine key the checkpoints were checked against, as a public key line;
+   *     null if there was none
+   * @param checkpoints the signed checkpoints, in order
    */
-  public record Verification(boolean ok, int records, int firstBadLine, String problem) {}
+  public record Verification(
+      String runId,
+      boolean ok,
+      int records,
+      int firstBadLine,
+      String problem,
+      String reason,
+      String head,
+      String engineKey,
+      List<Checkpoint> checkpoints) {
+
+    /** The last checkpoint, or null when there is none. */
+    public Checkpoint lastCheckpoint() {
+      return checkpoints.isEmpty() ? null : checkpoints.get(checkpoints.size() - 1);
+    }
+  }
+
+  /**
+   * A checkpoint of the evidence: the engine's signature over the run id, {@code records} and
+   * {@code head}.
+   *
+   * @param seq the checkpoint record's seq
+   * @param engineKey fingerprint of the key that signed it
+   * @param signature armored SSHSIG (namespace {@code runbook-evidence})
+   * @param verified its signature held under the trusted engine key
+   * @param by the person who signed it too, or null
+   */
+  public record Checkpoint(
+      long seq,
+      long records,
+      String head,
+      String engineKey,
+      String signature,
+      boolean verified,
+      String by) {}
+
+  /** The file in an export that holds the engine's public key. */
+  public static final String EXPORTED_KEY = "engine.key.pub";
 
   private Runs() {}
 
@@ -130,11 +179,168 @@ public final class Runs {
   }
 
   public static Verification verify(Path home, String runId) {
+    return verify(home, runId, null);
+  }
+
+  /**
+   * Verifies a run's evidence: chain, artifacts, head and end, and every checkpoint's signature
+   * under this home's engine key. A run no process drives must end in a checkpoint.
+   *
+   * @param expectHead a head hash kept elsewhere (a change ticket) that must be in the chain, or
+   *     null
+   */
+  public static Verification verify(Path home, String runId, String expectHead) {
+    Path dir = runDir(home, runId);
     try {
-      var v = EvidenceVerifier.verify(runDir(home, runId));
-      return new Verification(v.ok(), v.records(), v.firstBadLine(), v.problem());
+      EngineKey key = EngineKey.load(home);
+      EngineKey.PublicKey trusted = key == null ? null : key.publicKey();
+      return verification(
+          runId,
+          EvidenceVerifier.verify(
+              dir,
+              EvidenceVerifier.Expect.signed(
+                  runId, trusted, DriverLock.held(dir), checkHead(expectHead))),
+          trusted);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Verifies an export made by {@link #export} on any machine, with no home: its evidence is
+   * checked as {@link #verify} checks a run nobody drives.
+   *
+   * @param engineKey a file holding the engine's public key line to trust; null to trust the one in
+   *     the export (compare its fingerprint with one kept elsewhere)
+   */
+  public static Verification verifyExport(Path zip, String expectHead, Path engineKey) {
+    String head = checkHead(expectHead);
+    if (!Files.isRegularFile(zip)) {
+      throw new BadInputException(zip + " is not a file: give an export made by --export");
+    }
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory("runbook-verify-");
+      String runId = unzip(zip, dir);
+      EngineKey.PublicKey trusted = null;
+      Path keyFile = engineKey != null ? engineKey : dir.resolve(EXPORTED_KEY);
+      if (Files.isRegularFile(keyFile)) {
+        try {
+          trusted = EngineKey.PublicKey.parse(Files.readString(keyFile, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+          throw new BadInputException(keyFile.getFileName() + ": " + e.getMessage());
+        }
+      } else if (engineKey != null) {
+        throw new BadInputException("--engine-key " + engineKey + ": no such file");
+      }
+      return verification(
+          runId,
+          EvidenceVerifier.verify(
+              dir.resolve(runId), EvidenceVerifier.Expect.signed(runId, trusted, false, head)),
+          trusted);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      if (dir != null) {
+        deleteTree(dir);
+      }
+    }
+  }
+
+  /** This home's engine public key line ({@code ssh-ed25519 AAAA... runbook-engine@ID}). */
+  public static String engineKey(Path home) {
+    try {
+      return EngineKey.loadOrCreate(HomeDir.ensure(home)).publicKey().line();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Whether {@code text} has the form of a run id (not whether such a run exists). */
+  public static boolean isRunId(String text) {
+    return text != null && RUN_ID.matcher(text).matches();
+  }
+
+  /** The OpenSSH fingerprint ({@code SHA256:...}) of a public key line. */
+  public static String fingerprint(String publicKeyLine) {
+    return EngineKey.PublicKey.parse(publicKeyLine).fingerprint();
+  }
+
+  private static String checkHead(String head) {
+    if (head != null && !SHA256_HEX.matcher(head).matches()) {
+      throw new BadInputException(
+          "--expect-head " + head + ": a head is 64 lowercase hex digits, as --head prints it");
+    }
+    return head;
+  }
+
+  private static Verification verification(
+      String runId,
+      dev.runbook.engine.internal.evidence.Verification v,
+      EngineKey.PublicKey trusted) {
+    return new Verification(
+        runId,
+        v.ok(),
+        v.records(),
+        v.firstBadLine(),
+        v.problem(),
+        v.reason() == null ? null : v.reason().name(),
+        v.head(),
+        trusted == null ? null : trusted.line(),
+        v.checkpoints().stream()
+            .map(
+                c ->
+                    new Checkpoint(
+                        c.seq(),
+                        c.records(),
+                        c.head(),
+                        c.engineKey(),
+                        c.signature(),
+                        c.verified(),
+                        c.by()))
+            .toList());
+  }
+
+  /** Unpacks an export into {@code dir} and returns the run id it holds. */
+  private static String unzip(Path zip, Path dir) throws IOException {
+    String runId = null;
+    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
+      for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+        Path target = dir.resolve(e.getName()).normalize();
+        if (!target.startsWith(dir) || target.equals(dir) || e.getName().contains("\\")) {
+          throw new BadInputException(
+              zip + ": entry " + e.getName() + " points outside the export: not an export");
+        }
+        String top = dir.relativize(target).getName(0).toString();
+        if (RUN_ID.matcher(top).matches()) {
+          if (runId != null && !runId.equals(top)) {
+            throw new BadInputException(
+                zip + " holds two runs (" + runId + ", " + top + "): export one run per file");
+          }
+          runId = top;
+        }
+        if (!e.isDirectory()) {
+          Files.createDirectories(target.getParent());
+          Files.copy(in, target);
+        }
+      }
+    } catch (java.util.zip.ZipException e) {
+      throw new BadInputException(zip + " is not a zip file: " + e.getMessage());
+    }
+    if (runId == null || !Files.isRegularFile(dir.resolve(runId).resolve("evidence.jsonl"))) {
+      throw new BadInputException(
+          zip + " holds no <run id>/evidence.jsonl: not an export made by --export");
+    }
+    return runId;
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // A temporary copy left behind holds nothing secret that the export did not.
     }
   }
 
@@ -147,7 +353,11 @@ public final class Runs {
     }
   }
 
-  /** Writes the run dir (evidence.jsonl, artifacts/) to a zip file, for a ticket or an auditor. */
+  /**
+   * Writes the run dir (evidence.jsonl, artifacts/) to a zip file, for a ticket or an auditor, with
+   * the engine's public key ({@value #EXPORTED_KEY}) so that {@link #verifyExport} can check its
+   * checkpoints on any machine.
+   */
   public static void export(Path home, String runId, Path zip) {
     Path dir = runDir(home, runId);
     if (Files.exists(zip)) {
@@ -162,6 +372,12 @@ public final class Runs {
         }
         z.putNextEntry(new ZipEntry(runId + "/" + dir.relativize(f)));
         Files.copy(f, z);
+        z.closeEntry();
+      }
+      EngineKey key = EngineKey.load(home);
+      if (key != null) {
+        z.putNextEntry(new ZipEntry(EXPORTED_KEY));
+        z.write((key.publicKey().line() + "\n").getBytes(StandardCharsets.UTF_8));
         z.closeEntry();
       }
     } catch (IOException e) {
@@ -190,7 +406,13 @@ public final class Runs {
     RunSummary s = EvidenceReader.summarize(records);
     String state = s.state().label();
     if (s.state() == RunSummary.State.RUNNING && !DriverLock.held(dir)) {
-      JsonNode last = records.isEmpty() ? null : records.get(records.size() - 1);
+      // The last record of the run itself: a checkpoint only seals what came before it.
+      JsonNode last = null;
+      for (int i = records.size() - 1; i >= 0 && last == null; i--) {
+        if (!records.get(i).path("type").asText().equals("checkpoint")) {
+          last = records.get(i);
+        }
+      }
       boolean failed =
           last != null
               && last.path("type").asText().equals("step.finished")

@@ -81,6 +81,9 @@ public final class ProcessGraph {
 
   public static ProcessGraph of(BpmnModelInstance model) {
     List<FlowNode> elements = new ArrayList<>(model.getModelElementsByType(FlowNode.class));
+    // An event subprocess (the abort path) is drawn as what it holds, a path of its own from its
+    // start event: its box has no flows and would stand alone.
+    elements.removeIf(e -> e instanceof org.camunda.bpm.model.bpmn.instance.SubProcess);
     List<Flow> flows = new ArrayList<>();
     for (SequenceFlow f : model.getModelElementsByType(SequenceFlow.class)) {
       flows.add(new Flow(f.getId(), f.getSource().getId(), f.getTarget().getId()));

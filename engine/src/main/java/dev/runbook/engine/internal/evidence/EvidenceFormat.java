@@ -26,6 +26,7 @@ final class EvidenceFormat {
   static final String JOURNAL_FILE = "evidence.jsonl";
   static final String ARTIFACTS_DIR = "artifacts";
   static final String ARTIFACT_TYPE = "artifact.recorded";
+  static final String CHECKPOINT_TYPE = "checkpoint";
   static final String ZERO_HASH = "0".repeat(64);
 
   private static final byte[] HASH_FIELD = ",\"hash\":\"".getBytes(StandardCharsets.US_ASCII);
@@ -46,6 +47,22 @@ final class EvidenceFormat {
   private static final HexFormat HEX = HexFormat.of();
 
   private EvidenceFormat() {}
+
+  /**
+   * The text a checkpoint's signatures sign: one line each for the run, the record count and the
+   * head, in UTF-8 with a final newline. docs/evidence.md shows how to make it with printf to check
+   * a signature with {@code ssh-keygen -Y verify}.
+   */
+  static byte[] checkpointStatement(String runId, long records, String head) {
+    return ("runbook evidence checkpoint\nrun: "
+            + runId
+            + "\nrecords: "
+            + records
+            + "\nhead: "
+            + head
+            + "\n")
+        .getBytes(StandardCharsets.UTF_8);
+  }
 
   /**
    * The hash a line states in its last field, or null when the line does not end like a record

@@ -80,6 +80,11 @@ import org.slf4j.LoggerFactory;
  * ...Sha256}) holding a SHA-256 are exempt, so that a broad inventory pattern cannot break the
  * artifact checks.
  *
+ * <p><b>Checkpoints.</b> A journal opened with the engine home's {@link EngineKey} signs the chain:
+ * after each gate decision and the run's end, and when it is closed with records after the last
+ * checkpoint (a process letting go of the run), it appends a {@link RunEvent.Checkpoint} stating
+ * the record count and head hash, signed by the key. The run id it signs is the run dir's name.
+ *
  * <p>Thread-safe.
  */
 public final class EvidenceJournal implements AutoCloseable {
@@ -104,6 +109,7 @@ public final class EvidenceJournal implements AutoCloseable {
   private final Path artifacts;
   private final FileChannel channel;
   private final Clock clock;
+  private final EngineKey signer; // null: no checkpoints (tests of the chain alone)
   private volatile Redactor redactor;
 
   // The chain's state as of knownSize bytes of the file; guarded by monitor.
@@ -112,9 +118,11 @@ public final class EvidenceJournal implements AutoCloseable {
   private boolean unforced; // a record was written without force since the last force
   private long forces; // fsyncs of the journal file, for the tests
   private String prev = ZERO_HASH;
+  private boolean signedToEnd = true; // the last record is a checkpoint, or there is none
   private volatile boolean closed;
 
-  private EvidenceJournal(Path runDir, FileChannel channel, Redactor redactor, Clock clock) {
+  private EvidenceJournal(
+      Path runDir, FileChannel channel, Redactor redactor, Clock clock, EngineKey signer) {
     this.runDir = runDir;
     this.file = runDir.resolve(JOURNAL_FILE);
     this.artifacts = runDir.resolve(ARTIFACTS_DIR);
@@ -122,6 +130,7 @@ public final class EvidenceJournal implements AutoCloseable {
     this.channel = channel;
     this.redactor = redactor;
     this.clock = clock;
+    this.signer = signer;
   }
 
   /**
@@ -131,10 +140,24 @@ public final class EvidenceJournal implements AutoCloseable {
    * @throws IOException if the directory cannot be written or the last record cannot be read
    */
   public static EvidenceJournal open(Path runDir, Redactor redactor) throws IOException {
-    return open(runDir, redactor, Clock.systemUTC());
+    return open(runDir, redactor, Clock.systemUTC(), null);
+  }
+
+  /**
+   * Opens the evidence as {@link #open(Path, Redactor)} does, signing checkpoints with {@code
+   * signer}.
+   */
+  public static EvidenceJournal open(Path runDir, Redactor redactor, EngineKey signer)
+      throws IOException {
+    return open(runDir, redactor, Clock.systemUTC(), signer);
   }
 
   static EvidenceJournal open(Path runDir, Redactor redactor, Clock clock) throws IOException {
+    return open(runDir, redactor, clock, null);
+  }
+
+  static EvidenceJournal open(Path runDir, Redactor redactor, Clock clock, EngineKey signer)
+      throws IOException {
     Path dir = runDir.toAbsolutePath().normalize();
     Files.createDirectories(dir.resolve(ARTIFACTS_DIR));
     Path file = dir.resolve(JOURNAL_FILE);
@@ -142,7 +165,7 @@ public final class EvidenceJournal implements AutoCloseable {
     FileChannel channel =
         FileChannel.open(
             file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    EvidenceJournal journal = new EvidenceJournal(dir, channel, redactor, clock);
+    EvidenceJournal journal = new EvidenceJournal(dir, channel, redactor, clock, signer);
     try {
       if (created) {
         forceDirectory(dir);
@@ -279,31 +302,58 @@ public final class EvidenceJournal implements AutoCloseable {
    * @throws IOException if it could not be written (durably, if forced): the run must not go on
    */
   public void append(RunEvent event, boolean force) throws IOException {
+    if (event instanceof RunEvent.Checkpoint) {
+      throw new IllegalArgumentException("checkpoints are the journal's own records");
+    }
     ObjectNode fields = fields(event, redactor);
     locked(
         () -> {
-          ObjectNode record = JsonNodeFactory.instance.objectNode();
-          record.put("seq", nextSeq);
-          record.put("at", AT.format(clock.instant()));
-          record.put("type", event.type());
-          record.setAll(fields);
-          record.put("prev", prev);
-          byte[] line = EvidenceFormat.withHash(MAPPER.writeValueAsBytes(record));
-          ByteBuffer buffer =
-              ByteBuffer.allocate(line.length + 1).put(line).put((byte) '\n').flip();
-          // One write call; the loop only guards against a short write, which files do not do.
-          while (buffer.hasRemaining()) {
-            channel.write(buffer);
+          write(event.type(), fields, force);
+          if (signer != null
+              && (event instanceof RunEvent.GateDecision || event instanceof RunEvent.RunEnded)) {
+            checkpoint();
           }
-          if (force) {
-            channel.force(true);
-            forces++;
-          }
-          unforced = !force;
-          knownSize += line.length + 1;
-          prev = EvidenceFormat.sha256Hex(line);
-          nextSeq++;
         });
+  }
+
+  /** Writes one record; called holding the lock. */
+  private void write(String type, ObjectNode fields, boolean force) throws IOException {
+    ObjectNode record = JsonNodeFactory.instance.objectNode();
+    record.put("seq", nextSeq);
+    record.put("at", AT.format(clock.instant()));
+    record.put("type", type);
+    record.setAll(fields);
+    record.put("prev", prev);
+    byte[] line = EvidenceFormat.withHash(MAPPER.writeValueAsBytes(record));
+    ByteBuffer buffer = ByteBuffer.allocate(line.length + 1).put(line).put((byte) '\n').flip();
+    // One write call; the loop only guards against a short write, which files do not do.
+    while (buffer.hasRemaining()) {
+      channel.write(buffer);
+    }
+    if (force) {
+      channel.force(true);
+      forces++;
+    }
+    unforced = !force;
+    knownSize += line.length + 1;
+    prev = EvidenceFormat.sha256Hex(line);
+    nextSeq++;
+    signedToEnd = type.equals(EvidenceFormat.CHECKPOINT_TYPE);
+  }
+
+  /**
+   * Signs the chain as it stands: a checkpoint of every record so far, forced. Not redacted: every
+   * field is the engine's own (a hash, a count, a signature), and a broad secret pattern must not
+   * break a signature.
+   */
+  private void checkpoint() throws IOException {
+    String runId = runDir.getFileName().toString();
+    long records = nextSeq - 1;
+    String signature = signer.sign(EvidenceFormat.checkpointStatement(runId, records, prev));
+    RunEvent.Checkpoint c =
+        new RunEvent.Checkpoint(
+            runId, records, prev, signer.publicKey().fingerprint(), signature, null, null, null);
+    write(c.type(), fields(c, Redactor.NONE), true);
   }
 
   /**
@@ -349,7 +399,19 @@ public final class EvidenceJournal implements AutoCloseable {
   public void close() throws IOException {
     synchronized (monitor) {
       if (!closed) {
-        closed = true;
+        try {
+          if (signer != null) {
+            // A process letting go of the run signs what it leaves: a run at rest ends signed.
+            locked(
+                () -> {
+                  if (!signedToEnd) {
+                    checkpoint();
+                  }
+                });
+          }
+        } finally {
+          closed = true;
+        }
         try {
           if (unforced) {
             channel.force(true);
@@ -508,6 +570,9 @@ public final class EvidenceJournal implements AutoCloseable {
       }
       nextSeq = seq.asLong() + 1;
       prev = EvidenceFormat.sha256Hex(last);
+      signedToEnd =
+          EvidenceFormat.CHECKPOINT_TYPE.equals(
+              EvidenceFormat.parseObject(last).path("type").asText());
     }
     if (torn != null) {
       LOG.warn(

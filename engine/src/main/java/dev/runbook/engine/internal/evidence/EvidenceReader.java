@@ -58,6 +58,8 @@ public final class EvidenceReader {
    *
    * <ul>
    *   <li>the last run.ended decides, by its outcome, unless a run.resumed came after it;
+   *   <li>else {@code rolling-back} if an abort.requested with rollback came (the abort path runs
+   *       until a run.ended);
    *   <li>else {@code reconcile} if a reconcile.required came after the last step.started (and no
    *       run.resumed after it);
    *   <li>else {@code waiting} if the last gate.pending is still open: no later gate.decision of
@@ -76,6 +78,7 @@ public final class EvidenceReader {
     private JsonNode started;
     private JsonNode ended;
     private boolean reconcile;
+    private boolean rollingBack;
     private PendingGate gate;
     private LastStep lastStep;
 
@@ -96,6 +99,7 @@ public final class EvidenceReader {
           reconcile = false;
         }
         case "reconcile.required" -> reconcile = true;
+        case "abort.requested" -> rollingBack = r.path("rollback").asBoolean();
         case "gate.pending" ->
             gate =
                 new PendingGate(
@@ -130,6 +134,8 @@ public final class EvidenceReader {
       State state;
       if (ended != null) {
         state = State.ofOutcome(text(ended, "outcome"));
+      } else if (rollingBack) {
+        state = State.ROLLING_BACK;
       } else if (reconcile) {
         state = State.RECONCILE;
       } else if (gate != null) {

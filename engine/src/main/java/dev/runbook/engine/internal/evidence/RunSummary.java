@@ -36,7 +36,12 @@ public record RunSummary(
     EXPIRED("expired"),
     ABORTED("aborted"),
     /** A mutating step's outcome is unknown after a crash: a person must look. */
-    RECONCILE("reconcile");
+    RECONCILE("reconcile"),
+    /**
+     * Aborted past a DESTRUCTIVE step: the runbook's abort path runs and holds the cluster until it
+     * ends (a failed rollback step stops it there; resume tries again).
+     */
+    ROLLING_BACK("rolling-back");
 
     private final String label;
 
@@ -55,13 +60,13 @@ public record RunSummary(
     public static State ofOutcome(String outcome) {
       return Arrays.stream(values())
           .filter(s -> s.label.equals(outcome))
-          .filter(s -> s != RUNNING && s != WAITING && s != RECONCILE)
+          .filter(s -> s.ended())
           .findFirst()
           .orElse(FAILED);
     }
 
     public boolean ended() {
-      return this != RUNNING && this != WAITING && this != RECONCILE;
+      return this != RUNNING && this != WAITING && this != RECONCILE && this != ROLLING_BACK;
     }
   }
 

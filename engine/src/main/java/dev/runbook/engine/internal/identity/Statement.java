@@ -15,8 +15,8 @@ import java.util.Map;
  * fixed order, so the same statement is the same bytes everywhere (and {@code ssh-keygen -Y verify}
  * checks it as a file).
  *
- * @param action run, approve, reject, resume or abort
- * @param gate the gate's id (or {@code reconcile}), empty for run, resume and abort
+ * @param action run, approve, reject, resume, abort or abort-no-rollback
+ * @param gate the gate's id (or {@code reconcile}), empty for run, resume and the aborts
  * @param plan the hash of the plan the run is bound to
  * @param decision approved or rejected at a gate, empty otherwise
  * @param by the principal the person claims (--as)

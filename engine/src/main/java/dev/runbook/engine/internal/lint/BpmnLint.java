@@ -3,6 +3,7 @@ package dev.runbook.engine.internal.lint;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.RunbookInfo;
+import dev.runbook.engine.internal.catalog.AbortPath;
 import dev.runbook.engine.internal.catalog.Catalog;
 import dev.runbook.engine.internal.catalog.Gates;
 import dev.runbook.engine.internal.catalog.ParameterType;
@@ -132,6 +133,7 @@ public final class BpmnLint {
       }
     }
     problems.addAll(ungatedDestructive(entry, steps));
+    problems.addAll(AbortPath.problems(entry));
     return problems;
   }
 

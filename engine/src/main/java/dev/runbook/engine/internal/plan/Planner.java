@@ -4,6 +4,7 @@ import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
+import dev.runbook.engine.internal.catalog.AbortPath;
 import dev.runbook.engine.internal.catalog.Catalog;
 import dev.runbook.engine.internal.catalog.Gates;
 import dev.runbook.engine.internal.evidence.Redactor;
@@ -216,7 +217,17 @@ public final class Planner {
     for (StartEvent s : process.getChildElementsByType(StartEvent.class)) {
       walk(s, "main", order);
     }
-    for (int i = 0; i < order.size(); i++) {
+    branches(order, 0);
+    // The abort path last: what an abort past a DESTRUCTIVE step runs is part of what is approved.
+    int from = order.size();
+    AbortPath.of(process).flatMap(AbortPath::start).ifPresent(s -> walk(s, "on abort", order));
+    branches(order, from);
+    return order;
+  }
+
+  /** Adds the branches opened by boundary events of the nodes listed from index {@code from}. */
+  private static void branches(Map<FlowNode, String> order, int from) {
+    for (int i = from; i < order.size(); i++) {
       FlowNode n = new ArrayList<>(order.keySet()).get(i);
       for (BoundaryEvent b : boundaries(n)) {
         for (FlowNode t : Gates.next(b)) {
@@ -224,7 +235,6 @@ public final class Planner {
         }
       }
     }
-    return order;
   }
 
   private static void walk(FlowNode from, String path, Map<FlowNode, String> order) {

@@ -112,7 +112,18 @@ public final class ReportBuilder {
         text(started, "inventory"),
         text(started, "inventorySha256"),
         text(started, "planSha256"),
-        new Check(v.ok(), v.records(), v.problem(), lastHash),
+        new Check(
+            v.ok(),
+            v.records(),
+            v.problem(),
+            lastHash,
+            v.engineKey() == null ? null : Runs.fingerprint(v.engineKey()),
+            v.checkpoints().stream()
+                .map(
+                    c ->
+                        new ReportModel.Checkpoint(
+                            c.seq(), c.records(), c.head(), c.engineKey(), c.verified(), c.by()))
+                .toList()),
         s.pendingGate() == null
             ? null
             : s.pendingGate().name()

@@ -48,8 +48,25 @@ public record ReportModel(
   /**
    * @param lastHash the hash of the last record: keep it in the ticket, the file must still end
    *     with it
+   * @param engineKey the fingerprint of the engine key checkpoints were checked against, or null
+   * @param checkpoints the signed checkpoints read, each with whether it verified
    */
-  public record Check(boolean ok, int records, String problem, String lastHash) {}
+  public record Check(
+      boolean ok,
+      int records,
+      String problem,
+      String lastHash,
+      String engineKey,
+      List<Checkpoint> checkpoints) {}
+
+  /**
+   * A signed checkpoint of the evidence.
+   *
+   * @param engineKey the fingerprint of the key that signed it
+   * @param verified its count, head and signature held under the engine key
+   */
+  public record Checkpoint(
+      long seq, long records, String head, String engineKey, boolean verified, String by) {}
 
   /**
    * One line of the timeline.

@@ -13,9 +13,11 @@ import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookInfo;
 import dev.runbook.engine.api.Step;
+import dev.runbook.engine.internal.catalog.AbortPath;
 import dev.runbook.engine.internal.catalog.Catalog;
 import dev.runbook.engine.internal.catalog.Gates;
 import dev.runbook.engine.internal.catalog.ParameterType;
+import dev.runbook.engine.internal.evidence.EngineKey;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.HomeDir;
 import dev.runbook.engine.internal.evidence.Redactor;
@@ -77,6 +79,9 @@ public final class EngineCore implements AutoCloseable {
 
   private static final Pattern PARAM_NAME = Pattern.compile("[a-z][A-Za-z0-9]*");
   static final String RECONCILE = "reconcile";
+
+  /** The action a person signs to end a run without its abort path (a plain abort is "abort"). */
+  static final String ABORT_NO_ROLLBACK = "abort-no-rollback";
 
   private final EngineOptions options;
   private final CompletableFuture<Booted> boot;
@@ -660,8 +665,12 @@ public final class EngineCore implements AutoCloseable {
           fireDueTimers(s);
           String reconcile = reconcilePending(s);
           if (reconcile != null && (gate == null || gate.equals(RECONCILE))) {
+            // Rejecting a reconcile ends the run as an abort does: past a DESTRUCTIVE step by the
+            // runbook's abort path. The statement is verified first (a refused one is recorded);
+            // where an abort would be refused, nothing is recorded of the verified statement.
             Attestor.Attested who =
                 attest(s, "reject", RECONCILE, "rejected", comment, by, identity);
+            Abort how = abortKind(s, false, false);
             recordVerified(s, who);
             s.emit(
                 new RunEvent.GateDecision(
@@ -675,7 +684,7 @@ public final class EngineCore implements AutoCloseable {
                     0,
                     1,
                     who.keyFingerprint()));
-            return abortRun(s, by, "reconcile rejected: " + comment);
+            return abortRun(s, by, "reconcile rejected: " + comment, how);
           }
           Task task = pendingTask(s, gate);
           UserTask model = s.runbook.model().getModelElementById(task.getTaskDefinitionKey());
@@ -712,7 +721,13 @@ public final class EngineCore implements AutoCloseable {
         });
   }
 
-  public RunOutcome abort(String runId, String by, String comment, Identity identity) {
+  public RunOutcome abort(
+      String runId,
+      String by,
+      String comment,
+      boolean noRollback,
+      boolean confirmed,
+      Identity identity) {
     requireName(by, "--as");
     if (comment == null || comment.isBlank()) {
       throw new BadInputException("an abort needs a comment: --comment \"why\"");
@@ -720,19 +735,130 @@ public final class EngineCore implements AutoCloseable {
     return withRun(
         runId,
         s -> {
-          recordVerified(s, attest(s, "abort", "", "", comment, by, identity));
-          return abortRun(s, by, comment);
+          // A plain abort's statement cannot be used to skip the rollback: it is another action.
+          Attestor.Attested who =
+              attest(s, noRollback ? ABORT_NO_ROLLBACK : "abort", "", "", comment, by, identity);
+          Abort how = abortKind(s, noRollback, confirmed);
+          recordVerified(s, who);
+          return abortRun(s, by, comment, how);
         });
   }
 
-  private RunOutcome abortRun(RunSession s, String by, String comment) {
+  /** How an abort ends a run. */
+  private enum Abort {
+    /** No DESTRUCTIVE step started: nothing to undo, the run ends now. */
+    NOTHING_TO_UNDO,
+    /** The runbook's abort path runs; the run and its cluster lock end when it ends. */
+    ROLL_BACK,
+    /** Past a DESTRUCTIVE step, ended now as asked and confirmed, leaving what is left. */
+    NO_ROLLBACK
+  }
+
+  /**
+   * Decides how an abort of {@code s} goes, or refuses it before anything is recorded: past a
+   * DESTRUCTIVE step a run ends only by the runbook's abort path, or by {@code --no-rollback} with
+   * {@code --confirm}.
+   */
+  private Abort abortKind(RunSession s, boolean noRollback, boolean confirmed) {
+    List<JsonNode> evidence = s.evidence();
+    List<String> destructive = WhatIsLeft.destructiveStarted(evidence);
+    if (destructive.isEmpty()) {
+      return Abort.NOTHING_TO_UNDO;
+    }
+    String left = leftText(WhatIsLeft.lines(evidence, s.runbook.model()));
+    if (noRollback) {
+      if (!confirmed) {
+        // The seam for signed approvals: this confirmation becomes a second person's signature.
+        throw new BadInputException(
+            "run "
+                + s.runId
+                + " is past DESTRUCTIVE step(s) "
+                + destructive
+                + "; ending it without rollback leaves:\n"
+                + left
+                + "\nNothing was changed. If that is what you want, say so: add --confirm.");
+      }
+      return Abort.NO_ROLLBACK;
+    }
+    java.util.Optional<org.camunda.bpm.model.bpmn.instance.SubProcess> path =
+        AbortPath.of(s.runbook.process());
+    String noRollbackHint =
+        "`runbook abort "
+            + s.runId
+            + " --as NAME --comment WHY --no-rollback --confirm` ends it and leaves that as it is.";
+    if (path.isEmpty()) {
+      throw new BadInputException(
+          "run "
+              + s.runId
+              + " is past DESTRUCTIVE step(s) "
+              + destructive
+              + " and runbook "
+              + s.runbook.id()
+              + " models no abort path (an event subprocess started by the message '"
+              + AbortPath.MESSAGE
+              + "', docs/engine.md), so an abort cannot undo what it did:\n"
+              + left
+              + "\nNothing was changed. Finish the run (approve, resume), or "
+              + noRollbackHint);
+    }
+    if (inAbortPath(s)) {
+      throw new BadInputException(
+          "run "
+              + s.runId
+              + " is already rolling back after an abort; its cluster stays locked until that"
+              + " ends. `runbook resume "
+              + s.runId
+              + " --as NAME` tries a failed rollback step again; "
+              + noRollbackHint
+              + " What the run changed:\n"
+              + left);
+    }
+    return Abort.ROLL_BACK;
+  }
+
+  private static String leftText(List<String> lines) {
+    return lines.isEmpty() ? "  nothing" : "  - " + String.join("\n  - ", lines);
+  }
+
+  /** Whether the run is on its runbook's abort path (the abort path's scope is active). */
+  private boolean inAbortPath(RunSession s) {
+    return AbortPath.of(s.runbook.process())
+        .map(
+            sp -> {
+              org.camunda.bpm.engine.runtime.ActivityInstance tree =
+                  engine().getRuntimeService().getActivityInstance(s.processInstanceId);
+              return tree != null && tree.getActivityInstances(sp.getId()).length > 0;
+            })
+        .orElse(false);
+  }
+
+  private RunOutcome abortRun(RunSession s, String by, String comment, Abort how) {
+    List<String> left = WhatIsLeft.lines(s.evidence(), s.runbook.model());
+    if (how == Abort.ROLL_BACK) {
+      s.emit(new RunEvent.AbortRequested(by, comment, true, left));
+      engine()
+          .getRuntimeService()
+          .createMessageCorrelation(AbortPath.MESSAGE)
+          .processInstanceId(s.processInstanceId)
+          .correlateWithResult();
+      return drive(s);
+    }
+    s.emit(new RunEvent.AbortRequested(by, comment, false, left));
     engine()
         .getRuntimeService()
         .deleteProcessInstance(s.processInstanceId, "aborted by " + by + ": " + comment, true);
-    s.emit(new RunEvent.RunEnded(RunState.ABORTED.label(), comment, by));
+    String message =
+        how == Abort.NO_ROLLBACK
+            ? "aborted without rollback by "
+                + by
+                + ": "
+                + comment
+                + "; left as it is:\n"
+                + leftText(left)
+            : "aborted by " + by + ": " + comment;
+    s.emit(new RunEvent.RunEnded(RunState.ABORTED.label(), message, by));
     locks().release(s.inventory.cluster(), s.runId);
-    return new RunOutcome(
-        s.runId, RunState.ABORTED, s.redact("aborted by " + by + ": " + comment), null);
+    return new RunOutcome(s.runId, RunState.ABORTED, s.redact(message), null);
   }
 
   private RunOutcome approveReconcile(RunSession s, String by, String comment, Identity identity) {
@@ -859,17 +985,26 @@ public final class EngineCore implements AutoCloseable {
                   s.planSha256(),
                   s.inventory.approval().unsigned()));
         }
+        String next =
+            inAbortPath(s)
+                ? "\nThe rollback after the abort stopped here; the cluster stays locked. `runbook"
+                    + " resume "
+                    + s.runId
+                    + " --as NAME` tries the step again; `runbook abort "
+                    + s.runId
+                    + " --as NAME --comment WHY --no-rollback --confirm` ends the run as it is."
+                : "\nThe run stopped here. `runbook resume "
+                    + s.runId
+                    + " --as NAME` tries the step"
+                    + " again; `runbook abort "
+                    + s.runId
+                    + " --as NAME --comment WHY` ends the run (past a DESTRUCTIVE step, by the"
+                    + " runbook's abort path).";
         return new RunOutcome(
             s.runId,
             RunState.FAILED,
             // A failure's message may quote a command's output: the console shows it redacted.
-            s.redact(rootMessage(e))
-                + "\nThe run stopped here. `runbook resume "
-                + s.runId
-                + " --as NAME` tries the step"
-                + " again; `runbook abort "
-                + s.runId
-                + " --as NAME --comment WHY` ends the run.",
+            s.redact(rootMessage(e)) + next,
             null);
       }
     }
@@ -1109,9 +1244,10 @@ public final class EngineCore implements AutoCloseable {
    * Only one process drives a run at a time (say `run` still executing while someone types
    * `approve`): the second waits, and says so.
    */
-  private static EvidenceJournal openJournal(Path runDir, Redactor redactor) {
+  private EvidenceJournal openJournal(Path runDir, Redactor redactor) {
     try {
-      return EvidenceJournal.open(runDir, redactor);
+      // The home's key signs the evidence's checkpoints; made by the first run of a new home.
+      return EvidenceJournal.open(runDir, redactor, EngineKey.loadOrCreate(options.home()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the evidence of " + runDir, e);
     }

@@ -112,16 +112,17 @@ class EvidenceJournalTest {
   void anUnforcedRecordIsWrittenAtOnceAndForcedByTheNextForcedRecordOrTheClose() throws Exception {
     Path file = runDir().resolve("evidence.jsonl");
     EvidenceJournal journal = EvidenceJournal.open(runDir(), Redactor.NONE);
+    journal.append(Events.runStarted(), false);
     journal.append(Events.stepStarted("Task_1"), false);
     journal.append(Events.commandSent("true"), false);
-    assertThat(lines()).hasSize(2); // in the file (a killed process loses nothing) ...
+    assertThat(lines()).hasSize(3); // in the file (a killed process loses nothing) ...
     assertThat(journal.forces()).isZero(); // ... but not yet forced
     journal.append(Events.commandFinished("ok"));
-    assertThat(journal.forces()).isEqualTo(1); // one fsync covers the three lines
+    assertThat(journal.forces()).isEqualTo(1); // one fsync covers the four lines
     journal.append(Events.commandFinished("again"), false);
     journal.close();
     assertThat(journal.forces()).isEqualTo(2); // the close forced what was left
-    assertThat(lines()).hasSize(4);
+    assertThat(lines()).hasSize(5);
     assertThat(EvidenceVerifier.verify(runDir()).ok()).isTrue();
     EvidenceJournal clean = EvidenceJournal.open(runDir(), Redactor.NONE);
     clean.append(Events.stepStarted("Task_2"));
@@ -150,7 +151,9 @@ class EvidenceJournalTest {
     JsonNode third = EvidenceFormat.MAPPER.readTree(lines.get(2));
     assertThat(third.get("seq").asInt()).isEqualTo(3);
     assertThat(third.get("prev").asText()).isEqualTo(firstSessionHead);
-    assertThat(EvidenceVerifier.verify(runDir())).isEqualTo(Verification.passed(4));
+    assertThat(EvidenceVerifier.verify(runDir()))
+        .returns(true, Verification::ok)
+        .returns(4, Verification::records);
   }
 
   @Test
@@ -162,7 +165,9 @@ class EvidenceJournalTest {
       a.append(Events.stepStarted("Task_2"));
       b.artifact("Task_2", "out.txt", "x".getBytes(UTF_8));
     }
-    assertThat(EvidenceVerifier.verify(runDir())).isEqualTo(Verification.passed(4));
+    assertThat(EvidenceVerifier.verify(runDir()))
+        .returns(true, Verification::ok)
+        .returns(4, Verification::records);
   }
 
   @Test
@@ -206,6 +211,7 @@ class EvidenceJournalTest {
   void keepsArtifactsUnderSafeNamesAndNeverOverwrites() throws Exception {
     List<ArtifactRecorded> recorded = new ArrayList<>();
     try (EvidenceJournal journal = EvidenceJournal.open(runDir(), Redactor.NONE)) {
+      journal.append(Events.runStarted());
       recorded.add(journal.artifact("Task_1", "member list.txt", "one".getBytes(UTF_8)));
       recorded.add(journal.artifact("Task_1", "member list.txt", "two".getBytes(UTF_8)));
       recorded.add(journal.artifact("Task_1", "member list.txt", "three".getBytes(UTF_8)));
@@ -234,11 +240,13 @@ class EvidenceJournalTest {
       assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".part"));
     }
     List<String> lines = lines();
-    assertThat(lines).hasSize(4);
-    JsonNode record = EvidenceFormat.MAPPER.readTree(lines.get(1));
+    assertThat(lines).hasSize(5);
+    JsonNode record = EvidenceFormat.MAPPER.readTree(lines.get(2));
     assertThat(record.get("type").asText()).isEqualTo("artifact.recorded");
     assertThat(record.get("path").asText()).isEqualTo("artifacts/member_list-2.txt");
-    assertThat(EvidenceVerifier.verify(runDir())).isEqualTo(Verification.passed(4));
+    assertThat(EvidenceVerifier.verify(runDir()))
+        .returns(true, Verification::ok)
+        .returns(5, Verification::records);
   }
 
   @Test
@@ -258,6 +266,7 @@ class EvidenceJournalTest {
     ArtifactRecorded recorded;
     try (EvidenceJournal journal =
         EvidenceJournal.open(runDir(), Redactor.of(List.of("secret-value"), List.of()))) {
+      journal.append(Events.runStarted());
       recorded = journal.artifactFromFile("Task_TakeSnapshot", "snapshot.db", source);
     }
 

@@ -46,6 +46,7 @@ class EvidenceSecretsTest {
             List.of(KEY_BODY_1, "-----END OPENSSH PRIVATE KEY-----", "done"),
             List.of(PEM.strip().replace("\n", "")));
     try (EvidenceJournal journal = EvidenceJournal.open(runDir, Redactor.of(Set.of(), List.of()))) {
+      journal.append(Events.runStarted());
       for (List<String> piece : pieces) {
         List<String> kept = keys.filter(piece);
         if (!kept.isEmpty()) {

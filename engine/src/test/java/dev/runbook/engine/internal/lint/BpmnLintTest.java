@@ -192,4 +192,71 @@ class BpmnLintTest {
     assertThat(problems)
         .anyMatch(p -> p.contains("EndEvent_Done: end event needs camunda property 'outcome'"));
   }
+
+  /** etcd-restore's convention: an interrupting event subprocess on the message 'abort'. */
+  static String withAbortPath(String start, String task, String outcome) {
+    return bpmn("look", "Gate_Stop", STOP)
+        .replace(
+            "<bpmn:process id=",
+            "<bpmn:message id=\"Message_Abort\" name=\"abort\" /><bpmn:process id=")
+        .replace(
+            "</bpmn:process>",
+            """
+            <bpmn:subProcess id="SubProcess_Abort" triggeredByEvent="true">
+              %s<bpmn:messageEventDefinition messageRef="Message_Abort" /></bpmn:startEvent>
+              <bpmn:sequenceFlow id="Flow_AbortA" sourceRef="StartEvent_Abort" targetRef="Task_Undo" />
+              <bpmn:serviceTask id="Task_Undo" name="Undo" camunda:asyncBefore="true" camunda:delegateExpression="${%s}"><bpmn:documentation>Undoes.</bpmn:documentation></bpmn:serviceTask>
+              <bpmn:sequenceFlow id="Flow_AbortB" sourceRef="Task_Undo" targetRef="EndEvent_Undone" />
+              <bpmn:endEvent id="EndEvent_Undone"><bpmn:extensionElements><camunda:properties><camunda:property name="outcome" value="%s" /></camunda:properties></bpmn:extensionElements></bpmn:endEvent>
+            </bpmn:subProcess>
+            </bpmn:process>"""
+                .formatted(start, task, outcome));
+  }
+
+  static final String ABORT_START = "<bpmn:startEvent id=\"StartEvent_Abort\">";
+
+  @Test
+  void anAbortPathAsTheConventionSaysPasses() {
+    assertThat(lint(withAbortPath(ABORT_START, "change", "rolled-back"))).isEmpty();
+  }
+
+  @Test
+  void anAbortPathThatDoesNotInterruptOrRollBackFails() {
+    assertThat(
+            lint(
+                withAbortPath(
+                    "<bpmn:startEvent id=\"StartEvent_Abort\" isInterrupting=\"false\">",
+                    "change",
+                    "done")))
+        .anyMatch(p -> p.contains("StartEvent_Abort") && p.contains("must be interrupting"))
+        .anyMatch(p -> p.contains("EndEvent_Undone") && p.contains("'rolled-back'"));
+  }
+
+  @Test
+  void aDestructiveStepOnTheAbortPathFails() {
+    // An abort approves nothing either.
+    assertThat(lint(withAbortPath(ABORT_START, "stopEtcd", "rolled-back")))
+        .anyMatch(p -> p.contains("Task_Undo") && p.contains("without passing an approval gate"));
+  }
+
+  @Test
+  void theAbortMessageElsewhereOrAnotherMessageFails() {
+    String boundary =
+        bpmn("look", "Gate_Stop", STOP)
+            .replace(
+                "<bpmn:process id=",
+                "<bpmn:message id=\"Message_Abort\" name=\"abort\" />"
+                    + "<bpmn:message id=\"Message_Other\" name=\"other\" /><bpmn:process id=")
+            .replace(
+                "</bpmn:process>",
+                "<bpmn:boundaryEvent id=\"Event_Abort\" attachedToRef=\"Gate_Stop\">"
+                    + "<bpmn:messageEventDefinition messageRef=\"Message_Abort\" /></bpmn:boundaryEvent>"
+                    + "<bpmn:boundaryEvent id=\"Event_Other\" attachedToRef=\"Gate_Stop\">"
+                    + "<bpmn:messageEventDefinition messageRef=\"Message_Other\" /></bpmn:boundaryEvent>"
+                    + "</bpmn:process>");
+    assertThat(lint(boundary))
+        .anyMatch(
+            p -> p.contains("Event_Abort") && p.contains("may only start an event subprocess"))
+        .anyMatch(p -> p.contains("Event_Other") && p.contains("only the message 'abort'"));
+  }
 }

@@ -9,6 +9,7 @@ import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.Reports;
 import dev.runbook.engine.api.Reports.Format;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.internal.evidence.EngineKey;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.Redactor;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,8 @@ class ReportsTest {
   /** Note, gate rejected by bob, ended rejected; with hostile text wherever a person types. */
   private Path rejectedRun(String runbook) throws Exception {
     Path dir = home.resolve("runs").resolve(RUN);
-    try (EvidenceJournal j = EvidenceJournal.open(dir, Redactor.NONE)) {
+    try (EvidenceJournal j =
+        EvidenceJournal.open(dir, Redactor.NONE, EngineKey.loadOrCreate(home))) {
       j.append(
           new RunEvent.RunStarted(
               RUN,
@@ -119,7 +121,12 @@ class ReportsTest {
             "## Artifacts",
             "## Changes (manifest diffs)",
             "## Snapshots and files")
-        .contains("| Evidence | verifies: 9 records")
+        .contains("| Evidence | verifies: 11 records")
+        // the gate's checkpoint (after 8 records) and the end's (after 10), both verified
+        .contains("## Signed checkpoints")
+        .containsPattern("\\| 9 \\| 8 \\| `[0-9a-f]{64}` \\| engine key `SHA256:[^`]+` \\| yes \\|")
+        .containsPattern(
+            "\\| 11 \\| 10 \\| `[0-9a-f]{64}` \\| engine key `SHA256:[^`]+` \\| yes \\|")
         .contains("| Started by | alice |")
         // the command verbatim, in a fence longer than the four backticks inside it
         .contains("`````sh\necho <script>alert(1)</script> ```` `x` | **b**\n`````")

@@ -23,7 +23,88 @@ final class TestSteps {
         new WriteFile(),
         new RenderedWrite(),
         new Slow("slowStep", Effect.READ_ONLY),
-        new Slow("slowChange", Effect.MUTATING));
+        new Slow("slowChange", Effect.MUTATING),
+        new MoveAside(),
+        new MoveBack());
+  }
+
+  /** DESTRUCTIVE: moves {@code path} to {@code path.aside}, as a stop moves a manifest aside. */
+  static final class MoveAside implements Step<MoveAside.Input, MoveAside.Output> {
+    record Input(String path) {}
+
+    record Output(String aside) {}
+
+    public String name() {
+      return "moveAside";
+    }
+
+    public Class<Input> inputType() {
+      return Input.class;
+    }
+
+    public Effect effect() {
+      return Effect.DESTRUCTIVE;
+    }
+
+    public Output run(Input input, StepContext context) {
+      Path aside = Path.of(input.path() + ".aside");
+      try {
+        Files.move(Path.of(input.path()), aside);
+      } catch (IOException e) {
+        throw new RunbookError(ErrorCode.STEP_FAILED, "cannot move " + input.path() + ": " + e);
+      }
+      return new Output(aside.toString());
+    }
+
+    @Override
+    public Probe probe(Input input, StepContext context) {
+      return Files.exists(Path.of(input.path() + ".aside")) ? Probe.DONE : Probe.NOT_DONE;
+    }
+  }
+
+  /**
+   * The rollback of {@link MoveAside}: moves {@code path.aside} back to {@code path}. Fails while
+   * {@code path.fail-undo} exists, so a test sees a rollback that stops part way.
+   */
+  static final class MoveBack implements Step<MoveBack.Input, MoveBack.Output> {
+    record Input(String path) {}
+
+    record Output(boolean moved) {}
+
+    public String name() {
+      return "moveBack";
+    }
+
+    public Class<Input> inputType() {
+      return Input.class;
+    }
+
+    public Effect effect() {
+      return Effect.MUTATING;
+    }
+
+    public Output run(Input input, StepContext context) {
+      Path path = Path.of(input.path());
+      if (Files.exists(Path.of(input.path() + ".fail-undo"))) {
+        throw new RunbookError(
+            ErrorCode.STEP_FAILED, "told to fail: " + input.path() + ".fail-undo");
+      }
+      Path aside = Path.of(input.path() + ".aside");
+      if (!Files.exists(aside)) {
+        return new Output(false);
+      }
+      try {
+        Files.move(aside, path);
+      } catch (IOException e) {
+        throw new RunbookError(ErrorCode.STEP_FAILED, "cannot move back " + aside + ": " + e);
+      }
+      return new Output(true);
+    }
+
+    @Override
+    public Probe probe(Input input, StepContext context) {
+      return Files.exists(Path.of(input.path() + ".aside")) ? Probe.NOT_DONE : Probe.DONE;
+    }
   }
 
   static final class Note implements Step<Note.Input, Note.Output> {
