@@ -337,9 +337,10 @@ public sealed interface RunEvent {
    * of them hashing to {@code head}. Written after each gate decision, after the run's end and when
    * a process lets go of the run, by the journal itself (see docs/evidence.md). {@code signature}
    * is an OpenSSH signature (SSHSIG, namespace {@code runbook-evidence}) of the checkpoint
-   * statement by the engine home's key, whose fingerprint is {@code engineKey}. {@code by}, {@code
-   * byKey} and {@code bySignature} are for the person acting, once people sign: the same statement
-   * signed by their key; null until then.
+   * statement by the engine home's key, whose fingerprint is {@code engineKey}. The person whose
+   * decision it follows signed their own statement (a {@link StatementVerified} record earlier in
+   * the chain, which this checkpoint covers), not the checkpoint: {@code by}, {@code byKey} and
+   * {@code bySignature} are kept in the format for a person's co-signature and are null.
    */
   record Checkpoint(
       String runId,

@@ -94,12 +94,7 @@ public record SshSig(SshKey key, String namespace, String hashAlgorithm, byte[] 
             .string(hashAlgorithm)
             .string(signature)
             .bytes();
-    String b64 = Base64.getEncoder().encodeToString(blob);
-    StringBuilder sb = new StringBuilder(BEGIN).append('\n');
-    for (int i = 0; i < b64.length(); i += 70) {
-      sb.append(b64, i, Math.min(b64.length(), i + 70)).append('\n');
-    }
-    return sb.append(END).append('\n').toString();
+    return SshWire.armor(BEGIN, END, blob);
   }
 
   /** What the key signs: magic, namespace, reserved, hash algorithm and the message's hash. */

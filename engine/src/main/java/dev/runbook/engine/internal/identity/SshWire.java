@@ -5,21 +5,24 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** The SSH wire encoding (RFC 4251 section 5): uint32, string, mpint. */
-final class SshWire {
+/**
+ * The SSH wire encoding (RFC 4251 section 5): uint32, string, mpint; and OpenSSH's PEM-like armor.
+ * Public for the engine's own key file (evidence's EngineKey), which is written in the same format.
+ */
+public final class SshWire {
 
   private SshWire() {}
 
   /** Reads a blob front to back; running off its end throws {@link Truncated}. */
-  static final class Reader {
+  public static final class Reader {
     private final byte[] b;
     private int pos;
 
-    Reader(byte[] b) {
+    public Reader(byte[] b) {
       this.b = b;
     }
 
-    int uint32() {
+    public int uint32() {
       need(4);
       int v =
           ((b[pos] & 0xff) << 24)
@@ -30,19 +33,19 @@ final class SshWire {
       return v;
     }
 
-    int byte8() {
+    public int byte8() {
       need(1);
       return b[pos++] & 0xff;
     }
 
-    byte[] raw(int n) {
+    public byte[] raw(int n) {
       need(n);
       byte[] r = Arrays.copyOfRange(b, pos, pos + n);
       pos += n;
       return r;
     }
 
-    byte[] string() {
+    public byte[] string() {
       int n = uint32();
       if (n < 0) {
         throw new Truncated();
@@ -50,15 +53,15 @@ final class SshWire {
       return raw(n);
     }
 
-    String text() {
+    public String text() {
       return new String(string(), StandardCharsets.UTF_8);
     }
 
-    BigInteger mpint() {
+    public BigInteger mpint() {
       return new BigInteger(string());
     }
 
-    boolean done() {
+    public boolean done() {
       return pos == b.length;
     }
 
@@ -70,16 +73,16 @@ final class SshWire {
   }
 
   /** A blob ended before a field did: truncated or not SSH encoding at all. */
-  static final class Truncated extends RuntimeException {
+  public static final class Truncated extends RuntimeException {
     Truncated() {
       super("the data ends inside a field", null, false, false);
     }
   }
 
-  static final class Writer {
+  public static final class Writer {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-    Writer uint32(int v) {
+    public Writer uint32(int v) {
       out.write(v >>> 24);
       out.write(v >>> 16);
       out.write(v >>> 8);
@@ -87,30 +90,40 @@ final class SshWire {
       return this;
     }
 
-    Writer byte8(int v) {
+    public Writer byte8(int v) {
       out.write(v);
       return this;
     }
 
-    Writer raw(byte[] b) {
+    public Writer raw(byte[] b) {
       out.writeBytes(b);
       return this;
     }
 
-    Writer string(byte[] b) {
+    public Writer string(byte[] b) {
       return uint32(b.length).raw(b);
     }
 
-    Writer string(String s) {
+    public Writer string(String s) {
       return string(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    Writer mpint(BigInteger v) {
+    public Writer mpint(BigInteger v) {
       return string(v.toByteArray());
     }
 
-    byte[] bytes() {
+    public byte[] bytes() {
       return out.toByteArray();
     }
+  }
+
+  /** PEM-like armor as OpenSSH writes it: base64 in lines of 70 between the two lines. */
+  public static String armor(String begin, String end, byte[] blob) {
+    String b64 = java.util.Base64.getEncoder().encodeToString(blob);
+    StringBuilder out = new StringBuilder(begin).append('\n');
+    for (int i = 0; i < b64.length(); i += 70) {
+      out.append(b64, i, Math.min(b64.length(), i + 70)).append('\n');
+    }
+    return out.append(end).append('\n').toString();
   }
 }
