@@ -44,6 +44,16 @@ class RunRefusalsTest {
   }
 
   @Test
+  void aStatementWithNoRollbackIsOnlyForAnAbort() {
+    Path home = tmp.resolve("home");
+    Cli.Result r =
+        new Cli(home).run("statement", "0badc0de", "--approve", "--no-rollback", "--as", "bob");
+    assertThat(r.code()).as(r.toString()).isEqualTo(Main.BAD_INPUT);
+    assertThat(r.err()).contains("--no-rollback goes with --abort");
+    assertThat(home).doesNotExist();
+  }
+
+  @Test
   void aBadInventoryOrParameterCreatesNoHome() throws Exception {
     Path home = tmp.resolve("home");
     Path broken = Files.writeString(tmp.resolve("broken.yaml"), "cluster: [\n");

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with a real OpenSSH key (ssh-keygen made the keys, and signs the statements given with
  * --signature), verified against the inventory's allowed-signers file; each refusal has its reason,
  * leaves the run as it was and is in the evidence. The gate runbook needs two distinct approvers of
- * role change-board other than the starter.
+ * role change-board other than the starter; the abort runbook (abort-test) rolls back by its abort
+ * path once its DESTRUCTIVE step has run.
  */
 class SignedIdentityTest {
 
@@ -366,5 +367,111 @@ class SignedIdentityTest {
     assertThat(records(run, "run.started").get(0).path("identity").asText()).isEqualTo("unsigned");
     assertThat(records(run, "gate.pending").get(0).path("identity").asText()).isEqualTo("unsigned");
     assertThat(records(run, "statement.verified")).isEmpty();
+  }
+
+  /** An abort-test run at Gate_Finish: its DESTRUCTIVE step moved work/data aside. */
+  private String pastTheMove() throws IOException {
+    Files.writeString(work.resolve("data"), "the data");
+    RunOutcome o =
+        engine.start(
+            "abort-test", inventory, Map.of("dir", work.toString()), "alice", null, key("alice"));
+    o = engine.approve(o.runId(), "Gate_Move", "bob", "moving", key("bob"));
+    assertThat(o.gate().activityId()).as(o.message()).isEqualTo("Gate_Finish");
+    assertThat(work.resolve("data")).doesNotExist();
+    return o.runId();
+  }
+
+  @Test
+  void anAbortWithoutRollbackSignedByAnUnknownKeyIsRefusedAndChangesNothing() throws IOException {
+    String run = pastTheMove();
+
+    Refusal reason =
+        refused(
+            run, () -> engine.abortWithoutRollback(run, "carol", "leave it", true, key("mallory")));
+
+    assertThat(reason).isEqualTo(Refusal.UNKNOWN_KEY);
+    assertThat(records(run, "abort.requested")).isEmpty();
+    assertThat(Runs.summary(home, run).state()).isEqualTo("waiting");
+    assertThat(work.resolve("data.aside")).hasContent("the data");
+    assertThat(Runs.verify(home, run).ok()).isTrue();
+    // The run is as it was: carol's own signed abort still rolls it back.
+    RunOutcome o = engine.abort(run, "carol", "stop", key("carol"));
+    assertThat(o.state()).as(o.message()).isEqualTo(RunState.ROLLED_BACK);
+    assertThat(work.resolve("data")).hasContent("the data");
+  }
+
+  @Test
+  void aSignedAbortCannotBeUsedToSkipTheRollback() throws IOException {
+    String run = pastTheMove();
+    Identity abort = signedElsewhere(statement(run, "abort", null, "carol", "stop"), "carol");
+
+    Refusal reason =
+        refused(run, () -> engine.abortWithoutRollback(run, "carol", "stop", true, abort));
+
+    assertThat(reason).isEqualTo(Refusal.WRONG_STATEMENT);
+    assertThat(records(run, "statement.refused").get(0).path("message").asText())
+        .contains("abort-no-rollback");
+    assertThat(work.resolve("data.aside")).exists();
+    // Refused, it was not taken: the same statement is good for what carol signed.
+    assertThat(engine.abort(run, "carol", "stop", abort).state()).isEqualTo(RunState.ROLLED_BACK);
+    assertThat(work.resolve("data")).hasContent("the data");
+  }
+
+  @Test
+  void anAbortWithoutRollbackIsItsOwnSignedActionAndStillNeedsConfirming() throws IOException {
+    String run = pastTheMove();
+    String text = statement(run, "abort-no-rollback", null, "carol", "leave it aside");
+    Identity signed = signedElsewhere(text, "carol");
+    int verifiedBefore = records(run, "statement.verified").size();
+
+    BadInputException unconfirmed =
+        catchThrowableOfType(
+            () -> engine.abortWithoutRollback(run, "carol", "leave it aside", false, signed),
+            BadInputException.class);
+    assertThat(unconfirmed.getMessage()).contains("--confirm").contains("Nothing was changed");
+    assertThat(records(run, "statement.verified")).hasSize(verifiedBefore);
+
+    RunOutcome o = engine.abortWithoutRollback(run, "carol", "leave it aside", true, signed);
+
+    assertThat(o.state()).as(o.message()).isEqualTo(RunState.ABORTED);
+    assertThat(text).contains("action: abort-no-rollback\n");
+    JsonNode verified = records(run, "statement.verified").get(verifiedBefore);
+    assertThat(verified.path("action").asText()).isEqualTo("abort-no-rollback");
+    assertThat(verified.path("principal").asText()).isEqualTo("carol");
+    assertThat(work.resolve("data.aside")).hasContent("the data");
+    assertThat(Runs.verify(home, run).ok()).isTrue();
+  }
+
+  @Test
+  void aCheckpointIsSignedByTheEngineKeyNotByThePersonDeciding() throws IOException {
+    String run = start();
+
+    engine.approve(run, null, "bob", "looked at it", key("bob"));
+
+    List<JsonNode> all = evidence(run);
+    int decided = -1;
+    for (int i = 0; i < all.size(); i++) {
+      if (all.get(i).path("type").asText().equals("gate.decision")) {
+        decided = i;
+      }
+    }
+    JsonNode bob = records(run, "statement.verified").get(1);
+    JsonNode checkpoint = all.get(decided + 1);
+    String engineKey = Runs.fingerprint(Runs.engineKey(home));
+    assertThat(checkpoint.path("type").asText()).isEqualTo("checkpoint");
+    assertThat(checkpoint.path("engineKey").asText())
+        .isEqualTo(engineKey)
+        .isNotEqualTo(bob.path("keyFingerprint").asText());
+    assertThat(checkpoint.path("by").isMissingNode() || checkpoint.path("by").isNull()).isTrue();
+    // Each signature is good in its own namespace only: a person's never passes for the engine's.
+    dev.runbook.engine.internal.identity.SshSig cp =
+        dev.runbook.engine.internal.identity.SshSig.parse(checkpoint.path("signature").asText());
+    dev.runbook.engine.internal.identity.SshSig person =
+        dev.runbook.engine.internal.identity.SshSig.parse(bob.path("signature").asText());
+    assertThat(cp.key().fingerprint()).isEqualTo(engineKey);
+    assertThat(cp.namespace()).isEqualTo("runbook-evidence");
+    assertThat(person.namespace()).isEqualTo("runbook");
+    assertThat(person.key().fingerprint()).isEqualTo(bob.path("keyFingerprint").asText());
+    assertThat(Runs.verify(home, run).ok()).isTrue();
   }
 }
