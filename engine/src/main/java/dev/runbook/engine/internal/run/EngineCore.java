@@ -768,7 +768,8 @@ public final class EngineCore implements AutoCloseable {
     String left = leftText(WhatIsLeft.lines(evidence, s.runbook.model()));
     if (noRollback) {
       if (!confirmed) {
-        // The seam for signed approvals: this confirmation becomes a second person's signature.
+        // Signed, the person signed abort-no-rollback already; the confirmation says they read
+        // what is left (a second person's co-signature would go here).
         throw new BadInputException(
             "run "
                 + s.runId
