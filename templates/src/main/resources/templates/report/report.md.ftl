@@ -10,6 +10,11 @@
 > rely on it; `runbook evidence ${r.runId!"RUN"} --verify` repeats the check.
 
 </#if>
+<#if (r.identity!"") == "unsigned">
+> **IDENTITIES IN THIS RUN ARE NOT SIGNED.** Its inventory says `approval.identity: unsigned`: the
+> names below are what people typed after `--as`, not proven by any key.
+
+</#if>
 # Run ${r.runId!"(no run.started record)"}: ${r.runbook!"unknown runbook"}, ${r.state}
 
 ## Outcome
@@ -20,6 +25,7 @@
 | Runbook | ${r.runbook!"not recorded"} |
 | Cluster | ${r.cluster!"not recorded"} |
 | Started by | ${r.startedBy!"not recorded"} |
+| Identities | <#if (r.identity!"") == "signed">signed, verified against allowed signers <@hex r.allowedSignersSha256!""/><#elseif (r.identity!"") == "unsigned">**unsigned**<#else>not recorded</#if> |
 | Started at | ${r.startedAt!"not recorded"} |
 | State | **${r.state}** |
 <#if r.endedAt??>
@@ -133,10 +139,10 @@ ${fence(o.value, "json")}
 ## Approvals and rejections
 
 <#if r.decisions?has_content>
-| Time | Gate | Decision | By | Role | Comment | Plan approved | Approvals |
-|---|---|---|---|---|---|---|---|
+| Time | Gate | Decision | By | Key | Role | Comment | Plan approved | Approvals |
+|---|---|---|---|---|---|---|---|---|
 <#list r.decisions as d>
-| ${d.at!} | ${d.gate!} (${d.activityId!}) | **${d.decision!}** | ${d.by!} | ${d.role!"any"} | ${d.comment!} | <@hex d.planSha256!""/> | ${d.approvals} |
+| ${d.at!} | ${d.gate!} (${d.activityId!}) | **${d.decision!}** | ${d.by!} | <#if d.keyFingerprint??>${code(d.keyFingerprint)} (verified)<#else>unsigned</#if> | ${d.role!"any"} | ${d.comment!} | <@hex d.planSha256!""/> | ${d.approvals} |
 </#list>
 <#else>
 None: no gate was decided.

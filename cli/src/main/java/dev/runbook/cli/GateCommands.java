@@ -29,6 +29,8 @@ final class GateCommands {
 
     @Mixin ConsoleOptions console;
 
+    @Mixin SigningOptions signing;
+
     int drive(BiFunction<RunbookEngine, String, RunOutcome> op) {
       Console shown = console.open(spec, root);
       return shown.drive(
@@ -54,7 +56,7 @@ final class GateCommands {
 
     @Override
     public Integer call() {
-      return drive((e, r) -> e.approve(r, gate, as, comment));
+      return drive((e, r) -> e.approve(r, gate, as, comment, signing.identity()));
     }
   }
 
@@ -68,7 +70,7 @@ final class GateCommands {
 
     @Override
     public Integer call() {
-      return drive((e, r) -> e.reject(r, gate, as, comment));
+      return drive((e, r) -> e.reject(r, gate, as, comment, signing.identity()));
     }
   }
 
@@ -76,7 +78,7 @@ final class GateCommands {
   static final class Resume extends OnRun {
     @Override
     public Integer call() {
-      return drive((e, r) -> e.resume(r, as));
+      return drive((e, r) -> e.resume(r, as, signing.identity()));
     }
   }
 
@@ -110,8 +112,8 @@ final class GateCommands {
       return drive(
           (e, r) ->
               noRollback
-                  ? e.abortWithoutRollback(r, as, comment, confirm)
-                  : e.abort(r, as, comment));
+                  ? e.abortWithoutRollback(r, as, comment, confirm, signing.identity())
+                  : e.abort(r, as, comment, signing.identity()));
     }
   }
 }

@@ -73,6 +73,14 @@ final class InventoryCommand implements Runnable {
         description = "Write here (never over an existing file); default: standard output.")
     Path out;
 
+    @Option(
+        names = "--allowed-signers",
+        paramLabel = "FILE",
+        description =
+            "The OpenSSH allowed-signers file of the people who may act (approval.allowedSigners);"
+                + " default: start allowed_signers beside --out from your ~/.ssh/id_*.pub.")
+    Path allowedSigners;
+
     @Override
     public Integer call() {
       PrintWriter stdout = spec.commandLine().getOut();
@@ -87,7 +95,7 @@ final class InventoryCommand implements Runnable {
               cluster);
       InventoryInit.Result result;
       try {
-        result = InventoryInit.run(request, out);
+        result = InventoryInit.run(request, out, allowedSigners);
       } catch (RemoteFailure e) {
         // Nothing was written: an SSH failure here is the user's input (host, key, known_hosts).
         err.println("runbook: inventory init: " + e.getMessage());

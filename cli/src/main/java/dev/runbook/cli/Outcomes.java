@@ -13,6 +13,11 @@ final class Outcomes {
     RunOutcome.PendingGate g = o.gate();
     if (o.state() == RunState.WAITING && g != null) {
       out.printf("%nRun %s is waiting at gate %s: %s%n", o.runId(), g.activityId(), g.name());
+      if (g.unsigned()) {
+        out.printf(
+            "  IDENTITIES ARE NOT SIGNED: the inventory says approval.identity: unsigned, so --as"
+                + " is taken as typed%n");
+      }
       out.printf(
           "  needs %d distinct approver(s)%s%s; approved so far: %s%n",
           g.approversRequired(),
@@ -29,10 +34,19 @@ final class Outcomes {
       }
       out.printf("  approve: %s%n", approve(o));
       out.printf("  reject:  %s%n", reject(o));
+      if (!g.unsigned()) {
+        out.printf(
+            "  signed with --sign-key KEY, ssh-agent (SSH_AUTH_SOCK), or --signature FILE of the"
+                + " text `runbook statement %s` prints%n",
+            o.runId());
+      }
     } else if (o.state() == RunState.RECONCILE && g != null) {
       out.printf(
           "%nRun %s stopped: step %s needs a person.%n  %s%n",
           o.runId(), g.activityId(), o.message());
+      if (g.unsigned()) {
+        out.printf("  IDENTITIES ARE NOT SIGNED (approval.identity: unsigned)%n");
+      }
       out.printf("  check the node(s), then run the step again: %s%n", approve(o));
       out.printf("  or end the run:   %s%n", reject(o));
     } else {

@@ -25,6 +25,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin ConsoleOptions console;
 
+  @Mixin SigningOptions signing;
+
   @Option(
       names = "--as",
       paramLabel = "NAME",
@@ -48,7 +50,8 @@ final class RunCommand implements Callable<Integer> {
           // Bad input is refused before the engine opens: it creates no home, database or run.
           RunbookEngine.check(root.options(null), inputs.runbook, inputs.inventory, given, as);
           try (RunbookEngine engine = RunbookEngine.open(root.options(shown))) {
-            return engine.start(inputs.runbook, inputs.inventory, given, as, approvedPlan);
+            return engine.start(
+                inputs.runbook, inputs.inventory, given, as, approvedPlan, signing.identity());
           }
         });
   }

@@ -46,7 +46,7 @@ class DrillConsoleIT {
 
   @Test
   void theDefaultConsoleOfTheDrillRestoreFitsOneScreen() throws Exception {
-    Cli cli = new Cli(tmp.resolve("home"));
+    Cli cli = new Cli(tmp.resolve("home"), lab.people());
     String inv = lab.inventory().toString();
     put("before-snapshot");
     Path snapshots = tmp.resolve("snapshots");
@@ -120,7 +120,7 @@ class DrillConsoleIT {
 
   @Test
   void withOutputJsonEveryLineOfRunAndApproveIsOneJsonEvent() throws IOException {
-    Cli cli = new Cli(tmp.resolve("home"));
+    Cli cli = new Cli(tmp.resolve("home"), lab.people());
     String inv = lab.inventory().toString();
     Cli.Result run = cli.run("run", "ssh-check", "-i", inv, "--as", "alice", "--output", "json");
     assertThat(run.code()).as(run.toString()).isEqualTo(3);
@@ -143,8 +143,11 @@ class DrillConsoleIT {
         cli.run("approve", id, "--as", "bob", "--comment", "plan read", "--output", "json");
     assertThat(approved.code()).as(approved.toString()).isZero();
     List<JsonNode> ended = JsonConsoleTest.parse(approved.out());
-    assertThat(ended.get(0).path("type").asText()).isEqualTo("gate.decision");
-    assertThat(ended.get(0).path("by").asText()).isEqualTo("bob");
+    // bob's signed statement, verified, comes before the decision it allowed.
+    assertThat(ended.get(0).path("type").asText()).isEqualTo("statement.verified");
+    assertThat(ended.get(0).path("principal").asText()).isEqualTo("bob");
+    assertThat(ended.get(1).path("type").asText()).isEqualTo("gate.decision");
+    assertThat(ended.get(1).path("by").asText()).isEqualTo("bob");
     JsonNode done = ended.get(ended.size() - 1);
     assertThat(done.path("type").asText()).isEqualTo("run.outcome");
     assertThat(done.path("state").asText()).isEqualTo("done");

@@ -56,7 +56,7 @@ abstract class InventoryInitLab {
 
   @BeforeEach
   void home() {
-    cli = new Cli(tmp.resolve("home"));
+    cli = new Cli(tmp.resolve("home"), lab.people());
   }
 
   /** The lab's first member: the node init reads. */
@@ -78,7 +78,9 @@ abstract class InventoryInitLab {
                 "--identity",
                 labInventory.ssh().identityFile().toString(),
                 "--known-hosts",
-                knownHosts.toString()));
+                knownHosts.toString(),
+                "--allowed-signers",
+                lab.allowedSigners().toString()));
     if (out != null) {
       args.addAll(List.of("--out", out.toString()));
     }

@@ -28,6 +28,7 @@ class RunRefusalsTest {
         ssh: {user: root, port: 22, identityFile: %1$s/id, knownHosts: %1$s/known_hosts}
         members:
           - {name: cp-1, host: 127.0.0.1, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
+        approval: {identity: unsigned}
         """
             .formatted(tmp));
   }
@@ -39,6 +40,16 @@ class RunRefusalsTest {
         new Cli(home).run("abort", "0badc0de", "--as", "bob", "--comment", "why", "--confirm");
     assertThat(r.code()).as(r.toString()).isEqualTo(Main.BAD_INPUT);
     assertThat(r.err()).contains("--confirm confirms --no-rollback");
+    assertThat(home).doesNotExist();
+  }
+
+  @Test
+  void aStatementWithNoRollbackIsOnlyForAnAbort() {
+    Path home = tmp.resolve("home");
+    Cli.Result r =
+        new Cli(home).run("statement", "0badc0de", "--approve", "--no-rollback", "--as", "bob");
+    assertThat(r.code()).as(r.toString()).isEqualTo(Main.BAD_INPUT);
+    assertThat(r.err()).contains("--no-rollback goes with --abort");
     assertThat(home).doesNotExist();
   }
 

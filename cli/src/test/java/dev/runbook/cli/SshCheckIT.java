@@ -36,7 +36,7 @@ class SshCheckIT {
 
   @BeforeEach
   void home() {
-    cli = new Cli(tmp.resolve("home"));
+    cli = new Cli(tmp.resolve("home"), lab.people());
   }
 
   private String inv() {
@@ -255,13 +255,8 @@ class SshCheckIT {
         "echo started-on-$(hostname); while [ -e ${hang} ]; do sleep 0.1; done; hostname\n"
             .replace("${hang}", "'" + hang + "'"));
     Process child =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "--home",
-                tmp.resolve("home").toString(),
+        Cli.child(
+                tmp.resolve("home"),
                 "--templates",
                 tmp.resolve("templates").toString(),
                 "run",
@@ -270,6 +265,8 @@ class SshCheckIT {
                 inv(),
                 "--as",
                 "alice",
+                "--sign-key",
+                lab.people().resolve("alice").toString(),
                 // The command's output lines tell this test it is running: only --verbose shows
                 // them.
                 "--verbose")

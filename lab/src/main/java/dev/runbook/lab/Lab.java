@@ -130,6 +130,7 @@ final class Lab {
       }
       // The host commands below must not read the root-only files of the lab as someone else.
       writeKnownHosts(nodes, sshPort);
+      writePeople();
       writeInventory(nodes, sshPort);
       writeEnv(nodes, etcd);
       awaitReady(nodes, sshPort, etcd);
@@ -535,6 +536,33 @@ final class Lab {
     return file;
   }
 
+  /** The people of the lab's drills and tests, each with an ed25519 key to sign with. */
+  static final List<String> PEOPLE = List.of("alice", "bob", "carol");
+
+  /**
+   * people/alice, people/bob and people/carol (ed25519, as any engineer's key), and the
+   * allowed_signers file that names them, which the inventory's approval section points at: every
+   * action on the lab is signed, as on a real cluster.
+   */
+  private void writePeople() throws IOException {
+    Path people = Files.createDirectories(dir.resolve("people"));
+    StringBuilder signers =
+        new StringBuilder(
+            "# Written by `lab up`: the lab's people, who sign runbook statements.\n");
+    for (String who : PEOPLE) {
+      Path key = ed25519Key(people.resolve(who), who + "@lab");
+      String[] pub = Files.readString(Path.of(key + ".pub")).strip().split("\\s+");
+      signers
+          .append(who)
+          .append(" namespaces=\"runbook\" ")
+          .append(pub[0])
+          .append(' ')
+          .append(pub[1])
+          .append('\n');
+    }
+    Files.writeString(dir.resolve("allowed_signers"), signers.toString());
+  }
+
   private void writeKnownHosts(List<Node> nodes, int sshPort) throws IOException {
     StringBuilder sb = new StringBuilder();
     for (Node node : nodes) {
@@ -570,6 +598,8 @@ final class Lab {
         members:
         %3$svalidate:
           marker: {key: %4$s, contains: before-snapshot}
+        # Who may act: the lab's people (people/alice, bob, carol sign with their keys).
+        approval: {allowedSigners: %1$s/allowed_signers}
         """
             .formatted(dir, sshPort, members, MARKER_KEY));
   }

@@ -72,6 +72,16 @@ public final class LabInstance implements AutoCloseable {
     return dir.resolve("known_hosts");
   }
 
+  /** The lab's people's private keys: people/alice, people/bob, people/carol (ed25519). */
+  public Path people() {
+    return dir.resolve("people");
+  }
+
+  /** The allowed-signers file naming the lab's people, which the lab's inventory points at. */
+  public Path allowedSigners() {
+    return dir.resolve("allowed_signers");
+  }
+
   public Path identityFile() {
     return dir.resolve("id_ed25519");
   }

@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param cluster the cluster's name; one run at a time per cluster
  * @param roles role name to the people who hold it (for gates that require a role)
  * @param secretPatterns regular expressions; any match is redacted from evidence
+ * @param approval how people prove who they are (signed statements, or unsigned when the inventory
+ *     says so); {@link Approval#NOT_GIVEN} when the file has no {@code approval} section
  */
 public record Inventory(
     Path source,
@@ -24,7 +26,41 @@ public record Inventory(
     List<Member> members,
     Validate validate,
     Map<String, List<String>> roles,
-    List<String> secretPatterns) {
+    List<String> secretPatterns,
+    Approval approval) {
+
+  /** An inventory with no {@code approval} section: a run on it is refused until it says one. */
+  public Inventory(
+      Path source,
+      String cluster,
+      Ssh ssh,
+      Etcd etcd,
+      List<Member> members,
+      Validate validate,
+      Map<String, List<String>> roles,
+      List<String> secretPatterns) {
+    this(source, cluster, ssh, etcd, members, validate, roles, secretPatterns, Approval.NOT_GIVEN);
+  }
+
+  /**
+   * How people prove who they are (docs/inventory.md, approval).
+   *
+   * @param identity {@code signed}, {@code unsigned}, or null when the inventory does not say
+   * @param allowedSigners the OpenSSH allowed-signers file whose principals {@code roles} name;
+   *     null when unsigned
+   * @param allowedSignersSha256 of that file as loaded; null when unsigned
+   */
+  public record Approval(String identity, Path allowedSigners, String allowedSignersSha256) {
+    public static final Approval NOT_GIVEN = new Approval(null, null, null);
+
+    public boolean signed() {
+      return "signed".equals(identity);
+    }
+
+    public boolean unsigned() {
+      return "unsigned".equals(identity);
+    }
+  }
 
   /**
    * How the engine reaches the nodes over SSH.

@@ -119,4 +119,19 @@ public final class InventoryInit {
   public static Result run(Request request, Path out) {
     return InventoryInitCore.run(request, out);
   }
+
+  /**
+   * As {@link #run(Request, Path)}, naming {@code allowedSigners} in the inventory's approval
+   * section. When it is null and {@code out} is given, an {@code allowed_signers} file is started
+   * beside {@code out} from the user's own public key ({@code ~/.ssh/id_ed25519.pub}, {@code
+   * id_ecdsa.pub} or {@code id_rsa.pub}, as the login name) if there is one and no such file yet.
+   */
+  public static Result run(Request request, Path out, Path allowedSigners) {
+    return InventoryInitCore.run(
+        request,
+        out,
+        allowedSigners,
+        Path.of(System.getProperty("user.home")),
+        System.getProperty("user.name"));
+  }
 }

@@ -13,7 +13,12 @@ public sealed interface RunEvent {
   /** The record type in evidence.jsonl, e.g. {@code step.started}. */
   String type();
 
-  /** A run began; parameters are as given (secret ones already redacted by the journal). */
+  /**
+   * A run began; parameters are as given (secret ones already redacted by the journal). {@code
+   * identity}: {@code signed} (every person's action is a verified statement, checked against
+   * {@code allowedSigners}, whose SHA-256 is also in the plan hash) or {@code unsigned} (names are
+   * taken as given).
+   */
   record RunStarted(
       String runId,
       String runbook,
@@ -22,8 +27,34 @@ public sealed interface RunEvent {
       Map<String, String> parameters,
       String inventory,
       String inventorySha256,
-      String planSha256)
+      String planSha256,
+      String identity,
+      String allowedSigners,
+      String allowedSignersSha256)
       implements RunEvent {
+    public RunStarted(
+        String runId,
+        String runbook,
+        String cluster,
+        String startedBy,
+        Map<String, String> parameters,
+        String inventory,
+        String inventorySha256,
+        String planSha256) {
+      this(
+          runId,
+          runbook,
+          cluster,
+          startedBy,
+          parameters,
+          inventory,
+          inventorySha256,
+          planSha256,
+          null,
+          null,
+          null);
+    }
+
     public String type() {
       return "run.started";
     }
@@ -129,7 +160,7 @@ public sealed interface RunEvent {
     }
   }
 
-  /** A gate waits for people. */
+  /** A gate waits for people; {@code identity} says whether their approvals must be signed. */
   record GatePending(
       String activityId,
       String name,
@@ -138,8 +169,30 @@ public sealed interface RunEvent {
       String role,
       boolean starterMayApprove,
       String expiresAt,
-      List<String> releases)
+      List<String> releases,
+      String identity)
       implements RunEvent {
+    public GatePending(
+        String activityId,
+        String name,
+        String taskId,
+        int approversRequired,
+        String role,
+        boolean starterMayApprove,
+        String expiresAt,
+        List<String> releases) {
+      this(
+          activityId,
+          name,
+          taskId,
+          approversRequired,
+          role,
+          starterMayApprove,
+          expiresAt,
+          releases,
+          null);
+    }
+
     public String type() {
       return "gate.pending";
     }
@@ -147,7 +200,8 @@ public sealed interface RunEvent {
 
   /**
    * A person's decision at a gate, or the gate's own expiry ({@code decision} = {@code expired}, by
-   * {@code engine}). {@code decision}: approved, rejected, expired.
+   * {@code engine}). {@code decision}: approved, rejected, expired. {@code keyFingerprint}: the key
+   * that signed the decision's statement ({@code by} is its principal), null when unsigned.
    */
   record GateDecision(
       String activityId,
@@ -158,8 +212,32 @@ public sealed interface RunEvent {
       String comment,
       String planSha256,
       int approvals,
-      int approversRequired)
+      int approversRequired,
+      String keyFingerprint)
       implements RunEvent {
+    public GateDecision(
+        String activityId,
+        String name,
+        String decision,
+        String by,
+        String role,
+        String comment,
+        String planSha256,
+        int approvals,
+        int approversRequired) {
+      this(
+          activityId,
+          name,
+          decision,
+          by,
+          role,
+          comment,
+          planSha256,
+          approvals,
+          approversRequired,
+          null);
+    }
+
     public String type() {
       return "gate.decision";
     }
@@ -237,6 +315,44 @@ public sealed interface RunEvent {
     }
   }
 
+  /**
+   * A person's signed statement, verified before the engine acted on it: the exact text and armored
+   * signature (so anyone can check it again with {@code ssh-keygen -Y verify}), the principal and
+   * key, and the allowed-signers file it was checked against.
+   */
+  record StatementVerified(
+      String action,
+      String gate,
+      String principal,
+      String keyFingerprint,
+      long sequence,
+      String statement,
+      String signature,
+      int allowedSignersLine,
+      String allowedSignersSha256)
+      implements RunEvent {
+    public String type() {
+      return "statement.verified";
+    }
+  }
+
+  /**
+   * A person's action refused before anything changed: who it claimed to be, the key that signed it
+   * (null when unknown or unsigned), the typed {@code reason} and what the person must do.
+   */
+  record StatementRefused(
+      String action,
+      String gate,
+      String claimedBy,
+      String keyFingerprint,
+      Refusal reason,
+      String message)
+      implements RunEvent {
+    public String type() {
+      return "statement.refused";
+    }
+  }
+
   /** A person picked the run up again after a crash or a stop. */
   record RunResumed(String by) implements RunEvent {
     public String type() {
@@ -276,9 +392,10 @@ public sealed interface RunEvent {
    * of them hashing to {@code head}. Written after each gate decision, after the run's end and when
    * a process lets go of the run, by the journal itself (see docs/evidence.md). {@code signature}
    * is an OpenSSH signature (SSHSIG, namespace {@code runbook-evidence}) of the checkpoint
-   * statement by the engine home's key, whose fingerprint is {@code engineKey}. {@code by}, {@code
-   * byKey} and {@code bySignature} are for the person acting, once people sign: the same statement
-   * signed by their key; null until then.
+   * statement by the engine home's key, whose fingerprint is {@code engineKey}. The person whose
+   * decision it follows signed their own statement (a {@link StatementVerified} record earlier in
+   * the chain, which this checkpoint covers), not the checkpoint: {@code by}, {@code byKey} and
+   * {@code bySignature} are kept in the format for a person's co-signature and are null.
    */
   record Checkpoint(
       String runId,

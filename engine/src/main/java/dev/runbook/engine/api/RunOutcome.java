@@ -15,6 +15,8 @@ public record RunOutcome(String runId, RunState state, String message, PendingGa
    * @param releases names of the steps the gate releases
    * @param expiresAt ISO instant when the gate fails closed, or null
    * @param planSha256 the plan an approval approves (the run's bound plan), or null
+   * @param unsigned the inventory says {@code approval.identity: unsigned}: approvals are names as
+   *     typed, proven by no key
    */
   public record PendingGate(
       String activityId,
@@ -25,5 +27,30 @@ public record RunOutcome(String runId, RunState state, String message, PendingGa
       boolean starterMayApprove,
       List<String> releases,
       String expiresAt,
-      String planSha256) {}
+      String planSha256,
+      boolean unsigned) {
+
+    public PendingGate(
+        String activityId,
+        String name,
+        List<String> approvals,
+        int approversRequired,
+        String role,
+        boolean starterMayApprove,
+        List<String> releases,
+        String expiresAt,
+        String planSha256) {
+      this(
+          activityId,
+          name,
+          approvals,
+          approversRequired,
+          role,
+          starterMayApprove,
+          releases,
+          expiresAt,
+          planSha256,
+          false);
+    }
+  }
 }

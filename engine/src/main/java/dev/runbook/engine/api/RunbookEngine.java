@@ -69,7 +69,7 @@ public final class RunbookEngine implements AutoCloseable {
    */
   public RunOutcome start(
       String runbook, Path inventory, Map<String, String> parameters, String startedBy) {
-    return core.start(runbook, inventory, parameters, startedBy, null);
+    return core.start(runbook, inventory, parameters, startedBy, null, Identity.none());
   }
 
   /**
@@ -85,7 +85,26 @@ public final class RunbookEngine implements AutoCloseable {
       Map<String, String> parameters,
       String startedBy,
       String approvedPlanSha256) {
-    return core.start(runbook, inventory, parameters, startedBy, approvedPlanSha256);
+    return core.start(
+        runbook, inventory, parameters, startedBy, approvedPlanSha256, Identity.none());
+  }
+
+  /**
+   * Starts a run as {@link #start(String, Path, Map, String, String)}, the starter proving who they
+   * are with {@code identity} (the inventory's {@code approval}): the run's statement is signed and
+   * verified before anything is made.
+   *
+   * @param approvedPlanSha256 null when no plan was reviewed
+   * @throws IdentityException the statement is refused (its {@link IdentityException#reason()})
+   */
+  public RunOutcome start(
+      String runbook,
+      Path inventory,
+      Map<String, String> parameters,
+      String startedBy,
+      String approvedPlanSha256,
+      Identity identity) {
+    return core.start(runbook, inventory, parameters, startedBy, approvedPlanSha256, identity);
   }
 
   /**
@@ -123,17 +142,40 @@ public final class RunbookEngine implements AutoCloseable {
 
   /** Approves a gate (or the only pending one when {@code gate} is null) as {@code by}. */
   public RunOutcome approve(String runId, String gate, String by, String comment) {
-    return core.approve(runId, gate, by, comment);
+    return approve(runId, gate, by, comment, Identity.none());
+  }
+
+  /**
+   * Approves a gate as {@code by}, proven by {@code identity}. Every refusal (a key not in the
+   * allowed-signers file, a principal other than {@code by}, an expired key, a statement for
+   * another run, gate or plan, a replayed one, a bad signature, the starter, a second approval by
+   * the same person) is an {@link IdentityException} with its reason, recorded in the run's
+   * evidence, and nothing else changes.
+   */
+  public RunOutcome approve(
+      String runId, String gate, String by, String comment, Identity identity) {
+    return core.approve(runId, gate, by, comment, identity);
   }
 
   /** Rejects a gate: the run takes the gate's reject path. A comment is required. */
   public RunOutcome reject(String runId, String gate, String by, String comment) {
-    return core.reject(runId, gate, by, comment);
+    return reject(runId, gate, by, comment, Identity.none());
+  }
+
+  /** Rejects a gate as {@code by}, proven by {@code identity} (as {@link #approve}). */
+  public RunOutcome reject(
+      String runId, String gate, String by, String comment, Identity identity) {
+    return core.reject(runId, gate, by, comment, identity);
   }
 
   /** Picks up a run after a crash or a failed step. */
   public RunOutcome resume(String runId, String by) {
-    return core.resume(runId, by);
+    return resume(runId, by, Identity.none());
+  }
+
+  /** Picks up a run as {@code by}, proven by {@code identity}. */
+  public RunOutcome resume(String runId, String by, Identity identity) {
+    return core.resume(runId, by, identity);
   }
 
   /**
@@ -143,7 +185,15 @@ public final class RunbookEngine implements AutoCloseable {
    * #abortWithoutRollback}). A comment is required.
    */
   public RunOutcome abort(String runId, String by, String comment) {
-    return core.abort(runId, by, comment, false, false);
+    return abort(runId, by, comment, Identity.none());
+  }
+
+  /**
+   * Ends a run (as {@link #abort(String, String, String)}) as {@code by}, proven by {@code
+   * identity}.
+   */
+  public RunOutcome abort(String runId, String by, String comment, Identity identity) {
+    return core.abort(runId, by, comment, false, false, identity);
   }
 
   /**
@@ -153,7 +203,30 @@ public final class RunbookEngine implements AutoCloseable {
    */
   public RunOutcome abortWithoutRollback(
       String runId, String by, String comment, boolean confirmed) {
-    return core.abort(runId, by, comment, true, confirmed);
+    return abortWithoutRollback(runId, by, comment, confirmed, Identity.none());
+  }
+
+  /**
+   * Ends a run without rollback (as {@link #abortWithoutRollback(String, String, String, boolean)})
+   * as {@code by}, proven by {@code identity}: the signed statement's action is {@code
+   * abort-no-rollback}, so a signed plain abort cannot be used to skip the rollback.
+   */
+  public RunOutcome abortWithoutRollback(
+      String runId, String by, String comment, boolean confirmed, Identity identity) {
+    return core.abort(runId, by, comment, true, confirmed, identity);
+  }
+
+  /**
+   * The statement to sign elsewhere for {@code action} (approve, reject, resume, abort,
+   * abort-no-rollback) on a run, as the run stands: {@code ssh-keygen -Y sign -n runbook -f KEY
+   * FILE} signs it, and the signature is given back with {@link Identity.Signed}. Reads the run's
+   * evidence only.
+   *
+   * @param gate null for the gate the run waits at
+   */
+  public static String statement(
+      EngineOptions options, String runId, String action, String gate, String by, String comment) {
+    return EngineCore.statement(options, runId, action, gate, by, comment);
   }
 
   @Override

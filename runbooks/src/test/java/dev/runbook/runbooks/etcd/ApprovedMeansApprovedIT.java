@@ -50,7 +50,9 @@ class ApprovedMeansApprovedIT {
     Map<String, String> params = Map.of("stampDir", stampDir);
     String runId;
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
-      RunOutcome o = engine.start("ssh-check", lab.inventory(), params, "alice");
+      RunOutcome o =
+          engine.start(
+              "ssh-check", lab.inventory(), params, "alice", null, EtcdRunbooksIT.as(lab, "alice"));
       assertThat(o.state()).as(o.message()).isEqualTo(RunState.WAITING);
       runId = o.runId();
     }
@@ -62,7 +64,8 @@ class ApprovedMeansApprovedIT {
     Files.writeString(readStamp, "touch " + trace + "; cat -- ${path}\n");
     try (RunbookEngine engine =
         RunbookEngine.open(EngineOptions.of(home).withTemplatesDir(edited))) {
-      assertThatThrownBy(() -> engine.approve(runId, null, "bob", "looks fine"))
+      assertThatThrownBy(
+              () -> engine.approve(runId, null, "bob", "looks fine", EtcdRunbooksIT.as(lab, "bob")))
           .isInstanceOf(BadInputException.class)
           .hasMessageContaining("commands/ssh-check/read-stamp.ftl");
     }
@@ -73,7 +76,8 @@ class ApprovedMeansApprovedIT {
     // Nothing was decided: the run still waits, and the shipped templates approve it.
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
       assertThat(Runs.list(home).get(0).state()).isEqualTo("waiting");
-      RunOutcome done = engine.approve(runId, null, "bob", "looks fine");
+      RunOutcome done =
+          engine.approve(runId, null, "bob", "looks fine", EtcdRunbooksIT.as(lab, "bob"));
       assertThat(done.state()).as(done.message()).isEqualTo(RunState.DONE);
     }
     assertThat(lab.ssh(1, "test -e " + trace + " && echo present || echo absent").output())
@@ -101,7 +105,8 @@ class ApprovedMeansApprovedIT {
                       lab.inventory(),
                       params,
                       "alice",
-                      approved.sha256()))
+                      approved.sha256(),
+                      EtcdRunbooksIT.as(lab, "alice")))
           .isInstanceOf(BadInputException.class)
           .hasMessageContaining("would not do what plan " + approved.sha256())
           .hasMessageContaining("snapshot SHA-256");

@@ -48,7 +48,7 @@ class EtcdFaultsIT {
       p.putIfAbsent("scratchRoot", EtcdRunbooksIT.SCRATCH);
     }
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(tmp.resolve("home")))) {
-      return engine.start(runbook, inventory, p, "alice");
+      return engine.start(runbook, inventory, p, "alice", null, EtcdRunbooksIT.as(lab, "alice"));
     }
   }
 

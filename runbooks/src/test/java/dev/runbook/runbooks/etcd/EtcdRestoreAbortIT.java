@@ -4,11 +4,16 @@ import static dev.runbook.runbooks.etcd.EtcdRestoreIT.marker;
 import static dev.runbook.runbooks.etcd.EtcdRestoreIT.put;
 import static dev.runbook.runbooks.etcd.EtcdRestoreIT.start;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.JSON;
+import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.as;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.outputs;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.Identity;
+import dev.runbook.engine.api.IdentityException;
+import dev.runbook.engine.api.Refusal;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookEngine;
@@ -43,7 +48,7 @@ class EtcdRestoreAbortIT {
       try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
         RunOutcome r = start(engine, lab, lab.inventory(), snap, Map.of());
         assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
-        r = engine.approve(r.runId(), "Gate_ApproveStop", "bob", "plan read");
+        r = engine.approve(r.runId(), "Gate_ApproveStop", "bob", "plan read", as(lab, "bob"));
         assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
         assertThat(r.gate().activityId()).isEqualTo("Gate_ApproveRestart");
         String run = r.runId();
@@ -52,7 +57,27 @@ class EtcdRestoreAbortIT {
             .doesNotContain("etcd.yaml")
             .doesNotContain("kube-apiserver.yaml");
 
-        RunOutcome aborted = engine.abort(run, "carol", "wrong snapshot, stop here");
+        // Ending it without rollback needs carol's own signature: a key the lab's allowed-signers
+        // file does not name is refused, and the run stays where it is, recorded.
+        Path stranger = lab.dir().resolve("stranger");
+        Process keygen =
+            new ProcessBuilder(
+                    "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", stranger.toString())
+                .redirectErrorStream(true)
+                .start();
+        assertThat(keygen.waitFor()).isZero();
+        assertThatThrownBy(
+                () ->
+                    engine.abortWithoutRollback(
+                        run, "carol", "leave it down", true, new Identity.KeyFile(stranger, null)))
+            .isInstanceOf(IdentityException.class)
+            .extracting(e -> ((IdentityException) e).reason())
+            .isEqualTo(Refusal.UNKNOWN_KEY);
+        assertThat(lab.ssh(1, "ls /etc/kubernetes/manifests").output()).doesNotContain("etcd.yaml");
+        assertThat(Runs.summary(home, run).state()).isEqualTo("waiting");
+
+        RunOutcome aborted =
+            engine.abort(run, "carol", "wrong snapshot, stop here", as(lab, "carol"));
 
         assertThat(aborted.state()).as(aborted.message()).isEqualTo(RunState.ROLLED_BACK);
         assertThat(marker(lab)).isEqualTo("after-snapshot");
@@ -66,7 +91,9 @@ class EtcdRestoreAbortIT {
         assertThat(lab.ssh(1, "crictl ps --name '^kube-apiserver$' -q").output()).isNotBlank();
         assertThat(outputs(home, run, "Task_AbortRollBack").path("marker").asText())
             .isEqualTo("after-snapshot");
-        assertThat(types(home, run)).containsSubsequence("abort.requested", "run.ended");
+        assertThat(types(home, run))
+            .containsSubsequence(
+                "statement.refused", "statement.verified", "abort.requested", "run.ended");
         // What an abort without rollback would have left, as recorded with the abort.
         assertThat(abortLeft(home, run))
             .anyMatch(
@@ -80,7 +107,10 @@ class EtcdRestoreAbortIT {
         // The cluster is free again: a new run gets as far as its first gate.
         RunOutcome next = start(engine, lab, lab.inventory(), snap, Map.of());
         assertThat(next.state()).as(next.message()).isEqualTo(RunState.WAITING);
-        assertThat(engine.reject(next.runId(), "Gate_ApproveStop", "bob", "test done").state())
+        assertThat(
+                engine
+                    .reject(next.runId(), "Gate_ApproveStop", "bob", "test done", as(lab, "bob"))
+                    .state())
             .isEqualTo(RunState.REJECTED);
       }
     }

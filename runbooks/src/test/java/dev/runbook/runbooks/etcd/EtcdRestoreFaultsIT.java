@@ -4,6 +4,7 @@ import static dev.runbook.runbooks.etcd.EtcdRestoreIT.marker;
 import static dev.runbook.runbooks.etcd.EtcdRestoreIT.put;
 import static dev.runbook.runbooks.etcd.EtcdRestoreIT.start;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.JSON;
+import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.as;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.liveState;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.outputs;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.Identity;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookEngine;
@@ -130,7 +132,9 @@ class EtcdRestoreFaultsIT {
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
       RunOutcome r = start(engine, lab, lab.inventory(), snap, Map.of());
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
-      r = engine.reject(r.runId(), "Gate_ApproveStop", "bob", "not during business hours");
+      r =
+          engine.reject(
+              r.runId(), "Gate_ApproveStop", "bob", "not during business hours", as(lab, "bob"));
       assertThat(r.state()).isEqualTo(RunState.REJECTED);
       assertThat(Runs.verify(home, r.runId()).ok()).isTrue();
     }
@@ -144,7 +148,9 @@ class EtcdRestoreFaultsIT {
     String manifests = manifests();
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
       RunOutcome r = toRestartGate(engine);
-      r = engine.reject(r.runId(), "Gate_ApproveRestart", "carol", "the diff is wrong");
+      r =
+          engine.reject(
+              r.runId(), "Gate_ApproveRestart", "carol", "the diff is wrong", as(lab, "carol"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.ROLLED_BACK);
       assertRolledBack(r.runId(), manifests);
       // Never started on the restored data: nothing of it had to be set aside.
@@ -171,7 +177,7 @@ class EtcdRestoreFaultsIT {
                   + " dd if=/dev/urandom of=\"$f\" bs=4k count=4 conv=notrunc 2>/dev/null; done;"
                   + " echo damaged");
       assertThat(broken.output()).contains("damaged");
-      r = engine.approve(run, "Gate_ApproveRestart", "carol", "go");
+      r = engine.approve(run, "Gate_ApproveRestart", "carol", "go", as(lab, "carol"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.ROLLED_BACK);
       assertThat(r.message()).contains("cp-2");
       assertRolledBack(run, manifests);
@@ -201,7 +207,8 @@ class EtcdRestoreFaultsIT {
                 home.toString(),
                 run,
                 "Gate_ApproveStop",
-                "bob")
+                "bob",
+                lab.people().resolve("bob").toString())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
@@ -222,10 +229,11 @@ class EtcdRestoreFaultsIT {
     assertThat(killedWhileRunning).as(Files.readString(log)).isTrue();
 
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
-      RunOutcome r = engine.resume(run, "dave");
+      // Anyone the allowed-signers file names may resume: here the starter, signing as herself.
+      RunOutcome r = engine.resume(run, "alice", as(lab, "alice"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
       assertThat(r.gate().activityId()).isEqualTo("Gate_ApproveRestart");
-      r = engine.approve(run, "Gate_ApproveRestart", "carol", "go");
+      r = engine.approve(run, "Gate_ApproveRestart", "carol", "go", as(lab, "carol"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.DONE);
     }
     assertThat(marker(lab)).isEqualTo("before-snapshot");
@@ -242,7 +250,7 @@ class EtcdRestoreFaultsIT {
   private RunOutcome toRestartGate(RunbookEngine engine) {
     RunOutcome r = start(engine, lab, lab.inventory(), snap, Map.of("healthTimeout", "PT40S"));
     assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
-    r = engine.approve(r.runId(), "Gate_ApproveStop", "bob", "plan read");
+    r = engine.approve(r.runId(), "Gate_ApproveStop", "bob", "plan read", as(lab, "bob"));
     assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
     assertThat(r.gate().activityId()).isEqualTo("Gate_ApproveRestart");
     return r;
@@ -283,11 +291,15 @@ class EtcdRestoreFaultsIT {
     return n;
   }
 
-  /** A CLI stand-in in its own JVM, so that the test can SIGKILL it mid-run. */
+  /**
+   * A CLI stand-in in its own JVM, so that the test can SIGKILL it mid-run: home, run, gate, who
+   * and the key file who signs with.
+   */
   static final class ApproveDriver {
     public static void main(String[] args) {
       try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(Path.of(args[0])))) {
-        System.out.println(engine.approve(args[1], args[2], args[3], "go").state());
+        Identity key = new Identity.KeyFile(Path.of(args[4]), null);
+        System.out.println(engine.approve(args[1], args[2], args[3], "go", key).state());
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.runbook.runbooks.etcd;
 
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.MARKER;
+import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.as;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.outputs;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,13 +59,18 @@ class EtcdRestoreIT {
       try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
         RunOutcome r =
             engine.start(
-                "etcd-restore", lab.inventory(), params(lab, snap), "alice", plan.sha256());
+                "etcd-restore",
+                lab.inventory(),
+                params(lab, snap),
+                "alice",
+                plan.sha256(),
+                as(lab, "alice"));
         assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
         assertThat(r.gate().activityId()).isEqualTo("Gate_ApproveStop");
         assertThat(r.gate().planSha256()).isEqualTo(plan.sha256());
         // Nothing has changed before the first gate.
         assertThat(marker(lab)).isEqualTo("after-snapshot");
-        r = engine.approve(r.runId(), "Gate_ApproveStop", "bob", "plan read");
+        r = engine.approve(r.runId(), "Gate_ApproveStop", "bob", "plan read", as(lab, "bob"));
         assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
         assertThat(r.gate().activityId()).isEqualTo("Gate_ApproveRestart");
         String run = r.runId();
@@ -83,7 +89,7 @@ class EtcdRestoreIT {
         assertThat(diff.lines().filter(l -> l.startsWith("+") && !l.startsWith("+++")))
             .containsExactly("+      path: /var/lib/etcd-restore-" + run);
 
-        r = engine.approve(run, "Gate_ApproveRestart", "carol", "diffs read");
+        r = engine.approve(run, "Gate_ApproveRestart", "carol", "diffs read", as(lab, "carol"));
         assertThat(r.state()).as(r.message()).isEqualTo(RunState.DONE);
 
         assertThat(marker(lab)).isEqualTo("before-snapshot");
@@ -120,7 +126,12 @@ class EtcdRestoreIT {
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
       RunOutcome r =
           engine.start(
-              "etcd-snapshot", lab.inventory(), Map.of("snapshotDir", dir.toString()), "alice");
+              "etcd-snapshot",
+              lab.inventory(),
+              Map.of("snapshotDir", dir.toString()),
+              "alice",
+              null,
+              as(lab, "alice"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.DONE);
       JsonNode t = outputs(home, r.runId(), "Task_TakeSnapshot");
       return new Snapshot(
@@ -140,7 +151,7 @@ class EtcdRestoreIT {
       Map<String, String> extra) {
     Map<String, String> p = params(lab, snap);
     p.putAll(extra);
-    return engine.start("etcd-restore", inventory, p, "alice");
+    return engine.start("etcd-restore", inventory, p, "alice", null, as(lab, "alice"));
   }
 
   static Map<String, String> params(LabInstance lab, Snapshot snap) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.Identity;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookEngine;
@@ -72,7 +73,9 @@ class EtcdRunbooksIT {
                     backupNode,
                     "backupDir",
                     BACKUPS),
-                "alice");
+                "alice",
+                null,
+                as(lab, "alice"));
       }
       assertThat(snap.state()).as(snap.message()).isEqualTo(RunState.DONE);
       JsonNode taken = outputs(home, snap.runId(), "Task_TakeSnapshot");
@@ -107,7 +110,9 @@ class EtcdRunbooksIT {
                     "snapshot", file.toString(),
                     "rehearsalNode", backupNode,
                     "scratchRoot", SCRATCH),
-                "alice");
+                "alice",
+                null,
+                as(lab, "alice"));
       }
       assertThat(rehearsal.state()).as(rehearsal.message()).isEqualTo(RunState.DONE);
       JsonNode checked = outputs(home, rehearsal.runId(), "Task_CheckRestoredData");
@@ -119,6 +124,14 @@ class EtcdRunbooksIT {
       assertThat(liveState(lab, members)).isEqualTo(live);
       assertThat(Runs.verify(home, rehearsal.runId()).ok()).isTrue();
     }
+  }
+
+  /**
+   * One of the lab's people (people/alice, bob, carol) signing: the lab's inventory says {@code
+   * approval: {allowedSigners: ...}}, so every start, approval and rejection is a signed statement.
+   */
+  static Identity as(LabInstance lab, String person) {
+    return new Identity.KeyFile(lab.people().resolve(person), null);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runbook.engine.api.EngineOptions;
@@ -35,7 +36,8 @@ class RequiredParametersOnlyIT {
                       1, "put", "/registry/configmaps/etcd-lab/restore-marker", "before-snapshot")
                   .exitCode())
           .isZero();
-      RunOutcome snap = engine.start("etcd-snapshot", lab.inventory(), Map.of(), "alice");
+      RunOutcome snap =
+          engine.start("etcd-snapshot", lab.inventory(), Map.of(), "alice", null, as(lab, "alice"));
       assertThat(snap.state()).as(snap.message()).isEqualTo(RunState.DONE);
       Path snapshot =
           Path.of(
@@ -50,16 +52,28 @@ class RequiredParametersOnlyIT {
                 "etcd-restore-rehearsal",
                 lab.inventory(),
                 Map.of("snapshot", snapshot.toString()),
-                "alice");
+                "alice",
+                null,
+                as(lab, "alice"));
         assertThat(rehearsal.state()).as(rehearsal.message()).isEqualTo(RunState.DONE);
 
         RunOutcome restore =
             engine.start(
-                "etcd-restore", lab.inventory(), Map.of("snapshot", snapshot.toString()), "alice");
+                "etcd-restore",
+                lab.inventory(),
+                Map.of("snapshot", snapshot.toString()),
+                "alice",
+                null,
+                as(lab, "alice"));
         assertThat(restore.state()).as(restore.message()).isEqualTo(RunState.WAITING);
         assertThat(restore.gate().activityId()).isEqualTo("Gate_ApproveStop");
         RunOutcome rejected =
-            engine.reject(restore.runId(), "Gate_ApproveStop", "bob", "only proving parameters");
+            engine.reject(
+                restore.runId(),
+                "Gate_ApproveStop",
+                "bob",
+                "only proving parameters",
+                as(lab, "bob"));
         assertThat(rejected.state()).as(rejected.message()).isEqualTo(RunState.REJECTED);
         assertThat(Runs.verify(tmp.resolve("home"), restore.runId()).ok()).isTrue();
         String safety =
@@ -70,11 +84,17 @@ class RequiredParametersOnlyIT {
           Files.deleteIfExists(Path.of(safety));
         }
 
-        RunOutcome check = engine.start("ssh-check", lab.inventory(), Map.of(), "alice");
+        RunOutcome check =
+            engine.start("ssh-check", lab.inventory(), Map.of(), "alice", null, as(lab, "alice"));
         assertThat(check.state()).as(check.message()).isEqualTo(RunState.WAITING);
         assertThat(
                 engine
-                    .reject(check.runId(), "Gate_ApproveStamp", "bob", "only proving parameters")
+                    .reject(
+                        check.runId(),
+                        "Gate_ApproveStamp",
+                        "bob",
+                        "only proving parameters",
+                        as(lab, "bob"))
                     .state())
             .isIn(RunState.REJECTED, RunState.ROLLED_BACK);
       } finally {

@@ -1,8 +1,11 @@
 package dev.runbook.engine.internal.evidence;
 
+import dev.runbook.engine.internal.identity.KeyFileSigner;
+import dev.runbook.engine.internal.identity.Signer;
+import dev.runbook.engine.internal.identity.SshKey;
+import dev.runbook.engine.internal.identity.SshSig;
+import dev.runbook.engine.internal.identity.SshWire;
 import java.io.IOException;
-import java.nio.BufferUnderflowException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -11,7 +14,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.interfaces.EdECPrivateKey;
+import java.security.spec.EdECPrivateKeySpec;
+import java.security.spec.NamedParameterSpec;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -22,12 +33,18 @@ import java.util.concurrent.CompletableFuture;
  * {@code <home>/engine.key} (OpenSSH's private key format, mode 0600, so {@code ssh-keygen -y -f}
  * reads it) with {@code engine.key.pub} beside it, whose comment {@code runbook-engine@<home id>}
  * names the home. The public key is always derived from the private one: the .pub file is a copy
- * for people and tools, never trusted on read.
+ * for people and tools, never trusted on read. It signs with the identity package's SSHSIG, the one
+ * that verifies people's statements, in its own namespace {@value #NAMESPACE}.
  */
 public final class EngineKey {
 
   static final String FILE = "engine.key";
   static final String PUBLIC_FILE = "engine.key.pub";
+
+  /** The SSHSIG namespace of checkpoints: never {@code runbook}, what people sign statements in. */
+  public static final String NAMESPACE = "runbook-evidence";
+
+  static final String KEY_TYPE = "ssh-ed25519";
 
   private static final String BEGIN = "-----BEGIN OPENSSH PRIVATE KEY-----";
   private static final String END = "-----END OPENSSH PRIVATE KEY-----";
@@ -38,13 +55,15 @@ public final class EngineKey {
   private final PublicKey publicKey;
   // Made in the background: the JDK's first Ed25519 use in a process (its provider) costs about
   // 0.1 s, which the command's other start-up work can hide before the first checkpoint.
-  private final CompletableFuture<java.security.PrivateKey> key;
+  private final CompletableFuture<Signer> signer;
 
   private EngineKey(byte[] seed, byte[] raw, String comment) {
     this.seed = seed;
     this.raw = raw;
-    this.publicKey = new PublicKey(SshSig.publicKeyBlob(raw), comment);
-    this.key = CompletableFuture.supplyAsync(() -> SshSig.privateKey(seed));
+    this.publicKey = new PublicKey(publicKeyBlob(raw), comment);
+    this.signer =
+        CompletableFuture.supplyAsync(
+            () -> KeyFileSigner.of(SshKey.fromBlob(publicKey.blob()), privateKey(seed)));
   }
 
   /**
@@ -61,15 +80,17 @@ public final class EngineKey {
      */
     public static PublicKey parse(String line) {
       String[] parts = line.strip().split("\\s+", 3);
-      if (parts.length < 2 || !parts[0].equals(SshSig.KEY_TYPE)) {
+      if (parts.length < 2 || !parts[0].equals(KEY_TYPE)) {
         throw new IllegalArgumentException(
             "not an engine public key: expected 'ssh-ed25519 AAAA... runbook-engine@...'");
       }
       byte[] blob;
       try {
         blob = Base64.getDecoder().decode(parts[1]);
-        SshSig.ed25519Key(blob);
-      } catch (IllegalArgumentException | SshSig.BadSignature e) {
+        if (!SshKey.fromBlob(blob).type().equals(KEY_TYPE)) {
+          throw new IllegalArgumentException("not Ed25519");
+        }
+      } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("the engine public key's base64 is damaged");
       }
       return new PublicKey(blob, parts.length == 3 ? parts[2] : "");
@@ -77,11 +98,11 @@ public final class EngineKey {
 
     /** The line for authorized_keys, allowed_signers or a ticket. */
     public String line() {
-      return SshSig.KEY_TYPE + " " + Base64.getEncoder().encodeToString(blob) + " " + comment;
+      return KEY_TYPE + " " + Base64.getEncoder().encodeToString(blob) + " " + comment;
     }
 
     public String fingerprint() {
-      return SshSig.fingerprint(blob);
+      return SshKey.fromBlob(blob).fingerprint();
     }
 
     @Override
@@ -135,7 +156,7 @@ public final class EngineKey {
     byte[] id = new byte[4];
     SecureRandom random = new SecureRandom();
     random.nextBytes(id);
-    byte[][] pair = SshSig.generate();
+    byte[][] pair = generate();
     EngineKey key =
         new EngineKey(pair[0], pair[1], "runbook-engine@" + HexFormat.of().formatHex(id));
     Path tmp =
@@ -163,34 +184,31 @@ public final class EngineKey {
       throw new IOException(
           file + " is not an OpenSSH private key: move it away to make a new one");
     }
-    byte[] blob;
     try {
-      blob =
+      byte[] blob =
           Base64.getMimeDecoder()
               .decode(text.substring(BEGIN.length(), text.length() - END.length()));
-      ByteBuffer in = ByteBuffer.wrap(blob);
-      byte[] magic = new byte[AUTH_MAGIC.length];
-      in.get(magic);
-      if (!Arrays.equals(magic, AUTH_MAGIC)
-          || !SshSig.text(in).equals("none")
-          || !SshSig.text(in).equals("none")) {
+      SshWire.Reader in = new SshWire.Reader(blob);
+      if (!Arrays.equals(in.raw(AUTH_MAGIC.length), AUTH_MAGIC)
+          || !in.text().equals("none")
+          || !in.text().equals("none")) {
         throw new IOException(file + ": not an unencrypted openssh-key-v1 key");
       }
-      SshSig.string(in); // kdf options
-      in.getInt(); // number of keys: 1
-      SshSig.string(in); // public key, again in the private section
-      ByteBuffer p = ByteBuffer.wrap(SshSig.string(in));
-      if (p.getInt() != p.getInt() || !SshSig.text(p).equals(SshSig.KEY_TYPE)) {
+      in.string(); // kdf options
+      in.uint32(); // number of keys: 1
+      in.string(); // public key, again in the private section
+      SshWire.Reader p = new SshWire.Reader(in.string());
+      if (p.uint32() != p.uint32() || !p.text().equals(KEY_TYPE)) {
         throw new IOException(file + ": not an Ed25519 key");
       }
-      byte[] raw = SshSig.string(p);
-      byte[] secret = SshSig.string(p); // seed || public key
-      String comment = SshSig.text(p);
+      byte[] raw = p.string();
+      byte[] secret = p.string(); // seed || public key
+      String comment = p.text();
       if (raw.length != 32 || secret.length != 64 || !Arrays.equals(secret, 32, 64, raw, 0, 32)) {
         throw new IOException(file + " is damaged: move it away to make a new one");
       }
       return new EngineKey(Arrays.copyOf(secret, 32), raw, comment);
-    } catch (IllegalArgumentException | BufferUnderflowException e) {
+    } catch (IllegalArgumentException | SshWire.Truncated e) {
       throw new IOException(file + " is damaged: move it away to make a new one", e);
     }
   }
@@ -202,11 +220,11 @@ public final class EngineKey {
     System.arraycopy(seed, 0, secret, 0, 32);
     System.arraycopy(pk, 0, secret, 32, 32);
     int check = random.nextInt();
-    SshSig.Writer priv =
-        new SshSig.Writer()
+    SshWire.Writer priv =
+        new SshWire.Writer()
             .uint32(check)
             .uint32(check)
-            .string(SshSig.KEY_TYPE)
+            .string(KEY_TYPE)
             .string(pk)
             .string(secret)
             .string(publicKey.comment());
@@ -216,7 +234,7 @@ public final class EngineKey {
       padded[i] = (byte) (i - unpadded.length + 1);
     }
     byte[] blob =
-        new SshSig.Writer()
+        new SshWire.Writer()
             .raw(AUTH_MAGIC)
             .string("none")
             .string("none")
@@ -225,7 +243,7 @@ public final class EngineKey {
             .string(publicKey.blob())
             .string(padded)
             .bytes();
-    return SshSig.armor(BEGIN, END, blob).getBytes(StandardCharsets.US_ASCII);
+    return SshWire.armor(BEGIN, END, blob).getBytes(StandardCharsets.US_ASCII);
   }
 
   public PublicKey publicKey() {
@@ -246,8 +264,35 @@ public final class EngineKey {
     }
   }
 
-  /** An armored SSHSIG signature of {@code message} in namespace {@value SshSig#NAMESPACE}. */
+  /** An armored SSHSIG signature of {@code message} in namespace {@value #NAMESPACE}. */
   String sign(byte[] message) {
-    return SshSig.sign(key.join(), raw, SshSig.NAMESPACE, message);
+    return SshSig.sign(signer.join(), NAMESPACE, message).armored();
+  }
+
+  /** {@code ssh-ed25519} public key blob (SSH wire format) of a raw 32-byte key. */
+  private static byte[] publicKeyBlob(byte[] raw) {
+    return new SshWire.Writer().string(KEY_TYPE).string(raw).bytes();
+  }
+
+  /** The private key of a 32-byte Ed25519 seed (what OpenSSH keeps). */
+  private static PrivateKey privateKey(byte[] seed) {
+    try {
+      return KeyFactory.getInstance("Ed25519")
+          .generatePrivate(new EdECPrivateKeySpec(NamedParameterSpec.ED25519, seed));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every Java 17 platform has Ed25519", e);
+    }
+  }
+
+  /** A new Ed25519 key pair as {seed, raw public key}, 32 bytes each. */
+  private static byte[][] generate() {
+    try {
+      KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+      byte[] seed = ((EdECPrivateKey) pair.getPrivate()).getBytes().orElseThrow();
+      byte[] spki = pair.getPublic().getEncoded();
+      return new byte[][] {seed, Arrays.copyOfRange(spki, spki.length - 32, spki.length)};
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every Java 17 platform has Ed25519", e);
+    }
   }
 }

@@ -7,7 +7,9 @@ import static dev.runbook.engine.internal.evidence.EvidenceFormat.JOURNAL_FILE;
 import static dev.runbook.engine.internal.evidence.EvidenceFormat.ZERO_HASH;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.IdentityException;
 import dev.runbook.engine.internal.evidence.Verification.Reason;
+import dev.runbook.engine.internal.identity.SshSig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -325,14 +327,12 @@ public final class EvidenceVerifier {
       if (!java.util.Objects.equals(cpRun, ofRun)) {
         return mismatch(record, seq, n, at + "checkpoint is of run " + cpRun + ", not " + ofRun);
       }
-      byte[] key;
+      String signedBy;
       try {
-        key =
-            SshSig.verify(
-                signature,
-                SshSig.NAMESPACE,
-                EvidenceFormat.checkpointStatement(ofRun, records, head));
-      } catch (SshSig.BadSignature e) {
+        SshSig sig = SshSig.parse(signature == null ? "" : signature);
+        sig.verify(EvidenceFormat.checkpointStatement(ofRun, records, head), EngineKey.NAMESPACE);
+        signedBy = sig.key().fingerprint();
+      } catch (IdentityException e) {
         return bad(
             Reason.BAD_SIGNATURE,
             record,
@@ -343,7 +343,6 @@ public final class EvidenceVerifier {
                 + e.getMessage()
                 + "): the checkpoint or the records before it were changed");
       }
-      String signedBy = SshSig.fingerprint(key);
       if (!signedBy.equals(fingerprint)) {
         return mismatch(
             record,

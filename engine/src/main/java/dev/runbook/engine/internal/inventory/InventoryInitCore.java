@@ -27,6 +27,16 @@ public final class InventoryInitCore {
   private InventoryInitCore() {}
 
   public static InventoryInit.Result run(InventoryInit.Request r, Path out) {
+    return run(
+        r, out, null, Path.of(System.getProperty("user.home")), System.getProperty("user.name"));
+  }
+
+  /**
+   * @param allowedSigners an existing allowed-signers file to name, or null to start one beside
+   *     {@code out} from the user's own public key ({@code home/.ssh/id_*.pub}, as {@code user})
+   */
+  public static InventoryInit.Result run(
+      InventoryInit.Request r, Path out, Path allowedSigners, Path home, String user) {
     Path target = out == null ? null : out.toAbsolutePath().normalize();
     if (target != null) {
       refuseExisting(target);
@@ -81,13 +91,100 @@ public final class InventoryInitCore {
             + ").");
     header.addAll(draft.header());
     header.add("Each comment says where its value came from. Review them before a run.");
-    String text = InventoryWriter.render(draft.inventory(), header, notes);
+    Inventory.Approval approval = approval(target, allowedSigners, home, user, header, notes);
+    Inventory d = draft.inventory();
+    Inventory withApproval =
+        new Inventory(
+            d.source(),
+            d.cluster(),
+            d.ssh(),
+            d.etcd(),
+            d.members(),
+            d.validate(),
+            d.roles(),
+            d.secretPatterns(),
+            approval);
+    String text = InventoryWriter.render(withApproval, header, notes);
     Inventory loaded =
         target == null
             ? checkedInTemp(text, draft.inventory())
             : write(target, text, draft.inventory());
     return new InventoryInit.Result(
         text, loaded, target, fingerprint, unverified(loaded, draft.inventory(), r.host()));
+  }
+
+  /** The public keys looked for, in this order, to start an allowed-signers file from. */
+  static final List<String> OWN_KEYS = List.of("id_ed25519.pub", "id_ecdsa.pub", "id_rsa.pub");
+
+  /**
+   * The approval section: the allowed-signers file given, else one started beside the inventory
+   * from the user's own public key (written only with the inventory, never over a file), else none,
+   * and the header says what a run will need.
+   */
+  private static Inventory.Approval approval(
+      Path target,
+      Path given,
+      Path home,
+      String user,
+      List<String> header,
+      Map<String, String> notes) {
+    if (given != null) {
+      Path file = given.toAbsolutePath().normalize();
+      if (!Files.isReadable(file)) {
+        throw new BadInputException("--allowed-signers " + given + " cannot be read");
+      }
+      notes.put("approval.allowedSigners", "from --allowed-signers: its principals may act");
+      return new Inventory.Approval("signed", file, null);
+    }
+    Path own =
+        OWN_KEYS.stream()
+            .map(k -> home.resolve(".ssh").resolve(k))
+            .filter(Files::isReadable)
+            .findFirst()
+            .orElse(null);
+    if (target == null || own == null) {
+      header.add(
+          "No approval section: a run is refused until one names an OpenSSH allowed-signers file"
+              + " (docs/inventory.md, approval)"
+              + (own == null ? "; no ~/.ssh/id_*.pub was found to start one from." : "."));
+      return Inventory.Approval.NOT_GIVEN;
+    }
+    Path file = target.resolveSibling("allowed_signers");
+    if (!Files.exists(file)) {
+      String[] pub;
+      try {
+        pub = Files.readString(own).strip().split("\\s+");
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + own, e);
+      }
+      if (pub.length < 2) {
+        throw new BadInputException(own + " is not an OpenSSH public key (TYPE BASE64 [COMMENT])");
+      }
+      try {
+        Files.writeString(
+            file,
+            "# Started by `runbook inventory init` from "
+                + own
+                + ". One person a line: PRINCIPAL"
+                + " namespaces=\"runbook\" KEYTYPE BASE64; roles and --as name the principals.\n"
+                + user
+                + " namespaces=\"runbook\" "
+                + pub[0]
+                + " "
+                + pub[1]
+                + "\n",
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + file, e);
+      }
+      notes.put(
+          "approval.allowedSigners",
+          "started from " + own + " as " + user + "; add each approver's key as a line");
+    } else {
+      notes.put("approval.allowedSigners", "the allowed_signers file already beside the inventory");
+    }
+    return new Inventory.Approval("signed", Path.of("allowed_signers"), null);
   }
 
   /**

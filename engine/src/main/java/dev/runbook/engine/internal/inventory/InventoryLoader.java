@@ -3,6 +3,7 @@ package dev.runbook.engine.internal.inventory;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.InventoryException;
 import dev.runbook.engine.api.InventoryException.Problem;
+import dev.runbook.engine.internal.identity.AllowedSigners;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.URI;
@@ -55,7 +56,8 @@ public final class InventoryLoader {
   private static final Pattern FINGERPRINT = Pattern.compile("SHA256:[A-Za-z0-9+/]{43}");
 
   private static final List<String> TOP_KEYS =
-      List.of("cluster", "ssh", "etcd", "members", "validate", "roles", "secrets");
+      List.of("cluster", "ssh", "etcd", "members", "validate", "roles", "secrets", "approval");
+  private static final List<String> APPROVAL_KEYS = List.of("allowedSigners", "identity");
   private static final List<String> SSH_KEYS =
       List.of("user", "port", "identityFile", "knownHosts", "sudo", "connectTimeout");
   private static final List<String> ETCD_KEYS =
@@ -157,7 +159,63 @@ public final class InventoryLoader {
     Inventory.Validate validate = validate(top.section("validate", VALIDATE_KEYS));
     Map<String, List<String>> roles = roles(top);
     List<String> secretPatterns = secretPatterns(top.section("secrets", SECRETS_KEYS));
-    return new Inventory(file, cluster, ssh, etcd, members, validate, roles, secretPatterns);
+    Inventory.Approval approval = approval(top.section("approval", APPROVAL_KEYS));
+    return new Inventory(
+        file, cluster, ssh, etcd, members, validate, roles, secretPatterns, approval);
+  }
+
+  /**
+   * Who may act on a run and how they prove it. Signed is the default once an allowed-signers file
+   * is named; no section at all is read (plan, ssh-check need none) and a run refuses it.
+   */
+  private Inventory.Approval approval(Section approval) {
+    String identity = string(approval, "identity", null);
+    if (identity != null && !List.of("signed", "unsigned").contains(identity)) {
+      problem(
+          approval.valueMark("identity"),
+          "approval.identity must be signed or unsigned, not '" + identity + "'");
+      return Inventory.Approval.NOT_GIVEN;
+    }
+    boolean named = approval.value("allowedSigners") != null;
+    if ("unsigned".equals(identity)) {
+      if (named) {
+        problem(
+            approval.keyMark("allowedSigners"),
+            "approval.identity is unsigned, so approval.allowedSigners would not be used: remove"
+                + " one of them");
+      }
+      return new Inventory.Approval("unsigned", null, null);
+    }
+    if (!named) {
+      if ("signed".equals(identity)) {
+        problem(
+            approval.keyMark("identity"),
+            "approval.allowedSigners is required for signed identities: name an OpenSSH"
+                + " allowed-signers file (`runbook inventory init` starts one from your key)");
+      }
+      return Inventory.Approval.NOT_GIVEN;
+    }
+    Path signers =
+        localFile(
+            approval,
+            "allowedSigners",
+            null,
+            "allowed-signers file",
+            "name an OpenSSH allowed-signers file, one `PRINCIPAL KEYTYPE BASE64` a line");
+    if (signers == null || !Files.isReadable(signers)) {
+      return new Inventory.Approval("signed", signers, null);
+    }
+    try {
+      AllowedSigners loaded = AllowedSigners.load(signers);
+      return new Inventory.Approval("signed", signers, loaded.sha256());
+    } catch (AllowedSigners.Invalid e) {
+      for (AllowedSigners.Problem p : e.located()) {
+        problems.add(new Problem(signers, p.line(), 1, p.message()));
+      }
+    } catch (IOException e) {
+      problem(approval.valueMark("allowedSigners"), "cannot read " + signers + ": " + e);
+    }
+    return new Inventory.Approval("signed", signers, null);
   }
 
   private Inventory.Ssh ssh(Section ssh) {

@@ -112,6 +112,17 @@ public final class InventoryWriter {
                           + "]",
                       "roles." + role));
     }
+    if (inv.approval() != null && inv.approval().unsigned()) {
+      section(0, "approval", "approval");
+      line(1, "identity", "unsigned", "approval.identity");
+    } else if (inv.approval() != null && inv.approval().allowedSigners() != null) {
+      section(0, "approval", "approval");
+      line(
+          1,
+          "allowedSigners",
+          scalar(inv.approval().allowedSigners().toString()),
+          "approval.allowedSigners");
+    }
     if (inv.secretPatterns() != null && !inv.secretPatterns().isEmpty()) {
       section(0, "secrets", "secrets");
       section(1, "patterns", "secrets.patterns");

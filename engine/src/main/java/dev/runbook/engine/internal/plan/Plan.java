@@ -43,7 +43,13 @@ public record Plan(
     templates = templates == null ? Map.of() : templates;
   }
 
-  /** The part of the inventory the plan depends on (not the engine host's own key files). */
+  /**
+   * The part of the inventory the plan depends on (not the engine host's own key files).
+   *
+   * @param identity {@code signed} or {@code unsigned} (null when the inventory does not say)
+   * @param allowedSignersSha256 of the allowed-signers file: who may approve is part of what is
+   *     approved
+   */
   public record Target(
       String cluster,
       String sshUser,
@@ -52,7 +58,9 @@ public record Plan(
       String topology,
       String manifestDir,
       String dataDir,
-      List<Node> nodes) {}
+      List<Node> nodes,
+      String identity,
+      String allowedSignersSha256) {}
 
   public record Node(
       String name, String host, String clientUrl, String peerUrl, String hostKeyFingerprint) {}

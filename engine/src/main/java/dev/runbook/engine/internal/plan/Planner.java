@@ -230,7 +230,9 @@ public final class Planner {
                         String.valueOf(m.clientUrl()),
                         String.valueOf(m.peerUrl()),
                         m.hostKeyFingerprint()))
-            .toList());
+            .toList(),
+        inv.approval().identity(),
+        inv.approval().allowedSignersSha256());
   }
 
   /**

@@ -140,7 +140,9 @@ public final class ReportBuilder {
         diffs,
         files,
         diagram,
-        note);
+        note,
+        text(started, "identity"),
+        text(started, "allowedSignersSha256"));
   }
 
   private void accept(JsonNode r) throws IOException {
@@ -224,7 +226,8 @@ public final class ReportBuilder {
                 text(r, "role"),
                 text(r, "comment"),
                 text(r, "planSha256"),
-                approvals));
+                approvals,
+                text(r, "keyFingerprint")));
         timeline.add(
             new Event(
                 seq,

@@ -13,6 +13,9 @@ import java.util.List;
  * @param timeline what happened, in evidence order
  * @param diagram the runbook's flow with the path taken, or null when it cannot be drawn
  * @param diagramNote why there is no diagram, or what to bear in mind about it
+ * @param identity {@code signed} or {@code unsigned} as run.started says; null for a run from
+ *     before signed identities
+ * @param allowedSignersSha256 of the allowed-signers file the run started with, when signed
  */
 public record ReportModel(
     String runId,
@@ -36,7 +39,9 @@ public record ReportModel(
     List<Diff> diffs,
     List<Facts> files,
     Diagram diagram,
-    String diagramNote) {
+    String diagramNote,
+    String identity,
+    String allowedSignersSha256) {
 
   public record Entry(String key, String value) {}
 
@@ -110,6 +115,8 @@ public record ReportModel(
 
   /**
    * @param approvals approvals so far and required, as {@code 1 of 2}
+   * @param keyFingerprint the key whose signed statement was verified before the decision; null
+   *     when the run is unsigned
    */
   public record Decision(
       String at,
@@ -120,7 +127,8 @@ public record ReportModel(
       String role,
       String comment,
       String planSha256,
-      String approvals) {}
+      String approvals,
+      String keyFingerprint) {}
 
   public record Artifact(String activityId, String name, String path, long size, String sha256) {}
 

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.Identity;
+import dev.runbook.engine.api.IdentityException;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.Refusal;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
@@ -32,6 +35,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -75,6 +79,9 @@ public final class EngineCore implements AutoCloseable {
 
   private static final Pattern PARAM_NAME = Pattern.compile("[a-z][A-Za-z0-9]*");
   static final String RECONCILE = "reconcile";
+
+  /** The action a person signs to end a run without its abort path (a plain abort is "abort"). */
+  static final String ABORT_NO_ROLLBACK = "abort-no-rollback";
 
   private final EngineOptions options;
   private final CompletableFuture<Booted> boot;
@@ -280,13 +287,24 @@ public final class EngineCore implements AutoCloseable {
       Path inventoryFile,
       Map<String, String> given,
       String startedBy,
-      String approvedPlan) {
+      String approvedPlan,
+      Identity identity) {
     Catalog.Entry entry = catalog.get(runbook);
     Inventory inventory = Inventory.load(inventoryFile);
     Map<String, String> params = parameters(entry, given);
     requireName(startedBy, "--as");
+    Attestor.requireApprovalSection(inventory);
     Plan plan = bindPlan(entry, inventory, params, approvedPlan);
     String runId = newRunId();
+    // Verified before anything is made: a refused start leaves no run (so nowhere to record it).
+    Attestor.Attested who =
+        Attestor.attest(
+            inventory,
+            List.of(),
+            new Attestor.Expected("run", runId, "", plan.sha256(), "", "", startedBy),
+            identity,
+            Instant.now(),
+            null);
     Path runDir = runDir(runId);
     locks().acquire(inventory.cluster(), runId, startedBy, this::alive);
     RunSession session = null;
@@ -317,10 +335,18 @@ public final class EngineCore implements AutoCloseable {
               params,
               inventory.source().toString(),
               sha256(inventory.source()),
-              plan.sha256()));
+              plan.sha256(),
+              inventory.approval().identity(),
+              inventory.approval().allowedSigners() == null
+                  ? null
+                  : inventory.approval().allowedSigners().toString(),
+              inventory.approval().allowedSignersSha256()));
       session.emit(
           new RunEvent.RunPinned(
               entry.id(), plan.runbookSha256(), EngineVersion.get(), plan.templates()));
+      if (who.event() != null) {
+        session.emit(who.event());
+      }
       session.artifact("plan.json", PlanStore.pretty(plan).getBytes(StandardCharsets.UTF_8));
       Map<String, Object> vars = new LinkedHashMap<>(params);
       vars.put("runId", runId);
@@ -417,7 +443,7 @@ public final class EngineCore implements AutoCloseable {
       Map<String, String> given,
       String startedBy) {
     Catalog.Entry entry = catalog(options).get(runbook);
-    Inventory.load(inventoryFile);
+    Attestor.requireApprovalSection(Inventory.load(inventoryFile));
     parameters(entry, given);
     requireName(startedBy, "--as");
   }
@@ -531,22 +557,89 @@ public final class EngineCore implements AutoCloseable {
     return Redactor.of(secrets, inventory.secretPatterns());
   }
 
+  /**
+   * The statement a person signs elsewhere for an action on a run, read from the run's evidence (no
+   * engine needed).
+   */
+  public static String statement(
+      EngineOptions options, String runId, String action, String gate, String by, String comment) {
+    requireName(by, "--as");
+    Path runDir = options.home().resolve("runs").resolve(runId);
+    if (!RUN_ID.matcher(runId).matches() || !Files.isDirectory(runDir)) {
+      throw new BadInputException(
+          "unknown run '" + runId + "': `runbook status` lists the runs in " + options.home());
+    }
+    try {
+      return Attestor.statement(
+              runId,
+              dev.runbook.engine.internal.evidence.EvidenceReader.read(runDir),
+              action,
+              gate,
+              by,
+              comment,
+              Instant.now())
+          .text();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the evidence of run " + runId, e);
+    }
+  }
+
   // ---- the gates -------------------------------------------------------------------------
 
-  public RunOutcome approve(String runId, String gate, String by, String comment) {
+  /** The statement a person signs for an action on a run, with what it binds. */
+  private Attestor.Attested attest(
+      RunSession s,
+      String action,
+      String gate,
+      String decision,
+      String comment,
+      String by,
+      Identity identity) {
+    return Attestor.attest(
+        s.inventory,
+        s.evidence(),
+        new Attestor.Expected(action, s.runId, gate, s.planSha256(), decision, comment, by),
+        identity,
+        Instant.now(),
+        s::emit);
+  }
+
+  /** Refuses a person's action for a gate rule, recording the attempt in the run's evidence. */
+  private static IdentityException refuse(
+      RunSession s, Attestor.Attested who, String gate, Refusal reason, String message) {
+    s.emit(
+        new RunEvent.StatementRefused(
+            "approve", gate, who.principal(), who.keyFingerprint(), reason, message));
+    return new IdentityException(reason, message);
+  }
+
+  private static void recordVerified(RunSession s, Attestor.Attested who) {
+    if (who.event() != null) {
+      s.emit(who.event());
+    }
+  }
+
+  public RunOutcome approve(
+      String runId, String gate, String by, String comment, Identity identity) {
     requireName(by, "--as");
     return withRun(
         runId,
         s -> {
           fireDueTimers(s);
           if (reconcilePending(s) != null && (gate == null || gate.equals(RECONCILE))) {
-            return approveReconcile(s, by, comment);
+            return approveReconcile(s, by, comment, identity);
           }
           Task task = pendingTask(s, gate);
           UserTask model = s.runbook.model().getModelElementById(task.getTaskDefinitionKey());
           Gates.Rules rules = Gates.rules(model);
+          Attestor.Attested who =
+              attest(s, "approve", model.getId(), "approved", comment, by, identity);
           if (!rules.starterMayApprove() && by.equals(s.startedBy)) {
-            throw new BadInputException(
+            throw refuse(
+                s,
+                who,
+                model.getId(),
+                Refusal.STARTER_FORBIDDEN,
                 by
                     + " started run "
                     + runId
@@ -556,7 +649,11 @@ public final class EngineCore implements AutoCloseable {
           }
           if (rules.role() != null
               && !s.inventory.roles().getOrDefault(rules.role(), List.of()).contains(by)) {
-            throw new BadInputException(
+            throw refuse(
+                s,
+                who,
+                model.getId(),
+                Refusal.ROLE_MISSING,
                 "gate "
                     + model.getId()
                     + " needs role '"
@@ -569,7 +666,11 @@ public final class EngineCore implements AutoCloseable {
           }
           List<String> approvals = approvals(task);
           if (approvals.contains(by)) {
-            throw new BadInputException(
+            throw refuse(
+                s,
+                who,
+                model.getId(),
+                Refusal.ALREADY_APPROVED,
                 by
                     + " already approved gate "
                     + model.getId()
@@ -581,6 +682,7 @@ public final class EngineCore implements AutoCloseable {
           engine()
               .getTaskService()
               .setVariableLocal(task.getId(), "approvals", String.join("\n", approvals));
+          recordVerified(s, who);
           s.emit(
               new RunEvent.GateDecision(
                   model.getId(),
@@ -591,7 +693,8 @@ public final class EngineCore implements AutoCloseable {
                   comment,
                   s.planSha256(),
                   approvals.size(),
-                  rules.approvers()));
+                  rules.approvers(),
+                  who.keyFingerprint()));
           if (approvals.size() >= rules.approvers()) {
             engine().getTaskService().complete(task.getId());
             return drive(s);
@@ -600,7 +703,8 @@ public final class EngineCore implements AutoCloseable {
         });
   }
 
-  public RunOutcome reject(String runId, String gate, String by, String comment) {
+  public RunOutcome reject(
+      String runId, String gate, String by, String comment, Identity identity) {
     requireName(by, "--as");
     if (comment == null || comment.isBlank()) {
       throw new BadInputException("a rejection needs a comment: --comment \"why\"");
@@ -612,16 +716,32 @@ public final class EngineCore implements AutoCloseable {
           String reconcile = reconcilePending(s);
           if (reconcile != null && (gate == null || gate.equals(RECONCILE))) {
             // Rejecting a reconcile ends the run as an abort does: past a DESTRUCTIVE step by the
-            // runbook's abort path. Refused, with nothing recorded, where an abort would be.
+            // runbook's abort path. The statement is verified first (a refused one is recorded);
+            // where an abort would be refused, nothing is recorded of the verified statement.
+            Attestor.Attested who =
+                attest(s, "reject", RECONCILE, "rejected", comment, by, identity);
             Abort how = abortKind(s, false, false);
+            recordVerified(s, who);
             s.emit(
                 new RunEvent.GateDecision(
-                    reconcile, RECONCILE, "rejected", by, null, comment, s.planSha256(), 0, 1));
+                    reconcile,
+                    RECONCILE,
+                    "rejected",
+                    by,
+                    null,
+                    comment,
+                    s.planSha256(),
+                    0,
+                    1,
+                    who.keyFingerprint()));
             return abortRun(s, by, "reconcile rejected: " + comment, how);
           }
           Task task = pendingTask(s, gate);
           UserTask model = s.runbook.model().getModelElementById(task.getTaskDefinitionKey());
           Gates.Rules rules = Gates.rules(model);
+          Attestor.Attested who =
+              attest(s, "reject", model.getId(), "rejected", comment, by, identity);
+          recordVerified(s, who);
           s.emit(
               new RunEvent.GateDecision(
                   model.getId(),
@@ -632,17 +752,19 @@ public final class EngineCore implements AutoCloseable {
                   comment,
                   s.planSha256(),
                   approvals(task).size(),
-                  rules.approvers()));
+                  rules.approvers(),
+                  who.keyFingerprint()));
           engine().getTaskService().handleBpmnError(task.getId(), "GATE_REJECTED", comment);
           return drive(s);
         });
   }
 
-  public RunOutcome resume(String runId, String by) {
+  public RunOutcome resume(String runId, String by, Identity identity) {
     requireName(by, "--as");
     return withRun(
         runId,
         s -> {
+          recordVerified(s, attest(s, "resume", "", "", "", by, identity));
           s.emit(new RunEvent.RunResumed(by));
           retryFailedJobs(s);
           return drive(s);
@@ -650,12 +772,26 @@ public final class EngineCore implements AutoCloseable {
   }
 
   public RunOutcome abort(
-      String runId, String by, String comment, boolean noRollback, boolean confirmed) {
+      String runId,
+      String by,
+      String comment,
+      boolean noRollback,
+      boolean confirmed,
+      Identity identity) {
     requireName(by, "--as");
     if (comment == null || comment.isBlank()) {
       throw new BadInputException("an abort needs a comment: --comment \"why\"");
     }
-    return withRun(runId, s -> abortRun(s, by, comment, abortKind(s, noRollback, confirmed)));
+    return withRun(
+        runId,
+        s -> {
+          // A plain abort's statement cannot be used to skip the rollback: it is another action.
+          Attestor.Attested who =
+              attest(s, noRollback ? ABORT_NO_ROLLBACK : "abort", "", "", comment, by, identity);
+          Abort how = abortKind(s, noRollback, confirmed);
+          recordVerified(s, who);
+          return abortRun(s, by, comment, how);
+        });
   }
 
   /** How an abort ends a run. */
@@ -682,7 +818,8 @@ public final class EngineCore implements AutoCloseable {
     String left = leftText(WhatIsLeft.lines(evidence, s.runbook.model()));
     if (noRollback) {
       if (!confirmed) {
-        // The seam for signed approvals: this confirmation becomes a second person's signature.
+        // Signed, the person signed abort-no-rollback already; the confirmation says they read
+        // what is left (a second person's co-signature would go here).
         throw new BadInputException(
             "run "
                 + s.runId
@@ -775,19 +912,34 @@ public final class EngineCore implements AutoCloseable {
     return new RunOutcome(s.runId, RunState.ABORTED, s.redact(message), null);
   }
 
-  private RunOutcome approveReconcile(RunSession s, String by, String comment) {
-    if (by.equals(s.startedBy)) {
-      throw new BadInputException(
-          by + " started run " + s.runId + "; a reconcile needs someone else to check the host");
-    }
+  private RunOutcome approveReconcile(RunSession s, String by, String comment, Identity identity) {
     if (comment == null || comment.isBlank()) {
       throw new BadInputException(
           "approving a reconcile re-runs a step that may have run: say what you checked with --comment");
     }
+    Attestor.Attested who = attest(s, "approve", RECONCILE, "approved", comment, by, identity);
+    if (by.equals(s.startedBy)) {
+      throw refuse(
+          s,
+          who,
+          RECONCILE,
+          Refusal.STARTER_FORBIDDEN,
+          by + " started run " + s.runId + "; a reconcile needs someone else to check the host");
+    }
     String activity = reconcilePending(s);
+    recordVerified(s, who);
     s.emit(
         new RunEvent.GateDecision(
-            activity, RECONCILE, "approved", by, null, comment, s.planSha256(), 1, 1));
+            activity,
+            RECONCILE,
+            "approved",
+            by,
+            null,
+            comment,
+            s.planSha256(),
+            1,
+            1,
+            who.keyFingerprint()));
     retryFailedJobs(s);
     return drive(s);
   }
@@ -881,7 +1033,8 @@ public final class EngineCore implements AutoCloseable {
                   false,
                   List.of(),
                   null,
-                  s.planSha256()));
+                  s.planSha256(),
+                  s.inventory.approval().unsigned()));
         }
         String next =
             inAbortPath(s)
@@ -974,7 +1127,8 @@ public final class EngineCore implements AutoCloseable {
             rules.starterMayApprove(),
             Gates.releases(model),
             expiresAt,
-            s.planSha256());
+            s.planSha256(),
+            s.inventory.approval().unsigned());
     boolean announced =
         s.evidence().stream()
             .anyMatch(
@@ -991,7 +1145,8 @@ public final class EngineCore implements AutoCloseable {
               rules.role(),
               rules.starterMayApprove(),
               expiresAt,
-              gate.releases()));
+              gate.releases(),
+              s.inventory.approval().identity()));
     }
     return new RunOutcome(s.runId, RunState.WAITING, "waiting at gate " + model.getId(), gate);
   }

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.IdentityException;
+import dev.runbook.engine.api.Refusal;
+import dev.runbook.engine.internal.identity.SshSig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,21 +128,18 @@ class EngineKeyTest {
             message.toString());
     assertThat(signed).startsWith("0:");
 
-    byte[] key =
-        SshSig.verify(
-            Files.readString(home.resolve("message.sig")),
-            SshSig.NAMESPACE,
-            Files.readAllBytes(message));
+    SshSig sig = SshSig.parse(Files.readString(home.resolve("message.sig")));
+    sig.verify(Files.readAllBytes(message), EngineKey.NAMESPACE);
 
-    assertThat(SshSig.fingerprint(key)).isEqualTo(EngineKey.load(home).publicKey().fingerprint());
+    assertThat(sig.key().fingerprint()).isEqualTo(EngineKey.load(home).publicKey().fingerprint());
+    assertThatThrownBy(() -> sig.verify(Files.readAllBytes(message), "runbook"))
+        .isInstanceOf(IdentityException.class)
+        .extracting(e -> ((IdentityException) e).reason())
+        .isEqualTo(Refusal.WRONG_NAMESPACE);
     assertThatThrownBy(
-            () ->
-                SshSig.verify(
-                    Files.readString(home.resolve("message.sig")),
-                    "runbook",
-                    Files.readAllBytes(message)))
-        .isInstanceOf(SshSig.BadSignature.class)
-        .hasMessageContaining("namespace");
+            () -> sig.verify("runbook evidence checkpoint\n".getBytes(UTF_8), EngineKey.NAMESPACE))
+        .isInstanceOf(IdentityException.class)
+        .hasMessageContaining("does not match");
   }
 
   @Test

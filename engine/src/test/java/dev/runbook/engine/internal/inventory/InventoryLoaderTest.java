@@ -2,6 +2,7 @@ package dev.runbook.engine.internal.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.runbook.engine.api.Inventory;
@@ -219,6 +220,36 @@ class InventoryLoaderTest {
   }
 
   @Test
+  void approvalNamesAnAllowedSignersFileWhoseBadLinesAreReportedWhereTheyAre() throws IOException {
+    Files.writeString(dir.resolve("allowed_signers"), "# team\nalice ssh-ed25519\n");
+    List<Problem> problems =
+        catchThrowableOfType(
+                () -> load(MINIMAL + "approval: {allowedSigners: allowed_signers}\n"),
+                InventoryException.class)
+            .problems();
+
+    assertThat(problems)
+        .extracting(p -> p.file().getFileName().toString(), Problem::line)
+        .containsExactly(tuple("allowed_signers", 2));
+    assertThat(problems.get(0).message()).contains("the line needs the key's base64");
+  }
+
+  @Test
+  void approvalIdentityIsSignedOrUnsignedAndUnsignedNamesNoFile() throws IOException {
+    assertThat(problems(MINIMAL + "approval: {identity: maybe}\n"))
+        .extracting(Problem::message)
+        .containsExactly("approval.identity must be signed or unsigned, not 'maybe'");
+    assertThat(problems(MINIMAL + "approval: {identity: signed}\n"))
+        .extracting(Problem::message)
+        .allMatch(m -> m.startsWith("approval.allowedSigners is required for signed identities"));
+    Files.writeString(dir.resolve("allowed_signers"), "");
+    assertThat(
+            problems(MINIMAL + "approval: {identity: unsigned, allowedSigners: allowed_signers}\n"))
+        .extracting(Problem::message)
+        .allMatch(m -> m.contains("would not be used"));
+  }
+
+  @Test
   void unknownKeysAreFoundAtEveryLevel() throws IOException {
     List<Problem> problems =
         problems(
@@ -233,7 +264,7 @@ class InventoryLoaderTest {
             tuple(
                 2,
                 "unknown key 'clsuter' at the top level (did you mean cluster?); allowed keys:"
-                    + " cluster, ssh, etcd, members, validate, roles, secrets"),
+                    + " cluster, ssh, etcd, members, validate, roles, secrets, approval"),
             tuple(4, "unknown key 'foo' in etcd.access; allowed keys: mode, cacert, cert, key"),
             tuple(
                 6,

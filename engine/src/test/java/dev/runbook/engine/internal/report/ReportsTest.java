@@ -131,7 +131,8 @@ class ReportsTest {
         // the command verbatim, in a fence longer than the four backticks inside it
         .contains("`````sh\necho <script>alert(1)</script> ```` `x` | **b**\n`````")
         .contains("```diff\n-old\n+new\n```")
-        .contains("| **rejected** | bob | any | \\<script\\>alert\\(1\\)\\</script\\> \\`\\`\\`\\`")
+        .contains(
+            "| **rejected** | bob | unsigned | any | \\<script\\>alert\\(1\\)\\</script\\> \\`\\`\\`\\`")
         .contains("`" + "f".repeat(64) + "`")
         .contains("| revision | 7 |");
     // Outside fences, no raw tag and no unescaped pipe or backtick from a value.

@@ -49,6 +49,7 @@ class CrashResumeTest {
         ssh: {identityFile: id, knownHosts: known_hosts}
         members:
           - {name: n1, host: 127.0.0.1, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
+        approval: {identity: unsigned}
         """);
   }
 

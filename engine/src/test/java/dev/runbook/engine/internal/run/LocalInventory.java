@@ -26,6 +26,7 @@ final class LocalInventory {
           - {name: n1, host: 127.0.0.1, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
         roles:
           change-board: [bob, carol, alice]
+        approval: {identity: unsigned}
         """);
     return inventory;
   }

@@ -72,6 +72,7 @@ class PlanBindingTest {
         ssh: {user: root, port: 22, identityFile: id, knownHosts: known_hosts}
         members:
           - {name: n1, host: %s, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
+        approval: {identity: unsigned}
         """
             .formatted(host));
   }

@@ -37,6 +37,7 @@ class PostgresEngineIT {
         members:
           - {name: n1, host: 127.0.0.1, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
         roles: {change-board: [bob, carol]}
+        approval: {identity: unsigned}
         """);
     // Both engines share one home here so that the second finds the first's evidence; the
     // database is what they coordinate through.

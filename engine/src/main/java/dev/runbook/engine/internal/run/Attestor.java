@@ -1,0 +1,279 @@
+package dev.runbook.engine.internal.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.api.Identity;
+import dev.runbook.engine.api.IdentityException;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.Refusal;
+import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.internal.identity.AgentSigner;
+import dev.runbook.engine.internal.identity.AllowedSigners;
+import dev.runbook.engine.internal.identity.KeyFileSigner;
+import dev.runbook.engine.internal.identity.Signer;
+import dev.runbook.engine.internal.identity.SshSig;
+import dev.runbook.engine.internal.identity.Statement;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Proves who acts on a run before the engine acts: builds the statement of the action (or takes one
+ * signed elsewhere), verifies its signature against the inventory's allowed-signers file, and
+ * checks that it is this action, on this run, gate and plan, by the person named with --as, and not
+ * given before. A refusal is recorded in the run's evidence (when there is a run) and thrown;
+ * nothing else has changed by then.
+ */
+final class Attestor {
+
+  /** What the person must have signed for the action asked for. */
+  record Expected(
+      String action,
+      String run,
+      String gate,
+      String plan,
+      String decision,
+      String comment,
+      String by) {}
+
+  /** The verified statement, or for an unsigned inventory the name as given. */
+  record Attested(String principal, String keyFingerprint, RunEvent.StatementVerified event) {}
+
+  private Attestor() {}
+
+  /** Refuses a run on an inventory that does not say how people prove who they are. */
+  static void requireApprovalSection(Inventory inventory) {
+    if (inventory.approval().identity() == null) {
+      throw new BadInputException(
+          "inventory "
+              + inventory.source()
+              + " does not say how people prove who they are: signed identities are the default,"
+              + " so add\n  approval: {allowedSigners: allowed_signers}\nnaming an OpenSSH"
+              + " allowed-signers file (`runbook inventory init` starts one from your own"
+              + " ~/.ssh key), or, for a lab or a demo only,\n  approval: {identity: unsigned}");
+    }
+  }
+
+  /**
+   * @param evidence the run's records so far (empty for a run being started)
+   * @param record where a refusal is recorded; null when there is no run yet
+   */
+  static Attested attest(
+      Inventory inventory,
+      List<JsonNode> evidence,
+      Expected e,
+      Identity identity,
+      Instant now,
+      Consumer<RunEvent> record) {
+    requireApprovalSection(inventory);
+    if (inventory.approval().unsigned()) {
+      return new Attested(e.by(), null, null);
+    }
+    String fingerprint = null;
+    try {
+      AllowedSigners signers = signers(inventory);
+      long next = 1 + evidence.stream().filter(Attestor::verified).count();
+      String text;
+      String armored;
+      if (identity instanceof Identity.Signed signed) {
+        text = signed.statement();
+        armored = signed.signature();
+      } else {
+        Signer signer = signer(identity, signers, e.by());
+        Statement st =
+            new Statement(
+                e.action(),
+                e.run(),
+                e.gate(),
+                e.plan(),
+                e.decision(),
+                e.comment(),
+                e.by(),
+                now,
+                next);
+        text = st.text();
+        armored = SshSig.sign(signer, SshSig.NAMESPACE, st.bytes()).armored();
+      }
+      SshSig sig = SshSig.parse(armored);
+      fingerprint = sig.key().fingerprint();
+      byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+      sig.verify(bytes, SshSig.NAMESPACE);
+      AllowedSigners.Entry line = signers.check(sig.key(), e.by(), SshSig.NAMESPACE, now);
+      Statement st = Statement.parse(text);
+      match("action", st.action(), e.action());
+      match("run", st.run(), e.run());
+      match("gate", st.gate(), e.gate());
+      match("plan", st.plan(), e.plan());
+      match("decision", st.decision(), e.decision());
+      match("comment", st.comment(), e.comment() == null ? "" : e.comment());
+      match("by", st.by(), e.by());
+      long used = lastSequence(evidence, e.by());
+      if (st.sequence() <= used) {
+        throw new IdentityException(
+            Refusal.REPLAYED,
+            "statement "
+                + st.sequence()
+                + " by "
+                + e.by()
+                + " was given already (this run has taken "
+                + e.by()
+                + "'s statements up to "
+                + used
+                + "): sign a new one, `runbook statement "
+                + e.run()
+                + "` prints it");
+      }
+      if (st.sequence() > next) {
+        throw new IdentityException(
+            Refusal.WRONG_STATEMENT,
+            "statement sequence "
+                + st.sequence()
+                + " is ahead of the run, which is at "
+                + next
+                + ": sign what `runbook statement "
+                + e.run()
+                + "` prints now");
+      }
+      return new Attested(
+          e.by(),
+          fingerprint,
+          new RunEvent.StatementVerified(
+              e.action(),
+              e.gate(),
+              e.by(),
+              fingerprint,
+              st.sequence(),
+              text,
+              armored,
+              line.line(),
+              signers.sha256()));
+    } catch (IdentityException refused) {
+      if (record != null) {
+        record.accept(
+            new RunEvent.StatementRefused(
+                e.action(), e.gate(), e.by(), fingerprint, refused.reason(), refused.getMessage()));
+      }
+      throw refused;
+    }
+  }
+
+  private static void match(String field, String signed, String expected) {
+    if (!signed.equals(expected)) {
+      throw new IdentityException(
+          Refusal.WRONG_STATEMENT,
+          "the signed statement says "
+              + field
+              + ": '"
+              + signed
+              + "', but this "
+              + "action is "
+              + field
+              + ": '"
+              + expected
+              + "': a statement is good for one action only; sign the one `runbook statement`"
+              + " prints for this action");
+    }
+  }
+
+  private static boolean verified(JsonNode r) {
+    return r.path("type").asText().equals("statement.verified");
+  }
+
+  /** The highest sequence number of {@code principal}'s accepted statements in this run, or 0. */
+  private static long lastSequence(List<JsonNode> evidence, String principal) {
+    return evidence.stream()
+        .filter(r -> verified(r) && r.path("principal").asText().equals(principal))
+        .mapToLong(r -> r.path("sequence").asLong())
+        .max()
+        .orElse(0);
+  }
+
+  /** The run's count of accepted statements plus one: the sequence number of the next one. */
+  static long nextSequence(List<JsonNode> evidence) {
+    return 1 + evidence.stream().filter(Attestor::verified).count();
+  }
+
+  /**
+   * The text a person signs for {@code action} on a run as it stands in its evidence: for a
+   * statement signed elsewhere ({@code runbook statement}, then {@code ssh-keygen -Y sign}).
+   *
+   * @param gate null for the gate the run waits at (approve, reject)
+   */
+  static Statement statement(
+      String runId,
+      List<JsonNode> evidence,
+      String action,
+      String gate,
+      String by,
+      String comment,
+      Instant now) {
+    String plan = null;
+    String pending = null;
+    for (JsonNode r : evidence) {
+      String type = r.path("type").asText();
+      if (type.equals("run.started")) {
+        plan = r.path("planSha256").asText(null);
+      } else if (type.equals("gate.pending")) {
+        pending = r.path("activityId").asText();
+      } else if (type.equals("reconcile.required")) {
+        pending = EngineCore.RECONCILE;
+      } else if (type.equals("run.ended")) {
+        throw new BadInputException("run " + runId + " has ended: there is nothing to sign for it");
+      }
+    }
+    if (plan == null) {
+      throw new BadInputException("run " + runId + " has no run.started record with a plan hash");
+    }
+    boolean atGate = action.equals("approve") || action.equals("reject");
+    String g = atGate ? (gate != null ? gate : pending) : "";
+    if (atGate && g == null) {
+      throw new BadInputException("run " + runId + " waits at no gate: name the gate");
+    }
+    String decision =
+        action.equals("approve") ? "approved" : action.equals("reject") ? "rejected" : "";
+    return new Statement(
+        action, runId, g, plan, decision, comment, by, now, nextSequence(evidence));
+  }
+
+  static AllowedSigners signers(Inventory inventory) {
+    try {
+      return AllowedSigners.load(inventory.approval().allowedSigners());
+    } catch (AllowedSigners.Invalid e) {
+      throw new BadInputException(e.getMessage());
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read the allowed-signers file " + inventory.approval().allowedSigners(), e);
+    }
+  }
+
+  private static Signer signer(Identity identity, AllowedSigners signers, String by) {
+    try {
+      if (identity instanceof Identity.KeyFile k) {
+        return KeyFileSigner.load(k.file(), k.passphrase());
+      }
+      if (identity instanceof Identity.Agent a) {
+        List<AgentSigner> keys = AgentSigner.list(a.socket());
+        if (keys.isEmpty()) {
+          throw new IdentityException(
+              Refusal.UNSIGNED,
+              "ssh-agent at " + a.socket() + " holds no key: ssh-add your key, or --sign-key FILE");
+        }
+        // The agent may hold several keys: the one the allowed-signers file lets sign as `by`,
+        // else the first (then refused, and the refusal names the line the file needs).
+        return keys.stream()
+            .filter(s -> signers.forKey(s.key()).stream().anyMatch(l -> l.allows(by)))
+            .findFirst()
+            .orElse(keys.get(0));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(e.getMessage());
+    }
+    throw new IdentityException(
+        Refusal.UNSIGNED,
+        "the inventory's approval.identity is signed: sign with --sign-key FILE, with ssh-agent"
+            + " (SSH_AUTH_SOCK), or give --signature FILE for the text `runbook statement` prints");
+  }
+}
