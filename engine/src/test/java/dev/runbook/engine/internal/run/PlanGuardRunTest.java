@@ -55,6 +55,7 @@ class PlanGuardRunTest {
         """
         cluster: test
         ssh: {user: root, port: 22, identityFile: id, knownHosts: known_hosts}
+        approval: {identity: unsigned}
         members:
           - {name: n1, host: 127.0.0.1, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
           - {name: n2, host: 127.0.0.2, clientUrl: https://127.0.0.2:2379, peerUrl: https://127.0.0.2:2380}
