@@ -54,9 +54,17 @@ final class GateCommands {
     @Option(names = "--comment", paramLabel = "TEXT", description = "What you checked.")
     String comment;
 
+    @Option(
+        names = "--plan",
+        paramLabel = "HASH",
+        description =
+            "The plan you reviewed (its SHA-256, or at least its first 12 hex digits): refused"
+                + " when the run is bound to another.")
+    String plan;
+
     @Override
     public Integer call() {
-      return drive((e, r) -> e.approve(r, gate, as, comment, signing.identity()));
+      return drive((e, r) -> e.approve(r, gate, as, comment, signing.identity(), plan));
     }
   }
 

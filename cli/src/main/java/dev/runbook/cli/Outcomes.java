@@ -27,7 +27,9 @@ final class Outcomes {
       out.printf("  approving releases: %s%n", String.join(" -> ", g.releases()));
       if (g.planSha256() != null) {
         out.printf(
-            "  an approval approves plan %s (in the run's evidence: plan.json)%n", g.planSha256());
+            "  an approval approves plan %s (in the run's evidence: plan.json); state the plan"
+                + " you reviewed with --plan HASH%n",
+            g.planSha256());
       }
       if (g.expiresAt() != null) {
         out.printf("  the gate fails closed at %s%n", g.expiresAt());

@@ -196,8 +196,31 @@ class SshCheckIT {
         cli.run("run", "ssh-check", "-i", inv(), "--as", "alice", "--approved-plan", hash);
     assertThat(started.code()).as(started.toString()).isEqualTo(3);
     assertThat(started.out()).contains("an approval approves plan " + hash);
+    // The approver states the plan they reviewed: another one is refused, and nothing happens.
+    Cli.Result wrongPlan =
+        cli.run(
+            "approve",
+            started.runId(),
+            "--as",
+            "bob",
+            "--comment",
+            "plan reviewed",
+            "--plan",
+            "0".repeat(64));
+    assertThat(wrongPlan.code()).as(wrongPlan.toString()).isEqualTo(2);
+    assertThat(wrongPlan.err())
+        .contains("is bound to plan " + hash)
+        .contains("nothing was approved");
     Cli.Result approved =
-        cli.run("approve", started.runId(), "--as", "bob", "--comment", "plan reviewed");
+        cli.run(
+            "approve",
+            started.runId(),
+            "--as",
+            "bob",
+            "--comment",
+            "plan reviewed",
+            "--plan",
+            hash.substring(0, 12));
     assertThat(approved.code()).as(approved.toString()).isZero();
     assertThat(approved.out()).contains("approved by bob; plan " + hash);
   }

@@ -154,7 +154,24 @@ public final class RunbookEngine implements AutoCloseable {
    */
   public RunOutcome approve(
       String runId, String gate, String by, String comment, Identity identity) {
-    return core.approve(runId, gate, by, comment, identity);
+    return core.approve(runId, gate, by, comment, identity, null);
+  }
+
+  /**
+   * Approves as {@link #approve(String, String, String, String, Identity)}, stating the plan the
+   * approver reviewed ({@code runbook approve --plan HASH}): its full SHA-256 or its first 12 or
+   * more hex digits.
+   *
+   * @throws BadInputException the run is bound to another plan (nothing is recorded)
+   */
+  public RunOutcome approve(
+      String runId,
+      String gate,
+      String by,
+      String comment,
+      Identity identity,
+      String reviewedPlanSha256) {
+    return core.approve(runId, gate, by, comment, identity, reviewedPlanSha256);
   }
 
   /** Rejects a gate: the run takes the gate's reject path. A comment is required. */

@@ -536,6 +536,41 @@ public final class EngineCore implements AutoCloseable {
     return params;
   }
 
+  /** Refuses an approval stating another plan than the one the run is bound to. */
+  private static void requireReviewedPlan(RunSession s, String reviewed) {
+    if (reviewed == null) {
+      return;
+    }
+    String bound = s.planSha256();
+    if (bound == null) {
+      throw new BadInputException(
+          "run "
+              + s.runId
+              + " started before runs were bound to plans: there is no plan to match --plan"
+              + " against; nothing was approved");
+    }
+    String r = reviewed.strip().toLowerCase(java.util.Locale.ROOT);
+    if (r.length() < 12 || !r.matches("[0-9a-f]+")) {
+      throw new BadInputException(
+          "--plan takes the plan's SHA-256 (64 hex digits, or at least its first 12), not '"
+              + reviewed
+              + "'; nothing was approved");
+    }
+    if (!bound.startsWith(r)) {
+      throw new BadInputException(
+          "you reviewed plan "
+              + reviewed
+              + ", but run "
+              + s.runId
+              + " is bound to plan "
+              + bound
+              + ": nothing was approved. Review that plan (plan.json in the run's evidence,"
+              + " `runbook show "
+              + s.runId
+              + "`) before approving it");
+    }
+  }
+
   /** How plans in this home record secret parameters: keyed by the home's engine key. */
   static dev.runbook.engine.internal.plan.SecretDigest secretDigest(Path home) {
     try {
@@ -621,10 +656,25 @@ public final class EngineCore implements AutoCloseable {
 
   public RunOutcome approve(
       String runId, String gate, String by, String comment, Identity identity) {
+    return approve(runId, gate, by, comment, identity, null);
+  }
+
+  /**
+   * @param reviewedPlan the plan hash (or its first 12+ characters) the approver says they
+   *     reviewed, or null: another plan than the run's is refused before anything is recorded
+   */
+  public RunOutcome approve(
+      String runId,
+      String gate,
+      String by,
+      String comment,
+      Identity identity,
+      String reviewedPlan) {
     requireName(by, "--as");
     return withRun(
         runId,
         s -> {
+          requireReviewedPlan(s, reviewedPlan);
           fireDueTimers(s);
           if (reconcilePending(s) != null && (gate == null || gate.equals(RECONCILE))) {
             return approveReconcile(s, by, comment, identity);

@@ -181,6 +181,44 @@ class PlanBindingTest {
   }
 
   @Test
+  void anApproverStatingAnotherPlanIsRefusedAndNothingIsRecorded() throws IOException {
+    String hash = plan(params()).sha256();
+    String other = plan(Map.of("dir", work + "/other")).sha256();
+    try (RunbookEngine engine = RunbookEngine.open(options)) {
+      RunOutcome o = engine.start("plan-test", inventory, params(), "alice", hash);
+      String run = o.runId();
+      Path evidence = home.resolve("runs").resolve(run).resolve("evidence.jsonl");
+      long before = Files.size(evidence);
+      for (String wrong : List.of(other, other.substring(0, 12), "1234", "not-a-hash-at-all")) {
+        assertThatThrownBy(
+                () ->
+                    engine.approve(
+                        run,
+                        null,
+                        "bob",
+                        "plan read",
+                        dev.runbook.engine.api.Identity.none(),
+                        wrong))
+            .as(wrong)
+            .isInstanceOf(BadInputException.class)
+            .hasMessageContaining("nothing was approved");
+      }
+      assertThat(Files.size(evidence)).as("a refused --plan records nothing").isEqualTo(before);
+      assertThat(
+              engine
+                  .approve(
+                      run,
+                      null,
+                      "bob",
+                      "plan read",
+                      dev.runbook.engine.api.Identity.none(),
+                      hash.substring(0, 12).toUpperCase(java.util.Locale.ROOT))
+                  .state())
+          .isEqualTo(RunState.DONE);
+    }
+  }
+
+  @Test
   void aRunBoundToTheApprovedPlanRecordsItsHashOnStartAndOnEveryDecision() throws IOException {
     String hash = plan(params()).sha256();
     String run;
