@@ -24,6 +24,19 @@ final class ClusterHealth {
    */
   static List<MemberClient.Status> await(
       StepContext context, EtcdAccess etcd, List<Inventory.Member> members, Duration timeout) {
+    return await(context, etcd, members, timeout, () -> {});
+  }
+
+  /**
+   * Like {@link #await(StepContext, EtcdAccess, List, Duration)}, calling {@code between} after
+   * each round that found a member unhealthy: a watch that may end the wait by throwing.
+   */
+  static List<MemberClient.Status> await(
+      StepContext context,
+      EtcdAccess etcd,
+      List<Inventory.Member> members,
+      Duration timeout,
+      Runnable between) {
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
     Map<String, String> failing = new LinkedHashMap<>();
@@ -44,6 +57,7 @@ final class ClusterHealth {
       if (failing.isEmpty()) {
         return ok;
       }
+      between.run();
       if (System.nanoTime() > deadline) {
         throw new RunbookError(
             ErrorCode.WAIT_TIMED_OUT,

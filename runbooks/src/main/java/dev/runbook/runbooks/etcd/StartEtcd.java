@@ -1,8 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.CommandResult;
 import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
+import dev.runbook.engine.api.RemoteFailure;
+import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
@@ -43,6 +47,14 @@ final class StartEtcd implements Step<StartEtcd.Input, StartEtcd.Output> {
   @Override
   public Output run(Input input, StepContext context) {
     Duration timeout = Restore.duration(input.timeout(), "timeout");
+    // The etcd containers that had exited before (the original etcd, stopped by the run): an exit
+    // the watch sees later is the restored member's.
+    Map<String, String> before =
+        EachMember.inParallel(
+            context.nodes(),
+            m ->
+                NodeCommands.check(context, m.name(), LIST_EXITED, listModel(), Restore.COMMAND)
+                    .getOrDefault("exited", ""));
     for (Inventory.Member m : context.nodes()) {
       context.progress(m.name() + ": starting etcd on the restored data");
       NodeCommands.check(
@@ -54,12 +66,82 @@ final class StartEtcd implements Step<StartEtcd.Input, StartEtcd.Output> {
     }
     long start = System.nanoTime();
     try (EtcdAccess etcd = EtcdAccess.of(context)) {
-      List<MemberClient.Status> s = ClusterHealth.await(context, etcd, context.nodes(), timeout);
+      ExitWatch watch = new ExitWatch(context, before);
+      List<MemberClient.Status> s =
+          ClusterHealth.await(context, etcd, context.nodes(), timeout, watch::check);
       return new Output(s, (System.nanoTime() - start) / 1_000_000);
     }
   }
 
   private static final String INSTALL = "commands/etcd-restore/install-manifest.ftl";
+  private static final String LIST_EXITED = "commands/etcd-restore/list-exited.ftl";
+  private static final String WATCH_EXITED = "commands/etcd-restore/watch-exited.ftl";
+
+  /**
+   * How often the wait asks the nodes whether a restored etcd exited, and how much log it shows.
+   */
+  static final Duration WATCH_EVERY = Duration.ofSeconds(2);
+
+  static final int LOG_LINES = 20;
+
+  private static Map<String, Object> listModel() {
+    return Map.of("name", Restore.container(Restore.ETCD));
+  }
+
+  private static Map<String, Object> watchModel(String known) {
+    return Map.of("name", Restore.container(Restore.ETCD), "known", known, "tail", LOG_LINES);
+  }
+
+  /**
+   * Fails the wait as soon as a member's restored etcd exits, with its last log lines, instead of
+   * letting the health wait run to its end while the kubelet restarts it again and again: the
+   * rollback then starts within seconds of the first exit.
+   */
+  private static final class ExitWatch {
+    private final StepContext context;
+    private final Map<String, String> before;
+    private long next = System.nanoTime();
+
+    ExitWatch(StepContext context, Map<String, String> before) {
+      this.context = context;
+      this.before = before;
+    }
+
+    void check() {
+      if (System.nanoTime() < next) {
+        return;
+      }
+      Map<String, String> exits =
+          EachMember.inParallel(
+              context.nodes(),
+              m -> {
+                CommandResult r;
+                try {
+                  r =
+                      context.exec(
+                          m.name(),
+                          context.render(WATCH_EXITED, watchModel(before.get(m.name()))),
+                          Restore.COMMAND);
+                } catch (RemoteFailure e) {
+                  return ""; // a node not answering now is the health wait's to judge
+                }
+                String id = KeyValues.parse(r.stdout()).getOrDefault("exited", "");
+                if (!r.ok() || id.isEmpty()) {
+                  return ""; // a failed look is not an exit: the health wait still decides
+                }
+                return m.name()
+                    + ": etcd exited after the start on the restored data (container "
+                    + id
+                    + "); its last log lines:\n"
+                    + r.stderr().strip().indent(2).stripTrailing();
+              });
+      List<String> exited = exits.values().stream().filter(e -> !e.isEmpty()).toList();
+      if (!exited.isEmpty()) {
+        throw new RunbookError(ErrorCode.STEP_FAILED, String.join("\n", exited));
+      }
+      next = System.nanoTime() + WATCH_EVERY.toNanos();
+    }
+  }
 
   /** A copy of the patched manifest goes into the manifest dir as etcd.yaml. */
   static Map<String, Object> installModel(Inventory inventory, String runId) {
@@ -76,9 +158,19 @@ final class StartEtcd implements Step<StartEtcd.Input, StartEtcd.Output> {
   @Override
   public void plan(PlanContext plan) {
     for (Inventory.Member m : plan.nodes()) {
+      plan.command(m.name(), plan.render(LIST_EXITED, listModel()));
       plan.command(
           m.name(), plan.render(INSTALL, installModel(plan.inventory(), PlanContext.RUN_ID)));
+      plan.command(
+          m.name(), plan.render(WATCH_EXITED, watchModel("⟨etcd containers exited before⟩")));
     }
+    plan.note(
+        "while it waits, asks every member each "
+            + WATCH_EVERY.toSeconds()
+            + " s whether its etcd exited since the start (watch-exited.ftl): one that did fails"
+            + " the step at once, with its last "
+            + LOG_LINES
+            + " log lines, and the rollback starts");
     plan.note(
         "waits until every member is healthy with a quorum (jetcd, over "
             + plan.inventory().etcd().access().mode()

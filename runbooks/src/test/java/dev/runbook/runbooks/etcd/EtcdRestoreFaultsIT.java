@@ -180,6 +180,19 @@ class EtcdRestoreFaultsIT {
       r = engine.approve(run, "Gate_ApproveRestart", "carol", "go", as(lab, "carol"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.ROLLED_BACK);
       assertThat(r.message()).contains("cp-2");
+      // Not the health wait running out: the watch saw cp-2's restored etcd exit, and the
+      // step failed then, with the container's last log lines in the evidence.
+      String failed =
+          Runs.records(home, run).stream()
+              .filter(
+                  rec ->
+                      rec.contains("\"step.finished\"")
+                          && rec.contains("Task_StartEtcd")
+                          && rec.contains("\"failed\""))
+              .findFirst()
+              .orElseThrow();
+      assertThat(failed).contains("cp-2: etcd exited after the start on the restored data");
+      assertThat(failed).contains("STEP_FAILED").doesNotContain("WAIT_TIMED_OUT");
       assertRolledBack(run, manifests);
       for (int n = 1; n <= MEMBERS; n++) {
         assertThat(lab.ssh(n, "ls /etc/kubernetes/etcd-restore-" + run).output())
