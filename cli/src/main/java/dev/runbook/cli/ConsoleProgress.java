@@ -110,6 +110,16 @@ final class ConsoleProgress implements Console {
               ? " (" + e.approvals() + " of " + e.approversRequired() + " approvals)"
               : "",
           e.planSha256() == null ? "" : "; plan " + e.planSha256());
+    } else if (event instanceof RunEvent.GateApprovedAhead e) {
+      line(
+          "%s gate %s: approved ahead by %s%s; held until the run reaches it%s",
+          now(),
+          e.activityId(),
+          e.by(),
+          e.approversRequired() > 1
+              ? " (" + e.approvals() + " of " + e.approversRequired() + " approvals)"
+              : "",
+          e.planSha256() == null ? "" : " with plan " + e.planSha256());
     } else if (event instanceof RunEvent.PlanDrifted e) {
       line(
           "%s x %s not run: its commands differ from plan %s:%n%s",

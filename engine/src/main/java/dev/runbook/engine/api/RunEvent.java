@@ -199,6 +199,28 @@ public sealed interface RunEvent {
   }
 
   /**
+   * An approval given before the run reached its gate ({@code approve RUN GATE} ahead), verified
+   * and held: when the run reaches the gate bound to the same plan, it is that person's decision
+   * there ({@link GateDecision}, saying when it was given). {@code approvals}: how many are held
+   * for the gate with this one.
+   */
+  record GateApprovedAhead(
+      String activityId,
+      String name,
+      String by,
+      String role,
+      String comment,
+      String planSha256,
+      int approvals,
+      int approversRequired,
+      String keyFingerprint)
+      implements RunEvent {
+    public String type() {
+      return "gate.approved-ahead";
+    }
+  }
+
+  /**
    * A person's decision at a gate, or the gate's own expiry ({@code decision} = {@code expired}, by
    * {@code engine}). {@code decision}: approved, rejected, expired. {@code keyFingerprint}: the key
    * that signed the decision's statement ({@code by} is its principal), null when unsigned.

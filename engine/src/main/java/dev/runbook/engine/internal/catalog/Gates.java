@@ -17,11 +17,17 @@ import org.camunda.bpm.model.bpmn.instance.UserTask;
  * The rules of an approval gate (a BPMN user task), declared as camunda properties on it: {@code
  * gate.approvers} (distinct people needed, default 1), {@code gate.role} (a role of the inventory's
  * {@code roles} that every approver must hold), {@code gate.starterMayApprove} (default false: the
- * person who started the run may not approve).
+ * person who started the run may not approve), {@code gate.approveAhead} (default true: an approval
+ * may be given before the run reaches the gate, and opens it when it does).
  */
 public final class Gates {
 
-  public record Rules(int approvers, String role, boolean starterMayApprove) {}
+  /**
+   * @param approveAhead whether an approval may be given before the run reaches the gate ({@code
+   *     gate.approveAhead}, default true): false where a person must see the live state first
+   */
+  public record Rules(
+      int approvers, String role, boolean starterMayApprove, boolean approveAhead) {}
 
   private Gates() {}
 
@@ -35,7 +41,8 @@ public final class Gates {
     return new Rules(
         approvers,
         role == null || role.isBlank() ? null : role.strip(),
-        Boolean.parseBoolean(p.get("gate.starterMayApprove")));
+        Boolean.parseBoolean(p.get("gate.starterMayApprove")),
+        !"false".equalsIgnoreCase(p.getOrDefault("gate.approveAhead", "true").strip()));
   }
 
   /**

@@ -310,7 +310,9 @@ public final class EvidenceJournal implements AutoCloseable {
         () -> {
           write(event.type(), fields, force);
           if (signer != null
-              && (event instanceof RunEvent.GateDecision || event instanceof RunEvent.RunEnded)) {
+              && (event instanceof RunEvent.GateDecision
+                  || event instanceof RunEvent.GateApprovedAhead
+                  || event instanceof RunEvent.RunEnded)) {
             checkpoint();
           }
         });

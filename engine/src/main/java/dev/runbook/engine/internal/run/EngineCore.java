@@ -679,55 +679,16 @@ public final class EngineCore implements AutoCloseable {
           if (reconcilePending(s) != null && (gate == null || gate.equals(RECONCILE))) {
             return approveReconcile(s, by, comment, identity);
           }
+          if (gate != null && !pending(s, gate) && gateModel(s, gate) != null) {
+            return approveAhead(s, gateModel(s, gate), by, comment, identity);
+          }
           Task task = pendingTask(s, gate);
           UserTask model = s.runbook.model().getModelElementById(task.getTaskDefinitionKey());
           Gates.Rules rules = Gates.rules(model);
           Attestor.Attested who =
               attest(s, "approve", model.getId(), "approved", comment, by, identity);
-          if (!rules.starterMayApprove() && by.equals(s.startedBy)) {
-            throw refuse(
-                s,
-                who,
-                model.getId(),
-                Refusal.STARTER_FORBIDDEN,
-                by
-                    + " started run "
-                    + runId
-                    + "; gate "
-                    + model.getId()
-                    + " needs an approver other than the person who started the run");
-          }
-          if (rules.role() != null
-              && !s.inventory.roles().getOrDefault(rules.role(), List.of()).contains(by)) {
-            throw refuse(
-                s,
-                who,
-                model.getId(),
-                Refusal.ROLE_MISSING,
-                "gate "
-                    + model.getId()
-                    + " needs role '"
-                    + rules.role()
-                    + "', which "
-                    + by
-                    + " does not hold in the inventory's roles ("
-                    + s.inventory.roles().getOrDefault(rules.role(), List.of())
-                    + ")");
-          }
           List<String> approvals = approvals(task);
-          if (approvals.contains(by)) {
-            throw refuse(
-                s,
-                who,
-                model.getId(),
-                Refusal.ALREADY_APPROVED,
-                by
-                    + " already approved gate "
-                    + model.getId()
-                    + "; it needs "
-                    + rules.approvers()
-                    + " distinct approvers");
-          }
+          checkApprover(s, who, model, rules, by, approvals);
           approvals.add(by);
           engine()
               .getTaskService()
@@ -1039,6 +1000,196 @@ public final class EngineCore implements AutoCloseable {
     return tasks.get(0);
   }
 
+  /** Refuses (recorded) an approver the gate's rules do not allow: the starter, a role, twice. */
+  private static void checkApprover(
+      RunSession s,
+      Attestor.Attested who,
+      UserTask model,
+      Gates.Rules rules,
+      String by,
+      List<String> already) {
+    if (!rules.starterMayApprove() && by.equals(s.startedBy)) {
+      throw refuse(
+          s,
+          who,
+          model.getId(),
+          Refusal.STARTER_FORBIDDEN,
+          by
+              + " started run "
+              + s.runId
+              + "; gate "
+              + model.getId()
+              + " needs an approver other than the person who started the run");
+    }
+    if (rules.role() != null
+        && !s.inventory.roles().getOrDefault(rules.role(), List.of()).contains(by)) {
+      throw refuse(
+          s,
+          who,
+          model.getId(),
+          Refusal.ROLE_MISSING,
+          "gate "
+              + model.getId()
+              + " needs role '"
+              + rules.role()
+              + "', which "
+              + by
+              + " does not hold in the inventory's roles ("
+              + s.inventory.roles().getOrDefault(rules.role(), List.of())
+              + ")");
+    }
+    if (already.contains(by)) {
+      throw refuse(
+          s,
+          who,
+          model.getId(),
+          Refusal.ALREADY_APPROVED,
+          by
+              + " already approved gate "
+              + model.getId()
+              + "; it needs "
+              + rules.approvers()
+              + " distinct approvers");
+    }
+  }
+
+  /** Whether {@code gate} is a gate waiting now. */
+  private boolean pending(RunSession s, String gate) {
+    return engine()
+            .getTaskService()
+            .createTaskQuery()
+            .processInstanceId(s.processInstanceId)
+            .taskDefinitionKey(gate)
+            .active()
+            .count()
+        > 0;
+  }
+
+  private static UserTask gateModel(RunSession s, String gate) {
+    return s.runbook.model().getModelElementById(gate) instanceof UserTask u ? u : null;
+  }
+
+  /**
+   * Holds an approval for a gate the run has not reached yet: verified and recorded now, it opens
+   * the gate when the run gets there (in the process driving it, no new CLI start inside the
+   * downtime), as long as the run is still bound to the plan it was given for.
+   */
+  private RunOutcome approveAhead(
+      RunSession s, UserTask model, String by, String comment, Identity identity) {
+    Gates.Rules rules = Gates.rules(model);
+    boolean reached =
+        s.evidence().stream()
+            .anyMatch(
+                r ->
+                    r.path("type").asText().equals("gate.pending")
+                        && r.path("activityId").asText().equals(model.getId()));
+    if (reached) {
+      throw new BadInputException(
+          "run "
+              + s.runId
+              + " has no pending gate "
+              + model.getId()
+              + ": the run passed it already (decided or expired); see `runbook status "
+              + s.runId
+              + "`");
+    }
+    if (!rules.approveAhead()) {
+      throw new BadInputException(
+          "gate "
+              + model.getId()
+              + " may not be approved before the run reaches it (gate.approveAhead: false):"
+              + " someone must look at the live state first. Approve it when `runbook status "
+              + s.runId
+              + "` shows it waiting; nothing was recorded");
+    }
+    Attestor.Attested who = attest(s, "approve", model.getId(), "approved", comment, by, identity);
+    List<String> held = new ArrayList<>();
+    heldAhead(s, model.getId()).forEach(r -> held.add(r.path("by").asText()));
+    checkApprover(s, who, model, rules, by, held);
+    recordVerified(s, who);
+    s.emit(
+        new RunEvent.GateApprovedAhead(
+            model.getId(),
+            model.getName(),
+            by,
+            rules.role(),
+            comment,
+            s.planSha256(),
+            held.size() + 1,
+            rules.approvers(),
+            who.keyFingerprint()));
+    return settle(s);
+  }
+
+  /** The approvals held for {@code gate}, given for the plan the run is bound to, in order. */
+  private static List<JsonNode> heldAhead(RunSession s, String gate) {
+    List<JsonNode> held = new ArrayList<>();
+    for (JsonNode r : s.evidence()) {
+      if (r.path("type").asText().equals("gate.approved-ahead")
+          && r.path("activityId").asText().equals(gate)
+          && java.util.Objects.equals(r.path("planSha256").asText(null), s.planSha256())) {
+        held.add(r);
+      }
+    }
+    return held;
+  }
+
+  /**
+   * When the run has just reached a gate that holds approvals given ahead, decides it with them as
+   * if each person approved now (the decision says when they did). True when the gate opened.
+   */
+  private boolean openHeldGate(RunSession s) {
+    List<Task> tasks =
+        engine()
+            .getTaskService()
+            .createTaskQuery()
+            .processInstanceId(s.processInstanceId)
+            .active()
+            .list();
+    if (tasks.size() != 1) {
+      return false;
+    }
+    Task task = tasks.get(0);
+    List<JsonNode> held = heldAhead(s, task.getTaskDefinitionKey());
+    if (held.isEmpty()) {
+      return false;
+    }
+    settle(s); // records gate.pending first: the evidence shows the gate reached, then decided
+    UserTask model = gateModel(s, task.getTaskDefinitionKey());
+    Gates.Rules rules = Gates.rules(model);
+    List<String> approvals = approvals(task);
+    for (JsonNode h : held) {
+      String by = h.path("by").asText();
+      if (approvals.contains(by)) {
+        continue;
+      }
+      approvals.add(by);
+      engine()
+          .getTaskService()
+          .setVariableLocal(task.getId(), "approvals", String.join("\n", approvals));
+      String comment = h.path("comment").asText("");
+      s.emit(
+          new RunEvent.GateDecision(
+              model.getId(),
+              model.getName(),
+              "approved",
+              by,
+              rules.role(),
+              "approved ahead at "
+                  + h.path("at").asText()
+                  + (comment.isEmpty() ? "" : ": " + comment),
+              s.planSha256(),
+              approvals.size(),
+              rules.approvers(),
+              h.path("keyFingerprint").asText(null)));
+    }
+    if (approvals.size() >= rules.approvers()) {
+      engine().getTaskService().complete(task.getId());
+      return true;
+    }
+    return false;
+  }
+
   private List<String> approvals(Task task) {
     Object v = engine().getTaskService().getVariableLocal(task.getId(), "approvals");
     List<String> list = new ArrayList<>();
@@ -1062,6 +1213,9 @@ public final class EngineCore implements AutoCloseable {
               .asc()
               .list();
       if (jobs.isEmpty()) {
+        if (openHeldGate(s)) {
+          continue;
+        }
         return settle(s);
       }
       String jobId = jobs.get(0).getId();

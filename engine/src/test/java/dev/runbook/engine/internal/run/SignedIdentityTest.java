@@ -203,6 +203,42 @@ class SignedIdentityTest {
   }
 
   @Test
+  void approvalsSignedAheadOpenTheirGateAndAStatementForAnotherGateIsRefused() throws IOException {
+    RunOutcome o =
+        engine.start(
+            "ahead-test", inventory, Map.of("dir", work.toString()), "alice", null, key("alice"));
+    String run = o.runId();
+    assertThat(o.gate().activityId()).isEqualTo("Gate_First");
+    // carol's statement for the first gate does not approve the second ahead.
+    String forFirst = statement(run, "approve", "Gate_First", "carol", "ok");
+    assertThat(
+            refused(
+                run,
+                () ->
+                    engine.approve(
+                        run, "Gate_Second", "carol", "ok", signedElsewhere(forFirst, "carol"))))
+        .isEqualTo(Refusal.WRONG_STATEMENT);
+    engine.approve(run, "Gate_Second", "bob", "ahead", key("bob"));
+    engine.approve(
+        run,
+        "Gate_Second",
+        "carol",
+        "ahead too",
+        signedElsewhere(statement(run, "approve", "Gate_Second", "carol", "ahead too"), "carol"));
+    assertThat(records(run, "gate.approved-ahead"))
+        .extracting(r -> r.path("keyFingerprint").asText())
+        .allMatch(f -> f.startsWith("SHA256:"));
+    RunOutcome look = engine.approve(run, "Gate_First", "bob", "go", key("bob"));
+    assertThat(look.gate().activityId()).isEqualTo("Gate_Look");
+    assertThat(work.resolve("out.txt")).hasContent(run);
+    assertThat(records(run, "gate.decision"))
+        .filteredOn(r -> r.path("activityId").asText().equals("Gate_Second"))
+        .extracting(r -> r.path("by").asText())
+        .containsExactly("bob", "carol");
+    assertThat(Runs.verify(home, run).ok()).isTrue();
+  }
+
+  @Test
   void whoMayApproveIsPartOfThePlanHash() throws Exception {
     Path runbooks = Path.of(getClass().getResource("/test-runbooks").toURI());
     EngineOptions opts =
