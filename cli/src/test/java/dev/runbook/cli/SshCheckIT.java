@@ -317,7 +317,21 @@ class SshCheckIT {
         cli.run("--templates", tmp.resolve("templates").toString(), "resume", run, "--as", "bob");
     assertThat(resumed.code()).as(resumed.toString()).isEqualTo(3);
     assertThat(resumed.out()).contains("attempt 2");
-    Cli.Result approved = cli.run("approve", run, "--as", "bob", "--comment", "ok");
+    // The run pinned the templates it started with: an approval from a process without them is
+    // refused (exit 2), and one with the same --templates goes on.
+    Cli.Result shipped = cli.run("approve", run, "--as", "bob", "--comment", "ok");
+    assertThat(shipped.code()).as(shipped.toString()).isEqualTo(2);
+    assertThat(shipped.err()).contains("commands/ssh-check/identify.ftl");
+    Cli.Result approved =
+        cli.run(
+            "--templates",
+            tmp.resolve("templates").toString(),
+            "approve",
+            run,
+            "--as",
+            "bob",
+            "--comment",
+            "ok");
     assertThat(approved.code()).as(approved.toString()).isZero();
     assertThat(cli.run("evidence", run, "--verify").code()).isZero();
   }
