@@ -46,10 +46,11 @@ public final class HomeDir {
 
   /**
    * Tightens what the engine and libraries made in the home with the umask's mode: the engine's
-   * database files (H2 makes them 0644, and they hold secret parameters and the AUTO_SERVER
-   * connection key) and stored plans to 0600, {@code runs/}, {@code plans/} and {@code errors/} to
-   * 0700. The home's own 0700 already keeps others out; this keeps a copied or re-moded home, or a
-   * backup of its files, the owner's too. Nothing outside those names is touched.
+   * database files ({@code engine.*.db}: H2 makes them 0644, and they hold secret parameters and
+   * the AUTO_SERVER connection key) and stored plans to 0600, {@code runs/}, {@code plans/} and
+   * {@code errors/} to 0700. The home's own 0700 already keeps others out; this keeps a copied or
+   * re-moded home, or a backup of its files, the owner's too. Nothing outside those names is
+   * touched.
    */
   public static void tighten(Path home) throws IOException {
     if (!Files.isDirectory(home)) {
@@ -61,7 +62,9 @@ public final class HomeDir {
         if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
             && (n.equals("runs") || n.equals("plans") || n.equals("errors"))) {
           set(p, OWNER_ONLY);
-        } else if (n.startsWith("engine.") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        } else if (n.startsWith("engine.")
+            && n.endsWith(".db") // H2's files; engine.key keeps the mode EngineKey gives it
+            && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
           set(p, OWNER_READ_WRITE);
         }
       }

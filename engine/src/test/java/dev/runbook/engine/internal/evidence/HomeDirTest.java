@@ -37,7 +37,8 @@ class HomeDirTest {
     Path plan =
         Files.writeString(Files.createDirectories(home.resolve("plans")).resolve("a.json"), "");
     Path other = Files.writeString(home.resolve("notes.txt"), "");
-    for (Path p : List.of(db, lock, plan, other)) {
+    Path publicKey = Files.writeString(home.resolve("engine.key.pub"), "");
+    for (Path p : List.of(db, lock, plan, other, publicKey)) {
       Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
     }
     Files.setPosixFilePermissions(runs, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -51,8 +52,11 @@ class HomeDirTest {
     }
     assertThat(Files.getPosixFilePermissions(runs))
         .isEqualTo(PosixFilePermissions.fromString("rwx------"));
-    assertThat(Files.getPosixFilePermissions(other))
-        .isEqualTo(PosixFilePermissions.fromString("rw-r--r--"));
+    for (Path p : List.of(other, publicKey)) {
+      assertThat(Files.getPosixFilePermissions(p))
+          .as(p.toString())
+          .isEqualTo(PosixFilePermissions.fromString("rw-r--r--"));
+    }
     HomeDir.tighten(tmp.resolve("no-such-home")); // nothing to do, no error
   }
 
