@@ -18,6 +18,10 @@ class RunRefusalsTest {
   @TempDir Path tmp;
 
   private Path inventory() throws Exception {
+    return inventory("127.0.0.1");
+  }
+
+  private Path inventory(String host) throws Exception {
     for (String f : List.of("id", "known_hosts")) {
       Files.writeString(tmp.resolve(f), "");
     }
@@ -27,10 +31,30 @@ class RunRefusalsTest {
         cluster: test
         ssh: {user: root, port: 22, identityFile: %1$s/id, knownHosts: %1$s/known_hosts}
         members:
-          - {name: cp-1, host: 127.0.0.1, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
+          - {name: cp-1, host: %2$s, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
         approval: {identity: unsigned}
         """
-            .formatted(tmp));
+            .formatted(tmp, host));
+  }
+
+  @Test
+  void aHostAShellCouldReadAsACommandIsRefusedNamingTheMemberAndLine() throws Exception {
+    Path home = tmp.resolve("home");
+    for (String host : List.of("'127.0.0.1;reboot'", "'127.0.0.1|sh'", "\"a\\nb\"")) {
+      Path inv = inventory(host);
+      for (List<String> command :
+          List.of(
+              List.of("run", "ssh-check", "-i", inv.toString(), "--as", "alice"),
+              List.of("plan", "ssh-check", "-i", inv.toString()))) {
+        Cli.Result r = new Cli(home).run(command.toArray(String[]::new));
+        assertThat(r.code()).as(r.toString()).isEqualTo(Main.BAD_INPUT);
+        assertThat(r.err())
+            .as(r.toString())
+            .contains(inv + ":4:")
+            .contains("members[0].host of member cp-1 must be a host name or an IP address");
+      }
+    }
+    assertThat(home).doesNotExist();
   }
 
   @Test

@@ -194,6 +194,39 @@ class RehearsalCommandsTest {
         .containsEntry("markerFound", "true");
     assertThat(Base64.getDecoder().decode(check.get("marker"))).isEqualTo(MARKER_VALUE);
 
+    // A marker key that reads like options is a key: "get -marker" would be refused as the
+    // shorthand flags -m -a -r..., and "--prefix" would leave get without a key.
+    sh(
+            pathFor(bin),
+            "ETCDCTL_API=3 etcdctl --endpoints " + endpoint + " put -- -marker dashed >/dev/null",
+            null)
+        .ok();
+    Map<String, String> dashed =
+        run(
+                bin,
+                "throwaway-check.ftl",
+                Map.of(
+                    "etcdctl", tools.get("etcdctl"), "endpoint", endpoint, "markerKey", "-marker"))
+            .ok()
+            .keys();
+    assertThat(dashed).containsEntry("markerFound", "true");
+    assertThat(Base64.getDecoder().decode(dashed.get("marker")))
+        .isEqualTo("dashed".getBytes(UTF_8));
+    assertThat(
+            run(
+                    bin,
+                    "throwaway-check.ftl",
+                    Map.of(
+                        "etcdctl",
+                        tools.get("etcdctl"),
+                        "endpoint",
+                        endpoint,
+                        "markerKey",
+                        "--prefix"))
+                .ok()
+                .keys())
+        .containsEntry("markerFound", "false");
+
     Map<String, String> stopModel =
         Map.of(
             "pidFile", pidFile.toString(),

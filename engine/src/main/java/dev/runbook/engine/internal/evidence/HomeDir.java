@@ -2,6 +2,8 @@ package dev.runbook.engine.internal.evidence;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
@@ -37,6 +39,56 @@ public final class HomeDir {
       Files.setPosixFilePermissions(home, OWNER_ONLY);
     }
     return home;
+  }
+
+  private static final Set<PosixFilePermission> OWNER_READ_WRITE =
+      PosixFilePermissions.fromString("rw-------");
+
+  /**
+   * Tightens what the engine and libraries made in the home with the umask's mode: the engine's
+   * database files ({@code engine.*.db}: H2 makes them 0644, and they hold secret parameters and
+   * the AUTO_SERVER connection key) and stored plans to 0600, {@code runs/}, {@code plans/} and
+   * {@code errors/} to 0700. The home's own 0700 already keeps others out; this keeps a copied or
+   * re-moded home, or a backup of its files, the owner's too. Nothing outside those names is
+   * touched.
+   */
+  public static void tighten(Path home) throws IOException {
+    if (!Files.isDirectory(home)) {
+      return;
+    }
+    try (var entries = Files.list(home)) {
+      for (Path p : (Iterable<Path>) entries::iterator) {
+        String n = p.getFileName().toString();
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+            && (n.equals("runs") || n.equals("plans") || n.equals("errors"))) {
+          set(p, OWNER_ONLY);
+        } else if (n.startsWith("engine.")
+            && n.endsWith(".db") // H2's files; engine.key keeps the mode EngineKey gives it
+            && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          set(p, OWNER_READ_WRITE);
+        }
+      }
+    }
+    Path plans = home.resolve("plans");
+    if (Files.isDirectory(plans, LinkOption.NOFOLLOW_LINKS)) {
+      try (var entries = Files.list(plans)) {
+        for (Path p : (Iterable<Path>) entries::iterator) {
+          if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            set(p, OWNER_READ_WRITE);
+          }
+        }
+      }
+    }
+  }
+
+  private static void set(Path p, Set<PosixFilePermission> mode) throws IOException {
+    try {
+      if (!Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS).equals(mode)) {
+        Files.setPosixFilePermissions(p, mode);
+      }
+    } catch (NoSuchFileException gone) {
+      // H2 removes its temporary files as it goes: one gone meanwhile needs no mode.
+    }
   }
 
   private static boolean isRunbookHome(Path home) throws IOException {

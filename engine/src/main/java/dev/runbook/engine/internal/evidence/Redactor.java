@@ -25,11 +25,14 @@ import java.util.regex.PatternSyntaxException;
  *       token=(?<secret>\S+)} keeps the {@code token=});
  *   <li>built-ins: PEM and OpenSSH private key blocks, from BEGIN to END (or, with no END, to the
  *       end of the base64 that follows); the value of a flag, variable or setting whose name ends
- *       in password, passwd, token, secret or api-key ({@code --password=x}, {@code --token x},
- *       {@code ETCDCTL_PASSWORD=x}, {@code password: x}) unless the value is a shell variable
- *       reference; the password of {@code etcdctl --user name:password}; HTTP bearer tokens. They
- *       are deliberately narrow: {@code --key=/etc/kubernetes/pki/etcd/server.key} names a file,
- *       not a secret, and stays.
+ *       in password, passwd, token, secret, api-key, access-key or private-key ({@code
+ *       --password=x}, {@code --token x}, {@code ETCDCTL_PASSWORD=x}, {@code PGPASSWORD=x}, {@code
+ *       AWS_SECRET_ACCESS_KEY=x}, {@code password: x}) unless the value is a shell variable
+ *       reference or a whole digest ({@code hmac-sha256:HEX}, {@code sha256:HEX}); {@code
+ *       --pass=x}; the password of {@code etcdctl --user name:password}; a kubeconfig's {@code
+ *       client-key-data}; HTTP bearer tokens and basic credentials; the password of a URL's user
+ *       info. They are deliberately narrow: {@code --key=/etc/kubernetes/pki/etcd/server.key} names
+ *       a file, not a secret, and stays.
  * </ul>
  *
  * <p>A match becomes {@value #REDACTED}, a private key block {@value #REDACTED_KEY}.
@@ -58,9 +61,12 @@ public final class Redactor {
       "(?:[A-Za-z0-9]+[_-])*[A-Za-z0-9]*?"
           + "(?i:password|passwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)"
           + "(?:[_-](?i:access|key|data))*";
-  // A value, unless it is a shell variable reference ($PW, "${PW}"): that names the secret only.
+  // A value, unless it is a shell variable reference ($PW, "${PW}"): that names the secret only;
+  // nor a digest (a plan shows a secret parameter as hmac-sha256:HEX, a snapshot as sha256:HEX):
+  // a digest reveals nothing, and redacting it would hide which value a plan was approved with.
   private static final String VALUE =
-      "(?<secret>'[^']*'|\"(?!\\$)[^\"]*\"|(?![$'\"])[^\\s'\";&|]+)";
+      "(?!['\"]?(?:hmac-sha256|sha256):[0-9a-f]{64}(?![0-9A-Za-z]))"
+          + "(?<secret>'[^']*'|\"(?!\\$)[^\"]*\"|(?![$'\"])[^\\s'\";&|]+)";
 
   private static final List<Pattern> BUILT_IN =
       List.of(
@@ -72,14 +78,17 @@ public final class Redactor {
           Pattern.compile("(?<![A-Za-z0-9_-])--user(?:=|\\s+)[^\\s:'\"]+:" + VALUE),
           Pattern.compile("(?i)\\bbearer\\s+(?<secret>[A-Za-z0-9._~+/=-]{8,})"),
           // Authorization: Basic dXNlcjpwYXNz (user:password in base64)
+          // (a header line, or a header in JSON or YAML: "Authorization": "Basic ...")
           Pattern.compile(
-              "(?i)\\bauthorization:[ \\t]*basic\\s+(?<secret>[A-Za-z0-9+/]{4,}={0,2})"),
+              "(?i)\\bauthorization[\"']?:[ \\t]*[\"']?basic\\s+"
+                  + "(?<secret>[A-Za-z0-9+/]{2,}={0,2})"),
           // --pass=x, --pass x (a whole flag; "pass" inside a word is not a secret's name)
           Pattern.compile("(?<![A-Za-z0-9_-])--pass(?:=|\\s+)" + VALUE),
           // a kubeconfig's client key, inline
           Pattern.compile("(?i)\\bclient-key-data:[ \\t]*" + VALUE),
           // https://user:password@host (user info in a URL)
-          Pattern.compile("(?<=://)[^/\\s:@'\"]+:(?<secret>[^@\\s/'\"]+)(?=@)"));
+          // (a password may hold quotes; whitespace, '/' and '@' end it, so it never spans words)
+          Pattern.compile("(?<=://)[^/\\s:@'\"]+:(?<secret>[^@\\s/]+)(?=@)"));
 
   private final List<String> literals;
   private final List<Pattern> patterns;

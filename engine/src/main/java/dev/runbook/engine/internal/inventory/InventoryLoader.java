@@ -67,7 +67,11 @@ public final class InventoryLoader {
   private static final List<String> MEMBER_KEYS =
       List.of("name", "host", "clientUrl", "peerUrl", "hostKeyFingerprint");
 
-  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9_\\[][A-Za-z0-9._:%\\[\\]-]*");
+  // A name or IPv4 address (not starting with '-', which ssh would read as an option), or an IPv6
+  // address with an optional zone, bracketed or not (brackets only as a pair around it).
+  private static final String IPV6 = "[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9_.-]+)?";
+  private static final Pattern HOST =
+      Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*|" + IPV6 + "|\\[" + IPV6 + "\\]");
   private static final List<String> VALIDATE_KEYS = List.of("marker");
   private static final List<String> MARKER_KEYS = List.of("key", "contains");
   private static final List<String> SECRETS_KEYS = List.of("patterns");
@@ -344,10 +348,10 @@ public final class InventoryLoader {
         problem(
             m.valueMark("host"),
             m.path("host")
+                + (name == null ? "" : " of member " + name)
                 + " must be a host name or an IP address (letters, digits, '.', '-', ':', '[]';"
-                + " not starting with '-'), not '"
-                + host
-                + "'");
+                + " not starting with '-'), not "
+                + shown(host));
         host = null;
       }
       unique(names, name, m, "name", "member names");
@@ -785,5 +789,20 @@ public final class InventoryLoader {
       current = swap;
     }
     return previous[b.length()];
+  }
+
+  /** A value in single quotes, control characters escaped: a newline must not split the message. */
+  private static String shown(String value) {
+    StringBuilder out = new StringBuilder("'");
+    for (char c : value.toCharArray()) {
+      if (c == '\n') {
+        out.append("\\n");
+      } else if (Character.isISOControl(c)) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.append('\'').toString();
   }
 }

@@ -50,6 +50,7 @@ public final class PlanStore {
         Files.write(part, plan.canonical());
         Files.move(part, file, StandardCopyOption.ATOMIC_MOVE);
       }
+      HomeDir.tighten(home);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot keep the plan in " + file.getParent(), e);
     }

@@ -187,7 +187,15 @@ public final class EngineCore implements AutoCloseable {
         new Thread(
             () -> {
               try {
-                built.complete(configuration(options, steps).buildProcessEngine());
+                ProcessEngine engine = configuration(options, steps).buildProcessEngine();
+                // H2 made its files with the umask's mode (0644): they hold secret parameters.
+                try {
+                  HomeDir.tighten(options.home());
+                } catch (IOException e) {
+                  engine.close();
+                  throw e;
+                }
+                built.complete(engine);
               } catch (Throwable t) {
                 built.completeExceptionally(t);
               }

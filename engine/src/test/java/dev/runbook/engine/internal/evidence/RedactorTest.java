@@ -67,6 +67,49 @@ class RedactorTest {
   }
 
   @Test
+  void theNewShapesAreRedactedQuotedToo() {
+    Redactor r = Redactor.builtIns();
+    assertThat(r.redact("PGPASSWORD='two words' psql")).isEqualTo("PGPASSWORD=[REDACTED] psql");
+    assertThat(r.redact("export AWS_SECRET_ACCESS_KEY=\"wJalr/K7 MDENG\""))
+        .isEqualTo("export AWS_SECRET_ACCESS_KEY=[REDACTED]");
+    assertThat(r.redact("client-key-data: \"LS0tLS1CRUdJTiBFQyBQUklWQVRF\""))
+        .isEqualTo("client-key-data: [REDACTED]");
+    assertThat(r.redact("curl -H 'Authorization: Basic dXNlcjpodW50ZXIy' https://h/"))
+        .isEqualTo("curl -H 'Authorization: Basic [REDACTED]' https://h/");
+    assertThat(r.redact("{\"Authorization\": \"Basic dXNlcjpodW50ZXIy\"}"))
+        .isEqualTo("{\"Authorization\": \"Basic [REDACTED]\"}");
+    assertThat(r.redact("Authorization: Basic YTo=")).isEqualTo("Authorization: Basic [REDACTED]");
+    assertThat(r.redact("'https://admin:hunter2x@10.0.0.1/x'"))
+        .isEqualTo("'https://admin:[REDACTED]@10.0.0.1/x'");
+    assertThat(r.redact("git clone \"https://admin:it's\"me@git.example/r\""))
+        .as("a quote inside the password")
+        .isEqualTo("git clone \"https://admin:[REDACTED]@git.example/r\"");
+    assertThat(r.redact("--password='a b c' x")).isEqualTo("--password=[REDACTED] x");
+    assertThat(r.redact("mysql --pass \"a b\" -h db")).isEqualTo("mysql --pass [REDACTED] -h db");
+  }
+
+  @Test
+  void digestsAreNotSecretsEvenUnderASecretName() {
+    // A plan shows a secret parameter as its HMAC, and a snapshot by its SHA-256: both must stay
+    // readable, or nobody could tell which value a plan was approved with.
+    Redactor r = Redactor.builtIns();
+    String hex = "0123456789abcdef".repeat(4);
+    for (String kept :
+        List.of(
+            "\"token\":\"hmac-sha256:" + hex + "\"",
+            "token: hmac-sha256:" + hex,
+            "--token=sha256:" + hex,
+            "password: 'hmac-sha256:" + hex + "'",
+            "snapshot sha256 " + hex,
+            "--discovery-token-ca-cert-hash sha256:" + hex)) {
+      assertThat(r.redact(kept)).isEqualTo(kept);
+    }
+    // Only a whole digest: a value that merely starts like one is still a secret.
+    assertThat(r.redact("token: hmac-sha256:" + hex + "x")).isEqualTo("token: [REDACTED]");
+    assertThat(r.redact("token: sha256:abc")).isEqualTo("token: [REDACTED]");
+  }
+
+  @Test
   void refusesAPatternThatDoesNotCompile() {
     assertThatThrownBy(() -> Redactor.of(List.of(), List.of("tok_[")))
         .isInstanceOf(IllegalArgumentException.class)

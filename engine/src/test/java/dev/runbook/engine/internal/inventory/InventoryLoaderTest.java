@@ -354,8 +354,23 @@ class InventoryLoaderTest {
 
   @Test
   void aHostIsANameOrAnAddressAndNothingAShellOrSshCouldReadAsMore() throws IOException {
+    int line = (int) MINIMAL.lines().count() + 1;
     for (String bad :
-        List.of("'h1|reboot'", "'h1;id'", "'-oProxyCommand=x'", "'h1 h2'", "'$(id)'")) {
+        List.of(
+            "'h1|reboot'",
+            "'h1;id'",
+            "'-oProxyCommand=x'",
+            "'h1 h2'",
+            "'$(id)'",
+            "'`id`'",
+            "\"h1'x\"",
+            "'h1\"x'",
+            "\"h1\\nid\"",
+            "'h1&id'",
+            "'h1>x'",
+            "'a[b'",
+            "'[h1]'",
+            "'[fd00::1'")) {
       List<Problem> problems =
           problems(
               MINIMAL
@@ -364,10 +379,19 @@ class InventoryLoaderTest {
                   + ", clientUrl: https://10.0.0.11:2379, peerUrl: https://10.0.0.11:2380}\n");
       assertThat(problems)
           .as(bad)
-          .extracting(Problem::message)
-          .anyMatch(m -> m.startsWith("members[1].host must be a host name or an IP address"));
+          .filteredOn(p -> p.message().contains(".host"))
+          .singleElement()
+          .satisfies(
+              p -> {
+                assertThat(p.line()).isEqualTo(line);
+                assertThat(p.message())
+                    .startsWith("members[1].host of member cp-2 must be a host name or an IP")
+                    .doesNotContain("\n");
+              });
     }
-    for (String good : List.of("cp-2.example.org", "10.0.0.11", "fd00::11", "'[fd00::11]'")) {
+    for (String good :
+        List.of(
+            "cp-2.example.org", "10.0.0.11", "fd00::11", "'[fd00::11]'", "'::1'", "fe80::1%eth0")) {
       Inventory inv =
           load(
               MINIMAL

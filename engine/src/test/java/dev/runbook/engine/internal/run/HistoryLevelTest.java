@@ -7,7 +7,9 @@ import dev.runbook.engine.api.RunListener;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookEngine;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -42,6 +44,18 @@ class HistoryLevelTest {
   void aNewHomeKeepsNoHistory() throws Exception {
     assertThat(runToTheGate()).isEqualTo(RunState.WAITING);
     assertThat(storedLevel()).isEqualTo("0");
+  }
+
+  @Test
+  void theEngineDatabaseIsTheOwnersOnly() throws Exception {
+    // It holds the run's variables, secret parameters among them; H2 makes its files 0644.
+    assertThat(runToTheGate()).isEqualTo(RunState.WAITING);
+    assertThat(Files.getPosixFilePermissions(home.resolve("engine.mv.db")))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.getPosixFilePermissions(home.resolve("runs")))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+    assertThat(Files.getPosixFilePermissions(home))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
   }
 
   @Test

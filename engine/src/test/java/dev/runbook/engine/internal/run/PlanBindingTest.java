@@ -120,6 +120,9 @@ class PlanBindingTest {
     assertThat(p.json()).doesNotContain("s3cr3t-value");
     assertThat(Files.readString(home.resolve("plans/" + p.sha256() + ".json")))
         .doesNotContain("s3cr3t-value");
+    // The stored plan holds the secret's HMAC: the owner's only, like the rest of the home.
+    assertThat(Files.getPosixFilePermissions(home.resolve("plans/" + p.sha256() + ".json")))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
   }
 
   private static String tokenDigest(RunbookPlan p) throws IOException {

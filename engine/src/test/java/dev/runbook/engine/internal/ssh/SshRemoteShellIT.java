@@ -195,9 +195,37 @@ class SshRemoteShellIT {
       assertThat(f.getMessage())
           .contains(fingerprintOf(hostPub(2)))
           .contains("ssh-keyscan")
+          .contains(" -- '" + lab.address(2) + "' ")
           .contains("hostKeyFingerprint");
     }
     assertNothingRan(2, marker);
+  }
+
+  @Test
+  void aRevokedHostKeyIsRefusedThoughAPlainLineForItComesFirst() throws Exception {
+    // The lab's own known_hosts (a plain line per node), then cp-1's key marked @revoked: OpenSSH
+    // refuses cp-1, and so must we; cp-2, whose key is not revoked, still works.
+    Path knownHosts = tmp.resolve("known_hosts_revoked");
+    Files.writeString(
+        knownHosts,
+        Files.readString(lab.knownHosts())
+            + "@revoked ["
+            + lab.address(1)
+            + "]:2222 "
+            + publicKeyField(hostPub(1).toString())
+            + "\n");
+    String marker = "/var/lib/ssh-it-revoked-" + UUID.randomUUID();
+    try (SshRemoteShell s = new SshRemoteShell(inventory(ssh -> withKnownHosts(ssh, knownHosts)))) {
+      RemoteFailure f = failure(() -> s.run("cp-1", "touch " + marker, T, OutputListener.NONE));
+      assertThat(f.reason()).isEqualTo(FailureReason.HOST_KEY_REVOKED);
+      assertThat(f.getMessage())
+          .contains("SSH-010")
+          .contains("@revoked")
+          .contains(fingerprintOf(hostPub(1)));
+      assertThat(s.hostKeyFingerprint("cp-1")).isNull();
+      assertThat(s.run("cp-2", "echo ok", T, OutputListener.NONE).stdout()).isEqualTo("ok\n");
+    }
+    assertNothingRan(1, marker);
   }
 
   @Test
