@@ -53,7 +53,6 @@ import org.camunda.bpm.engine.ManagementService;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineConfiguration;
 import org.camunda.bpm.engine.RuntimeService;
-import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseListener;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.cfg.StandaloneProcessEngineConfiguration;
@@ -977,14 +976,18 @@ public final class EngineCore implements AutoCloseable {
     return pending;
   }
 
+  /** The run's gates waiting now. */
+  private List<Task> activeGates(RunSession s) {
+    return engine()
+        .getTaskService()
+        .createTaskQuery()
+        .processInstanceId(s.processInstanceId)
+        .active()
+        .list();
+  }
+
   private Task pendingTask(RunSession s, String gate) {
-    List<Task> tasks =
-        engine()
-            .getTaskService()
-            .createTaskQuery()
-            .processInstanceId(s.processInstanceId)
-            .active()
-            .list();
+    List<Task> tasks = activeGates(s);
     if (gate != null) {
       tasks = tasks.stream().filter(t -> t.getTaskDefinitionKey().equals(gate)).toList();
     }
@@ -1147,13 +1150,7 @@ public final class EngineCore implements AutoCloseable {
    * if each person approved now (the decision says when they did). True when the gate opened.
    */
   private boolean openHeldGate(RunSession s) {
-    List<Task> tasks =
-        engine()
-            .getTaskService()
-            .createTaskQuery()
-            .processInstanceId(s.processInstanceId)
-            .active()
-            .list();
+    List<Task> tasks = activeGates(s);
     if (tasks.size() != 1) {
       return false;
     }
@@ -1319,9 +1316,7 @@ public final class EngineCore implements AutoCloseable {
           end.path("message").asText(),
           null);
     }
-    TaskService tasks = engine().getTaskService();
-    List<Task> pending =
-        tasks.createTaskQuery().processInstanceId(s.processInstanceId).active().list();
+    List<Task> pending = activeGates(s);
     if (pending.isEmpty()) {
       return new RunOutcome(s.runId, RunState.WAITING, "waiting for a timer", null);
     }
