@@ -162,6 +162,12 @@ final class EvidenceCommand implements Callable<Integer> {
               + (v.checkpoints().size() == 1 ? " checkpoint" : " checkpoints")
               + " signed by "
               + key
+              + (v.statements() == 0
+                  ? ""
+                  : ", "
+                      + v.statements()
+                      + (v.statements() == 1 ? " person's statement" : " people's statements")
+                      + " checked again under the allowed-signers file the run kept")
               + "; head "
               + v.head());
       if (zip) {

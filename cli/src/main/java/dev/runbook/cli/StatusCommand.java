@@ -77,6 +77,14 @@ final class StatusCommand implements Callable<Integer> {
               s.runId(), g.activityId());
         }
       }
+      for (Runs.Held h : s.held()) {
+        out.printf(
+            "  held for %s: approved ahead by %s at %s%s; opens the gate when the run reaches it%n",
+            h.gate(),
+            h.by(),
+            h.at(),
+            h.keyFingerprint() == null ? "" : " (key " + h.keyFingerprint() + ")");
+      }
       if (s.state().equals("rolling-back")) {
         out.printf(
             "  aborted: its abort path rolls back and holds cluster %s until it ends; if the last"

@@ -70,7 +70,7 @@ class SignedApprovalIT {
     Cli.Result text =
         cli.run("statement", run, "--approve", "--as", "bob", "--comment", "plan read");
     assertThat(text.code()).as(text.toString()).isZero();
-    assertThat(text.out()).startsWith("runbook statement v1\naction: approve\nrun: " + run + "\n");
+    assertThat(text.out()).startsWith("runbook statement v2\naction: approve\nrun: " + run + "\n");
     Path statement = Files.writeString(tmp.resolve("statement.txt"), text.out());
     exec(
         null,
@@ -101,6 +101,13 @@ class SignedApprovalIT {
         .contains("\"type\":\"statement.verified\"")
         .contains("\"principal\":\"bob\"");
     assertThat(cli.run("report", run).out()).contains("(verified)");
+    Path zip = tmp.resolve(run + ".zip");
+    assertThat(cli.run("evidence", run, "--export", zip.toString()).code()).isZero();
+    Cli.Result offline = cli.run("evidence", "--verify", zip.toString());
+    assertThat(offline.code()).as(offline.toString()).isZero();
+    assertThat(offline.out())
+        .contains(
+            "2 people's statements checked again under the allowed-signers file the run kept");
   }
 
   @Test

@@ -42,7 +42,8 @@ public final class Runs {
    * A run at a glance. {@code state}: running, interrupted (no process drives it and it is not
    * waiting: resume it), waiting, reconcile, rolling-back (aborted past a DESTRUCTIVE step: the
    * runbook's abort path runs, holding the cluster, until it ends), done, failed, rolled-back,
-   * rejected, expired, aborted.
+   * rejected, expired, aborted. {@code held}: approvals given ahead for gates the run has not
+   * reached yet (empty once the run ended).
    */
   public record Summary(
       String runId,
@@ -54,7 +55,21 @@ public final class Runs {
       String endedAt,
       String message,
       String lastStep,
-      Gate pendingGate) {}
+      Gate pendingGate,
+      List<Held> held) {
+
+    public Summary {
+      held = held == null ? List.of() : List.copyOf(held);
+    }
+  }
+
+  /**
+   * An approval given ahead, held until the run reaches its gate (with the plan it was given for).
+   *
+   * @param at when it was given
+   * @param keyFingerprint the key that signed it; null when the inventory is unsigned
+   */
+  public record Held(String gate, String by, String at, String keyFingerprint, String comment) {}
 
   /** A gate waiting for people, as evidence recorded it. */
   public record Gate(
@@ -75,6 +90,9 @@ public final class Runs {
    * @param engineKey the engine key the checkpoints were checked against, as a public key line;
    *     null if there was none
    * @param checkpoints the signed checkpoints, in order
+   * @param statements how many people's signed statements were checked again from the evidence
+   *     (signature, what they say, the evidence they were made on, the key under the
+   *     allowed-signers file the run kept) and held
    */
   public record Verification(
       String runId,
@@ -85,7 +103,8 @@ public final class Runs {
       String reason,
       String head,
       String engineKey,
-      List<Checkpoint> checkpoints) {
+      List<Checkpoint> checkpoints,
+      int statements) {
 
     /** The last checkpoint, or null when there is none. */
     public Checkpoint lastCheckpoint() {
@@ -298,7 +317,8 @@ public final class Runs {
                         c.signature(),
                         c.verified(),
                         c.by()))
-            .toList());
+            .toList(),
+        v.statements());
   }
 
   /** Unpacks an export into {@code dir} and returns the run id it holds. */
@@ -451,6 +471,30 @@ public final class Runs {
         s.endedAt(),
         s.outcomeMessage(),
         s.lastStep() == null ? null : s.lastStep().activityId(),
-        gate);
+        gate,
+        s.state().ended() ? List.of() : held(records));
+  }
+
+  /** Approvals given ahead that no decision at their gate has used yet. */
+  private static List<Held> held(List<JsonNode> records) {
+    List<Held> held = new ArrayList<>();
+    for (JsonNode r : records) {
+      String type = r.path("type").asText();
+      if (type.equals("gate.approved-ahead")) {
+        held.add(
+            new Held(
+                r.path("activityId").asText(),
+                r.path("by").asText(),
+                r.path("at").asText(),
+                r.path("keyFingerprint").asText(null),
+                r.path("comment").asText("")));
+      } else if (type.equals("gate.decision")) {
+        held.removeIf(
+            h ->
+                h.gate().equals(r.path("activityId").asText())
+                    && h.by().equals(r.path("by").asText()));
+      }
+    }
+    return held;
   }
 }

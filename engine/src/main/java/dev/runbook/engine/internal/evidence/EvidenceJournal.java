@@ -378,6 +378,17 @@ public final class EvidenceJournal implements AutoCloseable {
   }
 
   /**
+   * Keeps {@code content} as {@code artifacts/<name>} byte for byte and records it: for a public
+   * file whose digest other records state (the allowed-signers file), which redaction must not
+   * change. Naming as {@link #artifact}.
+   */
+  public ArtifactRecorded artifactVerbatim(String activityId, String name, byte[] content)
+      throws IOException {
+    byte[] data = content.clone();
+    return store(activityId, name, out -> out.write(data));
+  }
+
+  /**
    * Keeps a copy of {@code source} as {@code artifacts/<name>} and records it, streaming (a
    * snapshot can be gigabytes). Not redacted: this is for binary files. Naming as {@link
    * #artifact}.

@@ -34,6 +34,63 @@ public final class EvidenceReader {
     return records;
   }
 
+  /**
+   * The run's records with the SHA-256 of each one's line as written: what a person's statement
+   * names when it says which evidence it was made on (see {@link #chain(Path)}).
+   *
+   * @param records every record, in file order
+   * @param lineHashes the SHA-256 of each record's line, in the same order
+   */
+  public record Chain(List<JsonNode> records, List<String> lineHashes) {
+
+    /** A run not started yet. */
+    public static final Chain EMPTY = new Chain(List.of(), List.of());
+
+    public Chain {
+      records = List.copyOf(records);
+      lineHashes = List.copyOf(lineHashes);
+    }
+
+    /** How many records there are. */
+    public int count() {
+      return records.size();
+    }
+
+    /** The SHA-256 of the last record's line (the chain's head); 64 zeros when there is none. */
+    public String head() {
+      return hashOf(count());
+    }
+
+    /**
+     * The head of the first {@code n} records: 64 zeros for none.
+     *
+     * @throws IndexOutOfBoundsException if there are fewer records
+     */
+    public String hashOf(long n) {
+      return n == 0 ? EvidenceFormat.ZERO_HASH : lineHashes.get(Math.toIntExact(n - 1));
+    }
+  }
+
+  /**
+   * Every record of the run with its line's hash, in file order.
+   *
+   * @throws java.nio.file.NoSuchFileException if the run has no evidence.jsonl
+   */
+  public static Chain chain(Path runDir) throws IOException {
+    List<JsonNode> records = new ArrayList<>();
+    List<String> hashes = new ArrayList<>();
+    try (LineReader lines = new LineReader(Files.newInputStream(runDir.resolve(JOURNAL_FILE)))) {
+      for (LineReader.Line line; (line = lines.next()) != null; ) {
+        JsonNode record = line.terminated() ? EvidenceFormat.parseObject(line.bytes()) : null;
+        if (record != null) {
+          records.add(record);
+          hashes.add(EvidenceFormat.sha256Hex(line.bytes()));
+        }
+      }
+    }
+    return new Chain(records, hashes);
+  }
+
   /** Every record of the run, in file order, one at a time (evidence can be large). */
   public static void forEach(Path runDir, Consumer<JsonNode> action) throws IOException {
     try (LineReader lines = new LineReader(Files.newInputStream(runDir.resolve(JOURNAL_FILE)))) {

@@ -89,7 +89,8 @@ public final class EvidenceVerifier {
           "no " + JOURNAL_FILE + " in " + runDir + ": there is no evidence",
           Reason.NO_JOURNAL,
           null,
-          List.of());
+          List.of(),
+          0);
     }
     Check c = new Check(runDir, expect);
     Bad first = null;
@@ -146,7 +147,9 @@ public final class EvidenceVerifier {
               JOURNAL_FILE + " is empty: not even run.started is left; the records were removed"));
     }
     Bad end = c.end();
-    return end != null ? c.result(end) : Verification.passed(c.good, c.expectedPrev, c.checkpoints);
+    return end != null
+        ? c.result(end)
+        : Verification.passed(c.good, c.expectedPrev, c.checkpoints, c.statements.held());
   }
 
   private record Bad(Reason reason, Integer seq, int line, String problem) {}
@@ -164,6 +167,7 @@ public final class EvidenceVerifier {
     private boolean endsInCheckpoint;
     private boolean headSeen;
     private final List<Verification.Checkpoint> checkpoints = new ArrayList<>();
+    private final StatementCheck statements = new StatementCheck();
 
     Check(Path runDir, Expect expect) {
       this.runDir = runDir;
@@ -179,7 +183,8 @@ public final class EvidenceVerifier {
           bad.problem(),
           bad.reason(),
           good == 0 ? null : expectedPrev,
-          checkpoints);
+          checkpoints,
+          statements.held());
     }
 
     Bad check(LineReader.Line line) throws IOException {
@@ -228,10 +233,15 @@ public final class EvidenceVerifier {
         if (problem != null) {
           return new Bad(Reason.ARTIFACT, seq, n, at + problem);
         }
+        statements.artifact(
+            record.path("sha256").asText(), runDir.resolve(record.path("path").asText()));
       }
       Bad bad = checkPlace(record, type, seq, n, at);
       if (bad == null && CHECKPOINT_TYPE.equals(type)) {
         bad = checkCheckpoint(record, seq, prev, n, at);
+      }
+      if (bad == null && expect.signed()) {
+        bad = checkStatements(record, type, seq, n, at);
       }
       if (bad != null) {
         return bad;
@@ -239,6 +249,7 @@ public final class EvidenceVerifier {
       good++;
       expectedSeq++;
       expectedPrev = EvidenceFormat.sha256Hex(line.bytes());
+      statements.good(expectedPrev);
       lastGoodLine = line.number();
       endsInCheckpoint = CHECKPOINT_TYPE.equals(type);
       headSeen |= expectedPrev.equals(expect.head());
@@ -298,6 +309,22 @@ public final class EvidenceVerifier {
         endedSeq = null;
       }
       return null;
+    }
+
+    /** People's statements, and the decisions made in their name; see {@link StatementCheck}. */
+    private Bad checkStatements(JsonNode record, String type, int seq, int n, String at)
+        throws IOException {
+      String problem =
+          switch (type) {
+            case "run.started" -> {
+              statements.started(record);
+              yield null;
+            }
+            case "statement.verified" -> statements.statement(record);
+            case "gate.decision" -> statements.decision(record);
+            default -> null;
+          };
+      return problem == null ? null : new Bad(Reason.STATEMENT, seq, n, at + problem);
     }
 
     private Bad checkCheckpoint(JsonNode record, int seq, String prev, int n, String at) {

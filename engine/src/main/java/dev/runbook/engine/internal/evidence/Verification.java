@@ -15,6 +15,8 @@ import java.util.List;
  * @param reason what kind of problem, for code; null when {@code ok}
  * @param head the SHA-256 of the last record that verified: the chain's head; null if none did
  * @param checkpoints the checkpoints read, in order, each with whether it verified
+ * @param statements how many people's signed statements were checked again and held (counted only
+ *     when checking signatures)
  */
 public record Verification(
     boolean ok,
@@ -24,7 +26,8 @@ public record Verification(
     String problem,
     Reason reason,
     String head,
-    List<Checkpoint> checkpoints) {
+    List<Checkpoint> checkpoints,
+    int statements) {
 
   public Verification {
     checkpoints = List.copyOf(checkpoints);
@@ -64,6 +67,12 @@ public record Verification(
     NOT_SIGNED,
     /** Records after the last checkpoint of a run no process drives: the end was cut. */
     UNSIGNED_TAIL,
+    /**
+     * A person's signed statement does not hold: its signature, what it says, the evidence it was
+     * made on, or its key under the allowed-signers file the run kept; or a person's gate decision
+     * follows no statement of theirs.
+     */
+    STATEMENT,
     /** The head given to check against (--expect-head) is not in the chain. */
     HEAD_NOT_FOUND
   }
@@ -88,8 +97,9 @@ public record Verification(
       boolean verified,
       String by) {}
 
-  static Verification passed(int records, String head, List<Checkpoint> checkpoints) {
-    return new Verification(true, records, null, 0, null, null, head, checkpoints);
+  static Verification passed(
+      int records, String head, List<Checkpoint> checkpoints, int statements) {
+    return new Verification(true, records, null, 0, null, null, head, checkpoints, statements);
   }
 
   /** The last checkpoint read, or null. */

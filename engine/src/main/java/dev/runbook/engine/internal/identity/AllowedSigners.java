@@ -95,11 +95,21 @@ public final class AllowedSigners {
   private final Path source;
   private final List<Entry> entries;
   private final String sha256;
+  private final byte[] bytes;
 
-  private AllowedSigners(Path source, List<Entry> entries, String sha256) {
+  private AllowedSigners(Path source, List<Entry> entries, byte[] bytes) {
     this.source = source;
     this.entries = List.copyOf(entries);
-    this.sha256 = sha256;
+    this.bytes = bytes.clone();
+    this.sha256 = sha256(bytes);
+  }
+
+  /**
+   * The file as read, byte for byte: what a run keeps in its evidence, so its statements can be
+   * checked again later, anywhere, against the policy they were checked against.
+   */
+  public byte[] bytes() {
+    return bytes.clone();
   }
 
   public Path source() {
@@ -122,11 +132,17 @@ public final class AllowedSigners {
    * @throws IOException the file cannot be read
    */
   public static AllowedSigners load(Path file) throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
-    return parse(file, new String(bytes, StandardCharsets.UTF_8), sha256(bytes));
+    return parse(file, Files.readAllBytes(file));
   }
 
-  static AllowedSigners parse(Path file, String text, String sha256) {
+  /**
+   * Reads and checks the file's content.
+   *
+   * @param file where it came from, for messages
+   * @throws Invalid listing every bad line
+   */
+  public static AllowedSigners parse(Path file, byte[] bytes) {
+    String text = new String(bytes, StandardCharsets.UTF_8);
     List<Entry> entries = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
     String[] lines = text.split("\n", -1);
@@ -144,7 +160,7 @@ public final class AllowedSigners {
     if (!problems.isEmpty()) {
       throw new Invalid(file, problems);
     }
-    return new AllowedSigners(file, entries, sha256);
+    return new AllowedSigners(file, entries, bytes);
   }
 
   private static Entry parseLine(int number, String line) {

@@ -21,6 +21,12 @@ import java.util.Map;
  * @param decision approved or rejected at a gate, empty otherwise
  * @param by the principal the person claims (--as)
  * @param sequence the run's count of accepted statements, plus one, when it was made
+ * @param records how many records the run's evidence had when the statement was made (0 for a run
+ *     being started); -1 for a v1 statement, which did not say
+ * @param head the SHA-256 of the last of those records (64 zeros for none): with {@code records},
+ *     the person's own signature over the evidence they acted on, so a chain rewritten before their
+ *     action no longer matches what they signed, even when re-signed with the engine's key; null
+ *     for a v1 statement
  */
 public record Statement(
     String action,
@@ -31,11 +37,27 @@ public record Statement(
     String comment,
     String by,
     Instant time,
-    long sequence) {
+    long sequence,
+    long records,
+    String head) {
 
-  static final String HEADER = "runbook statement v1";
-  private static final List<String> KEYS =
+  static final String HEADER = "runbook statement v2";
+  // v1 (before statements named the evidence) is still read, for the evidence of older runs.
+  static final String HEADER_V1 = "runbook statement v1";
+  private static final List<String> KEYS_V1 =
       List.of("action", "run", "gate", "plan", "decision", "comment", "by", "time", "sequence");
+  private static final List<String> KEYS =
+      List.of(
+          "action",
+          "run",
+          "gate",
+          "plan",
+          "decision",
+          "comment",
+          "by",
+          "time",
+          "sequence",
+          "evidence");
 
   public Statement {
     gate = gate == null ? "" : gate;
@@ -45,7 +67,7 @@ public record Statement(
   }
 
   public String text() {
-    return HEADER
+    return (isV1() ? HEADER_V1 : HEADER)
         + "\naction: "
         + action
         + "\nrun: "
@@ -64,7 +86,13 @@ public record Statement(
         + time
         + "\nsequence: "
         + sequence
-        + "\n";
+        + "\n"
+        + (isV1() ? "" : "evidence: " + records + " " + head + "\n");
+  }
+
+  /** A statement from before statements named the evidence they were made on. */
+  public boolean isV1() {
+    return head == null;
   }
 
   public byte[] bytes() {
@@ -79,8 +107,9 @@ public record Statement(
    */
   public static Statement parse(String text) {
     String[] lines = text.split("\n", -1);
-    if (lines.length != KEYS.size() + 2
-        || !lines[0].equals(HEADER)
+    List<String> keys = lines[0].equals(HEADER_V1) ? KEYS_V1 : KEYS;
+    if (lines.length != keys.size() + 2
+        || !(lines[0].equals(HEADER) || lines[0].equals(HEADER_V1))
         || !lines[lines.length - 1].isEmpty()) {
       throw malformed(
           "it must be the "
@@ -90,12 +119,23 @@ public record Statement(
               + "' and ending in a newline");
     }
     Map<String, String> v = new LinkedHashMap<>();
-    for (int i = 0; i < KEYS.size(); i++) {
-      String prefix = KEYS.get(i) + ": ";
+    for (int i = 0; i < keys.size(); i++) {
+      String prefix = keys.get(i) + ": ";
       if (!lines[i + 1].startsWith(prefix)) {
         throw malformed("line " + (i + 2) + " must start with '" + prefix + "'");
       }
-      v.put(KEYS.get(i), lines[i + 1].substring(prefix.length()));
+      v.put(keys.get(i), lines[i + 1].substring(prefix.length()));
+    }
+    long records = -1;
+    String head = null;
+    if (v.containsKey("evidence")) {
+      String[] e = v.get("evidence").split(" ", -1);
+      if (e.length != 2 || !e[1].matches("[0-9a-f]{64}") || !e[0].matches("[0-9]{1,18}")) {
+        throw malformed(
+            "line " + (keys.size() + 1) + " must be 'evidence: RECORDS HEAD' (a count, 64 hex)");
+      }
+      records = Long.parseLong(e[0]);
+      head = e[1];
     }
     try {
       Statement s =
@@ -108,7 +148,9 @@ public record Statement(
               unescape(v.get("comment")),
               v.get("by"),
               Instant.parse(v.get("time")),
-              Long.parseLong(v.get("sequence")));
+              Long.parseLong(v.get("sequence")),
+              records,
+              head);
       if (!s.text().equals(text)) {
         throw malformed("it is not in canonical form (print it again with `runbook statement`)");
       }

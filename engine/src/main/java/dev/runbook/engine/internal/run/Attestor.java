@@ -7,6 +7,7 @@ import dev.runbook.engine.api.IdentityException;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.Refusal;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.internal.evidence.EvidenceReader;
 import dev.runbook.engine.internal.identity.AgentSigner;
 import dev.runbook.engine.internal.identity.AllowedSigners;
 import dev.runbook.engine.internal.identity.KeyFileSigner;
@@ -39,8 +40,17 @@ final class Attestor {
       String comment,
       String by) {}
 
-  /** The verified statement, or for an unsigned inventory the name as given. */
-  record Attested(String principal, String keyFingerprint, RunEvent.StatementVerified event) {}
+  /**
+   * The verified statement, or for an unsigned inventory the name as given.
+   *
+   * @param signers the allowed-signers file it was checked against (null when unsigned): the run
+   *     keeps a copy, so the statement can be checked again from the evidence alone
+   */
+  record Attested(
+      String principal,
+      String keyFingerprint,
+      RunEvent.StatementVerified event,
+      AllowedSigners signers) {}
 
   private Attestor() {}
 
@@ -58,20 +68,22 @@ final class Attestor {
   }
 
   /**
-   * @param evidence the run's records so far (empty for a run being started)
+   * @param chain the run's records so far ({@link EvidenceReader.Chain#EMPTY} for a run being
+   *     started): the statement names its count and head
    * @param record where a refusal is recorded; null when there is no run yet
    */
   static Attested attest(
       Inventory inventory,
-      List<JsonNode> evidence,
+      EvidenceReader.Chain chain,
       Expected e,
       Identity identity,
       Instant now,
       Consumer<RunEvent> record) {
     requireApprovalSection(inventory);
     if (inventory.approval().unsigned()) {
-      return new Attested(e.by(), null, null);
+      return new Attested(e.by(), null, null, null);
     }
+    List<JsonNode> evidence = chain.records();
     String fingerprint = null;
     try {
       AllowedSigners signers = signers(inventory);
@@ -93,7 +105,9 @@ final class Attestor {
                 e.comment(),
                 e.by(),
                 now,
-                next);
+                next,
+                chain.count(),
+                chain.head());
         text = st.text();
         armored = SshSig.sign(signer, SshSig.NAMESPACE, st.bytes()).armored();
       }
@@ -110,6 +124,7 @@ final class Attestor {
       match("decision", st.decision(), e.decision());
       match("comment", st.comment(), e.comment() == null ? "" : e.comment());
       match("by", st.by(), e.by());
+      matchEvidence(st, chain, e.run());
       long used = lastSequence(evidence, e.by());
       if (st.sequence() <= used) {
         throw new IdentityException(
@@ -149,7 +164,8 @@ final class Attestor {
               text,
               armored,
               line.line(),
-              signers.sha256()));
+              signers.sha256()),
+          signers);
     } catch (IdentityException refused) {
       if (record != null) {
         record.accept(
@@ -175,6 +191,38 @@ final class Attestor {
               + expected
               + "': a statement is good for one action only; sign the one `runbook statement`"
               + " prints for this action");
+    }
+  }
+
+  /**
+   * The statement must name this run's evidence as it was when it was made: its count of records no
+   * more than there are now, and its head the hash of that many records. A person's signature then
+   * also vouches for every record before their action.
+   */
+  private static void matchEvidence(Statement st, EvidenceReader.Chain chain, String run) {
+    if (st.isV1()) {
+      throw new IdentityException(
+          Refusal.WRONG_STATEMENT,
+          "the signed statement is in the old format, which does not name the evidence it was made"
+              + " on: sign what `runbook statement "
+              + run
+              + "` prints now");
+    }
+    if (st.records() > chain.count() || !chain.hashOf(st.records()).equals(st.head())) {
+      throw new IdentityException(
+          Refusal.WRONG_STATEMENT,
+          "the signed statement was made on this run's evidence at "
+              + st.records()
+              + " records with head "
+              + st.head()
+              + ", but "
+              + (st.records() > chain.count()
+                  ? "the run has only " + chain.count() + " records"
+                  : "its first " + st.records() + " records hash to " + chain.hashOf(st.records()))
+              + ": the evidence is not what the statement was made on; print it again with"
+              + " `runbook statement "
+              + run
+              + "`, read it, and sign that");
     }
   }
 
@@ -204,7 +252,7 @@ final class Attestor {
    */
   static Statement statement(
       String runId,
-      List<JsonNode> evidence,
+      EvidenceReader.Chain chain,
       String action,
       String gate,
       String by,
@@ -212,7 +260,7 @@ final class Attestor {
       Instant now) {
     String plan = null;
     String pending = null;
-    for (JsonNode r : evidence) {
+    for (JsonNode r : chain.records()) {
       String type = r.path("type").asText();
       if (type.equals("run.started")) {
         plan = r.path("planSha256").asText(null);
@@ -235,7 +283,17 @@ final class Attestor {
     String decision =
         action.equals("approve") ? "approved" : action.equals("reject") ? "rejected" : "";
     return new Statement(
-        action, runId, g, plan, decision, comment, by, now, nextSequence(evidence));
+        action,
+        runId,
+        g,
+        plan,
+        decision,
+        comment,
+        by,
+        now,
+        nextSequence(chain.records()),
+        chain.count(),
+        chain.head());
   }
 
   static AllowedSigners signers(Inventory inventory) {

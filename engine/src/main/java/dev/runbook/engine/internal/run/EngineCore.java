@@ -307,7 +307,7 @@ public final class EngineCore implements AutoCloseable {
     Attestor.Attested who =
         Attestor.attest(
             inventory,
-            List.of(),
+            dev.runbook.engine.internal.evidence.EvidenceReader.Chain.EMPTY,
             new Attestor.Expected("run", runId, "", plan.sha256(), "", "", startedBy),
             identity,
             Instant.now(),
@@ -351,9 +351,7 @@ public final class EngineCore implements AutoCloseable {
       session.emit(
           new RunEvent.RunPinned(
               entry.id(), plan.runbookSha256(), EngineVersion.get(), plan.templates()));
-      if (who.event() != null) {
-        session.emit(who.event());
-      }
+      recordVerified(session, who);
       session.artifact("plan.json", PlanStore.pretty(plan).getBytes(StandardCharsets.UTF_8));
       Map<String, Object> vars = new LinkedHashMap<>(params);
       vars.put("runId", runId);
@@ -614,7 +612,7 @@ public final class EngineCore implements AutoCloseable {
     try {
       return Attestor.statement(
               runId,
-              dev.runbook.engine.internal.evidence.EvidenceReader.read(runDir),
+              dev.runbook.engine.internal.evidence.EvidenceReader.chain(runDir),
               action,
               gate,
               by,
@@ -639,7 +637,7 @@ public final class EngineCore implements AutoCloseable {
       Identity identity) {
     return Attestor.attest(
         s.inventory,
-        s.evidence(),
+        s.chain(),
         new Attestor.Expected(action, s.runId, gate, s.planSha256(), decision, comment, by),
         identity,
         Instant.now(),
@@ -655,8 +653,13 @@ public final class EngineCore implements AutoCloseable {
     return new IdentityException(reason, message);
   }
 
+  /**
+   * Records a verified statement, after a copy of the allowed-signers file it was checked against
+   * when the run has none yet: the evidence alone then shows whose key was whose.
+   */
   private static void recordVerified(RunSession s, Attestor.Attested who) {
     if (who.event() != null) {
+      s.keepAllowedSigners(who.signers().sha256(), who.signers().bytes());
       s.emit(who.event());
     }
   }

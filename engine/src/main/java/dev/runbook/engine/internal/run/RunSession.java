@@ -323,6 +323,38 @@ public final class RunSession implements AutoCloseable {
     }
   }
 
+  /** The run's evidence so far with each record's line hash: what a statement names. */
+  EvidenceReader.Chain chain() {
+    try {
+      return EvidenceReader.chain(runDir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Keeps the allowed-signers file a statement was checked against, byte for byte, unless the run
+   * holds a copy with that digest already (the file rarely changes within a run).
+   */
+  void keepAllowedSigners(String sha256, byte[] content) {
+    boolean kept =
+        evidence().stream()
+            .anyMatch(
+                r ->
+                    r.path("type").asText().equals("artifact.recorded")
+                        && r.path("sha256").asText().equals(sha256));
+    if (!kept) {
+      try {
+        listener.event(journal.artifactVerbatim(null, ALLOWED_SIGNERS, content));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot keep the allowed-signers file", e);
+      }
+    }
+  }
+
+  /** The name under which a run keeps the allowed-signers files its statements were checked by. */
+  static final String ALLOWED_SIGNERS = "allowed_signers";
+
   // What the delegate asks before every step, kept up to date as events are emitted (one
   // process drives a run at a time) instead of re-reading the evidence per step.
   private final Map<String, Integer> startsByJob = new HashMap<>();

@@ -25,15 +25,15 @@ class AllowedSignersTest {
     AllowedSigners s =
         AllowedSigners.parse(
             FILE,
-            "# comment\n\n"
-                + "alice@example.com,bob "
-                + k
-                + " alice's laptop\n"
-                + "\"*@ops.example.com,!mallory@ops.example.com\" namespaces=\"runbook,git\","
-                + "valid-after=\"20200101\",valid-before=\"209912312359Z\" "
-                + k
-                + "\n",
-            "x");
+            ("# comment\n\n"
+                    + "alice@example.com,bob "
+                    + k
+                    + " alice's laptop\n"
+                    + "\"*@ops.example.com,!mallory@ops.example.com\" namespaces=\"runbook,git\","
+                    + "valid-after=\"20200101\",valid-before=\"209912312359Z\" "
+                    + k
+                    + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
     assertThat(s.entries()).hasSize(2);
     AllowedSigners.Entry first = s.entries().get(0);
@@ -56,25 +56,25 @@ class AllowedSignersTest {
             () ->
                 AllowedSigners.parse(
                     FILE,
-                    "alice "
-                        + k
-                        + "\n"
-                        + "bob cert-authority "
-                        + k
-                        + "\n"
-                        + "carol\n"
-                        + "dave ssh-dss AAAA\n"
-                        + "erin valid-before=\"tomorrow\" "
-                        + k
-                        + "\n"
-                        + "frank ssh-ed25519 !!!\n"
-                        + "gina ssh-rsa "
-                        + k.split(" ")[1]
-                        + "\n"
-                        + "hal verify-required "
-                        + k
-                        + "\n",
-                    "x"),
+                    ("alice "
+                            + k
+                            + "\n"
+                            + "bob cert-authority "
+                            + k
+                            + "\n"
+                            + "carol\n"
+                            + "dave ssh-dss AAAA\n"
+                            + "erin valid-before=\"tomorrow\" "
+                            + k
+                            + "\n"
+                            + "frank ssh-ed25519 !!!\n"
+                            + "gina ssh-rsa "
+                            + k.split(" ")[1]
+                            + "\n"
+                            + "hal verify-required "
+                            + k
+                            + "\n")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)),
             AllowedSigners.Invalid.class);
 
     assertThat(e.problems())

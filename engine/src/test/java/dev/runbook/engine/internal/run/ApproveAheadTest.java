@@ -75,12 +75,19 @@ class ApproveAheadTest {
     assertThat(held.gate().activityId()).as("still at the first gate").isEqualTo("Gate_First");
     held = engine.approve(run, "Gate_Second", "carol", "second pair of eyes");
     assertThat(work.resolve("out.txt")).as("nothing ran ahead of its gate").doesNotExist();
+    // status shows what is held, from the evidence alone
+    assertThat(Runs.summary(home, run).held())
+        .extracting(Runs.Held::gate, Runs.Held::by, Runs.Held::comment)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("Gate_Second", "bob", "plan read, go at once"),
+            org.assertj.core.groups.Tuple.tuple("Gate_Second", "carol", "second pair of eyes"));
 
     // One approval at the first gate, and the run goes through the second by itself.
     RunOutcome next = engine.approve(run, "Gate_First", "bob", "go");
     assertThat(work.resolve("out.txt")).hasContent(run);
     assertThat(next.state()).isEqualTo(RunState.WAITING);
     assertThat(next.gate().activityId()).isEqualTo("Gate_Look");
+    assertThat(Runs.summary(home, run).held()).as("used at their gate").isEmpty();
 
     List<String> t = types(run);
     assertThat(t)
@@ -113,6 +120,8 @@ class ApproveAheadTest {
     engine.approve(run, "Gate_Second", "bob", "ahead");
     RunOutcome at = engine.approve(run, "Gate_First", "carol", "go");
     assertThat(at.gate().activityId()).isEqualTo("Gate_Second");
+    assertThat(Runs.summary(home, run).held()).isEmpty();
+    assertThat(Runs.summary(home, run).pendingGate().approvals()).containsExactly("bob");
     assertThat(at.gate().approvals()).containsExactly("bob");
     assertThat(work.resolve("out.txt")).doesNotExist();
     assertThatThrownBy(() -> engine.approve(run, null, "bob", "again"))

@@ -16,9 +16,11 @@ import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookEngine;
 import dev.runbook.engine.api.RunbookPlan;
 import dev.runbook.engine.api.Runs;
+import dev.runbook.engine.internal.evidence.Forger;
 import dev.runbook.engine.internal.identity.SshTools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -509,5 +511,165 @@ class SignedIdentityTest {
     assertThat(person.namespace()).isEqualTo("runbook");
     assertThat(person.key().fingerprint()).isEqualTo(bob.path("keyFingerprint").asText());
     assertThat(Runs.verify(home, run).ok()).isTrue();
+  }
+
+  // ---- a person's statement vouches for the evidence before it ---------------------------
+
+  private static Path runDir(String run) {
+    return home.resolve("runs").resolve(run);
+  }
+
+  private static String reason(String run) {
+    Runs.Verification v = Runs.verify(home, run);
+    assertThat(v.ok()).as("verifies").isFalse();
+    return v.reason();
+  }
+
+  @Test
+  void everyStatementIsCheckedAgainFromTheEvidenceWithTheSignersFileTheRunKept()
+      throws IOException {
+    String run = start();
+    engine.approve(run, null, "bob", "looked at it", key("bob"));
+    String text = statement(run, "approve", null, "carol", "second");
+    int before = evidence(run).size();
+    engine.approve(run, null, "carol", "second", signedElsewhere(text, "carol"));
+
+    // carol signed the count and head of the evidence she was shown.
+    assertThat(text)
+        .startsWith("runbook statement v2\n")
+        .endsWith(
+            "\nevidence: "
+                + before
+                + " "
+                + dev.runbook.engine.internal.evidence.EvidenceReader.chain(runDir(run))
+                    .hashOf(before)
+                + "\n");
+    List<JsonNode> kept =
+        records(run, "artifact.recorded").stream()
+            .filter(r -> r.path("name").asText().startsWith("allowed_signers"))
+            .toList();
+    assertThat(kept).singleElement();
+    assertThat(runDir(run).resolve(kept.get(0).path("path").asText()))
+        .hasBinaryContent(Files.readAllBytes(signers));
+    Runs.Verification v = Runs.verify(home, run);
+    assertThat(v.ok()).isTrue();
+    assertThat(v.statements()).isEqualTo(3); // alice's start, bob's and carol's approvals
+    // And offline, from the export alone: the kept signers file travels with it.
+    Path zip = tmp.resolve(run + ".zip");
+    Runs.export(home, run, zip);
+    Runs.Verification offline = Runs.verifyExport(zip, null, home.resolve(Runs.EXPORTED_KEY));
+    assertThat(offline.ok()).as(offline.problem()).isTrue();
+    assertThat(offline.statements()).isEqualTo(3);
+  }
+
+  @Test
+  void recordsRewrittenBeforeAnApprovalFailEvenWhenReSignedWithTheEngineKey() throws IOException {
+    String run = start();
+    engine.approve(run, null, "bob", "looked at it", key("bob"));
+    engine.approve(run, null, "carol", "second", key("carol"));
+    assertThat(Runs.verify(home, run).ok()).isTrue();
+
+    // Root on the engine host makes the run say it wrote elsewhere, and signs it all again.
+    Forger.rewrite(
+        runDir(run),
+        home,
+        r -> {
+          if (r.path("type").asText().equals("run.started")) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) r.path("parameters"))
+                .put("dir", "/etc");
+          }
+          return List.of(r);
+        });
+
+    Runs.Verification v = Runs.verify(home, run);
+    assertThat(v.reason()).isEqualTo("STATEMENT");
+    assertThat(v.problem()).contains("bob's statement 2").contains("were rewritten");
+  }
+
+  @Test
+  void aDecisionWrittenInSomeonesNameFailsEvenWhenReSignedWithTheEngineKey() throws IOException {
+    String run = start();
+    engine.approve(run, null, "bob", "looked at it", key("bob"));
+
+    Forger.rewrite(
+        runDir(run),
+        home,
+        r -> {
+          if (!r.path("type").asText().equals("gate.decision")) {
+            return List.of(r);
+          }
+          com.fasterxml.jackson.databind.node.ObjectNode carol = r.deepCopy();
+          carol.put("by", "carol").put("approvals", 2);
+          return List.of(r, carol);
+        });
+
+    assertThat(reason(run)).isEqualTo("STATEMENT");
+    assertThat(Runs.verify(home, run).problem())
+        .contains("gate.decision approved by carol")
+        .contains("follows no signed statement of carol's");
+  }
+
+  @Test
+  void aStatementNamingOtherEvidenceOrInTheOldFormatIsRefused() {
+    String run = start();
+    String text = statement(run, "approve", null, "bob", "ok");
+    String head = text.replaceAll("(?s).*\nevidence: [0-9]+ ([0-9a-f]{64})\n", "$1");
+    Identity otherHead = signedElsewhere(text.replace(head, "ab".repeat(32)), "bob");
+    assertThat(refused(run, () -> engine.approve(run, null, "bob", "ok", otherHead)))
+        .isEqualTo(Refusal.WRONG_STATEMENT);
+    Identity ahead =
+        signedElsewhere(text.replaceAll("\nevidence: [0-9]+ ", "\nevidence: 999 "), "bob");
+    assertThat(refused(run, () -> engine.approve(run, null, "bob", "ok", ahead)))
+        .isEqualTo(Refusal.WRONG_STATEMENT);
+    String v1 =
+        text.replace("runbook statement v2", "runbook statement v1")
+            .replaceAll("evidence: .*\n", "");
+    assertThat(
+            refused(run, () -> engine.approve(run, null, "bob", "ok", signedElsewhere(v1, "bob"))))
+        .isEqualTo(Refusal.WRONG_STATEMENT);
+    assertThat(records(run, "statement.refused"))
+        .extracting(r -> r.path("message").asText())
+        .anyMatch(m -> m.contains("the evidence is not what the statement was made on"))
+        .anyMatch(m -> m.contains("the run has only"))
+        .anyMatch(m -> m.contains("old format"));
+    // The run is as it was: bob's own statement, made now, is taken.
+    engine.approve(run, null, "bob", "ok", key("bob"));
+    assertThat(Runs.verify(home, run).ok()).isTrue();
+  }
+
+  @Test
+  void aSwappedSignersFileFailsVerify() throws IOException {
+    String run = start();
+    JsonNode kept =
+        records(run, "artifact.recorded").stream()
+            .filter(r -> r.path("name").asText().startsWith("allowed_signers"))
+            .findFirst()
+            .orElseThrow();
+    // A forger swaps alice's key for mallory's in the kept copy, and restates its record.
+    String mallory = SshTools.publicKey(tmp.resolve("people").resolve("mallory"));
+    String alice = SshTools.publicKey(tmp.resolve("people").resolve("alice"));
+    Path copy = runDir(run).resolve(kept.path("path").asText());
+    byte[] swapped =
+        Files.readString(copy)
+            .replace(alice.strip(), mallory.strip())
+            .getBytes(StandardCharsets.UTF_8);
+    Files.write(copy, swapped);
+    String sha = dev.runbook.engine.internal.evidence.Forger.sha256(swapped);
+    Forger.rewrite(
+        runDir(run),
+        home,
+        r -> {
+          if (r.path("sha256").asText().equals(kept.path("sha256").asText())) {
+            r.put("sha256", sha).put("size", swapped.length);
+          }
+          if (r.path("type").asText().equals("statement.verified")) {
+            r.put("allowedSignersSha256", sha);
+          }
+          return List.of(r);
+        });
+
+    assertThat(reason(run)).isEqualTo("STATEMENT");
+    assertThat(Runs.verify(home, run).problem())
+        .contains("alice's statement 1 does not hold under the allowed-signers file the run kept");
   }
 }
