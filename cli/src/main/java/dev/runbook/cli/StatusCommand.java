@@ -85,6 +85,12 @@ final class StatusCommand implements Callable<Integer> {
             h.at(),
             h.keyFingerprint() == null ? "" : " (key " + h.keyFingerprint() + ")");
       }
+      if (s.abortAsked() != null) {
+        out.printf(
+            "  %s asked at %s to end it WITHOUT rollback (%s); a second person ends it: runbook"
+                + " abort %s --as NAME --comment WHY --no-rollback --confirm%n",
+            s.abortAsked().by(), s.abortAsked().at(), s.abortAsked().comment(), s.runId());
+      }
       if (s.state().equals("rolling-back")) {
         out.printf(
             "  aborted: its abort path rolls back and holds cluster %s until it ends; if the last"

@@ -60,10 +60,28 @@ class StatusCommandTest {
         .contains(
             "held for Gate_ApproveRestart: approved ahead by carol at 20",
             "(key SHA256:carolskey); opens the gate when the run reaches it");
+    assertThat(text.out()).doesNotContain("WITHOUT rollback");
     JsonNode held = new ObjectMapper().readTree(json.out()).path("held");
     assertThat(held).hasSize(1);
     assertThat(held.get(0).path("gate").asText()).isEqualTo("Gate_ApproveRestart");
     assertThat(held.get(0).path("by").asText()).isEqualTo("carol");
     assertThat(held.get(0).path("comment").asText()).isEqualTo("diffs read");
+  }
+
+  @Test
+  void anAskToEndWithoutRollbackIsShownWithWhatTheSecondPersonRuns() throws Exception {
+    waitingWithAHeldApproval();
+    try (EvidenceJournal j =
+        EvidenceJournal.open(
+            home.resolve("runs").resolve(RUN), Redactor.NONE, EngineKey.loadOrCreate(home))) {
+      j.append(new RunEvent.AbortNoRollbackAsked("bob", "leave it down", List.of("a step")));
+    }
+
+    Cli.Result text = new Cli(home).run("status", RUN);
+
+    assertThat(text.out())
+        .contains("bob asked at 20")
+        .contains("to end it WITHOUT rollback (leave it down); a second person ends it: runbook")
+        .contains("abort " + RUN + " --as NAME --comment WHY --no-rollback --confirm");
   }
 }

@@ -400,6 +400,22 @@ public sealed interface RunEvent {
   }
 
   /**
+   * A person asked to end a signed run past a DESTRUCTIVE step without its rollback, and confirmed
+   * it: nothing is done until a second person asks the same (their own signed {@code
+   * abort-no-rollback}), since leaving a cluster half-restored is one person's call nowhere. {@code
+   * left}: what the run's changing steps did, as it stood when asked.
+   */
+  record AbortNoRollbackAsked(String by, String comment, List<String> left) implements RunEvent {
+    public AbortNoRollbackAsked {
+      left = left == null ? List.of() : List.copyOf(left);
+    }
+
+    public String type() {
+      return "abort.no-rollback.asked";
+    }
+  }
+
+  /**
    * The run ended. {@code outcome}: done, failed, rolled-back, rejected, expired, aborted. {@code
    * by} is set for aborted.
    */

@@ -43,7 +43,8 @@ public final class Runs {
    * waiting: resume it), waiting, reconcile, rolling-back (aborted past a DESTRUCTIVE step: the
    * runbook's abort path runs, holding the cluster, until it ends), done, failed, rolled-back,
    * rejected, expired, aborted. {@code held}: approvals given ahead for gates the run has not
-   * reached yet (empty once the run ended).
+   * reached yet (empty once the run ended). {@code abortAsked}: a person's standing ask to end the
+   * run without rollback, which waits for a second person; null when there is none.
    */
   public record Summary(
       String runId,
@@ -56,12 +57,16 @@ public final class Runs {
       String message,
       String lastStep,
       Gate pendingGate,
-      List<Held> held) {
+      List<Held> held,
+      Asked abortAsked) {
 
     public Summary {
       held = held == null ? List.of() : List.copyOf(held);
     }
   }
+
+  /** A person's ask to end a signed run without rollback, waiting for a second person. */
+  public record Asked(String by, String at, String comment) {}
 
   /**
    * An approval given ahead, held until the run reaches its gate (with the plan it was given for).
@@ -472,7 +477,15 @@ public final class Runs {
         s.outcomeMessage(),
         s.lastStep() == null ? null : s.lastStep().activityId(),
         gate,
-        s.state().ended() ? List.of() : held(records));
+        s.state().ended() ? List.of() : held(records),
+        s.state().ended() ? null : abortAsked(records));
+  }
+
+  private static Asked abortAsked(List<JsonNode> records) {
+    JsonNode r = EvidenceReader.abortAsked(records);
+    return r == null
+        ? null
+        : new Asked(r.path("by").asText(), r.path("at").asText(), r.path("comment").asText());
   }
 
   /** Approvals given ahead that no decision at their gate has used yet. */

@@ -75,6 +75,12 @@ class EtcdRestoreAbortIT {
             .isEqualTo(Refusal.UNKNOWN_KEY);
         assertThat(lab.ssh(1, "ls /etc/kubernetes/manifests").output()).doesNotContain("etcd.yaml");
         assertThat(Runs.summary(home, run).state()).isEqualTo("waiting");
+        // carol's own signed ask is recorded and changes nothing: a second person must ask too.
+        RunOutcome asked =
+            engine.abortWithoutRollback(run, "carol", "leave it down", true, as(lab, "carol"));
+        assertThat(asked.message()).contains("needs a second person");
+        assertThat(lab.ssh(1, "ls /etc/kubernetes/manifests").output()).doesNotContain("etcd.yaml");
+        assertThat(Runs.summary(home, run).state()).isEqualTo("waiting");
 
         RunOutcome aborted =
             engine.abort(run, "carol", "wrong snapshot, stop here", as(lab, "carol"));
@@ -93,7 +99,11 @@ class EtcdRestoreAbortIT {
             .isEqualTo("after-snapshot");
         assertThat(types(home, run))
             .containsSubsequence(
-                "statement.refused", "statement.verified", "abort.requested", "run.ended");
+                "statement.refused",
+                "abort.no-rollback.asked",
+                "statement.verified",
+                "abort.requested",
+                "run.ended");
         // What an abort without rollback would have left, as recorded with the abort.
         assertThat(abortLeft(home, run))
             .anyMatch(

@@ -103,6 +103,22 @@ public final class EvidenceReader {
     }
   }
 
+  /**
+   * The standing ask to end a signed run without rollback ({@code abort.no-rollback.asked}) that
+   * the run has not moved on from since (no step, gate decision or resume after it), or null.
+   */
+  public static JsonNode abortAsked(Iterable<? extends JsonNode> records) {
+    JsonNode asked = null;
+    for (JsonNode r : records) {
+      switch (r.path("type").asText()) {
+        case "abort.no-rollback.asked" -> asked = r;
+        case "step.started", "gate.decision", "run.resumed" -> asked = null;
+        default -> {}
+      }
+    }
+    return asked;
+  }
+
   /** Where the run in {@code runDir} stands; see {@link #summarize(Iterable)}. */
   public static RunSummary summarize(Path runDir) throws IOException {
     Summarizer s = new Summarizer();

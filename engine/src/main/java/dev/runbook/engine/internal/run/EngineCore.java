@@ -810,9 +810,63 @@ public final class EngineCore implements AutoCloseable {
           Attestor.Attested who =
               attest(s, noRollback ? ABORT_NO_ROLLBACK : "abort", "", "", comment, by, identity);
           Abort how = abortKind(s, noRollback, confirmed);
+          if (how == Abort.NO_ROLLBACK && !s.inventory.approval().unsigned()) {
+            String first = askedWithoutRollback(s, by);
+            if (first == null) {
+              recordVerified(s, who);
+              return askSecondPerson(s, by, comment);
+            }
+            recordVerified(s, who);
+            return abortRun(s, by, comment + " (asked first by " + first + ")", how);
+          }
           recordVerified(s, who);
           return abortRun(s, by, comment, how);
         });
+  }
+
+  /**
+   * Who asked to end the run without rollback since it last moved (no step, decision or resume
+   * after the ask), other than {@code by}; null if nobody did.
+   *
+   * @throws BadInputException if {@code by} asked already: a second person must
+   */
+  private static String askedWithoutRollback(RunSession s, String by) {
+    JsonNode asked = dev.runbook.engine.internal.evidence.EvidenceReader.abortAsked(s.evidence());
+    if (asked == null) {
+      return null;
+    }
+    String first = asked.path("by").asText();
+    if (first.equals(by)) {
+      throw new BadInputException(
+          by
+              + " asked already (at "
+              + asked.path("at").asText()
+              + ") to end run "
+              + s.runId
+              + " without rollback: a second person must ask it too, with their own signed"
+              + " `runbook abort "
+              + s.runId
+              + " --as NAME --comment WHY --no-rollback --confirm`. Nothing was changed.");
+    }
+    return first;
+  }
+
+  /** Records the first person's ask to end without rollback; the run stays as it is. */
+  private RunOutcome askSecondPerson(RunSession s, String by, String comment) {
+    List<String> left = WhatIsLeft.lines(s.evidence(), s.runbook.model());
+    s.emit(new RunEvent.AbortNoRollbackAsked(by, comment, left));
+    RunOutcome now = settle(s);
+    String message =
+        "ending it without rollback was asked by "
+            + by
+            + " and needs a second person, so nothing was changed yet: another person ends it"
+            + " with `runbook abort "
+            + s.runId
+            + " --as NAME --comment WHY --no-rollback --confirm`, leaving:\n"
+            + leftText(left)
+            + "\nor the run goes on (approve, resume, or a plain abort to roll back), which"
+            + " withdraws the ask";
+    return new RunOutcome(now.runId(), now.state(), s.redact(message), null);
   }
 
   /** How an abort ends a run. */
@@ -840,7 +894,7 @@ public final class EngineCore implements AutoCloseable {
     if (noRollback) {
       if (!confirmed) {
         // Signed, the person signed abort-no-rollback already; the confirmation says they read
-        // what is left (a second person's co-signature would go here).
+        // what is left. A signed run then also needs a second person (askedWithoutRollback).
         throw new BadInputException(
             "run "
                 + s.runId

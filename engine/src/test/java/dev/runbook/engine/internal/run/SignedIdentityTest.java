@@ -469,14 +469,47 @@ class SignedIdentityTest {
     assertThat(unconfirmed.getMessage()).contains("--confirm").contains("Nothing was changed");
     assertThat(records(run, "statement.verified")).hasSize(verifiedBefore);
 
-    RunOutcome o = engine.abortWithoutRollback(run, "carol", "leave it aside", true, signed);
+    // Confirmed, carol's ask is recorded, and the run stays as it is until a second person asks.
+    RunOutcome asked = engine.abortWithoutRollback(run, "carol", "leave it aside", true, signed);
 
-    assertThat(o.state()).as(o.message()).isEqualTo(RunState.ABORTED);
+    assertThat(asked.state()).as(asked.message()).isEqualTo(RunState.WAITING);
+    assertThat(asked.message())
+        .contains("asked by carol and needs a second person")
+        .contains("--no-rollback --confirm");
+    assertThat(records(run, "abort.no-rollback.asked")).singleElement();
+    assertThat(records(run, "abort.requested")).isEmpty();
     assertThat(text).contains("action: abort-no-rollback\n");
     JsonNode verified = records(run, "statement.verified").get(verifiedBefore);
     assertThat(verified.path("action").asText()).isEqualTo("abort-no-rollback");
     assertThat(verified.path("principal").asText()).isEqualTo("carol");
     assertThat(work.resolve("data.aside")).hasContent("the data");
+    // carol again is not a second person: refused, nothing recorded of it.
+    int verifiedNow = records(run, "statement.verified").size();
+    assertThat(
+            catchThrowableOfType(
+                () -> engine.abortWithoutRollback(run, "carol", "again", true, key("carol")),
+                BadInputException.class))
+        .hasMessageContaining("a second person must ask it too");
+    assertThat(records(run, "statement.verified")).hasSize(verifiedNow);
+
+    RunOutcome o = engine.abortWithoutRollback(run, "bob", "agreed, leave it", true, key("bob"));
+
+    assertThat(o.state()).as(o.message()).isEqualTo(RunState.ABORTED);
+    assertThat(o.message()).contains("by bob").contains("asked first by carol");
+    assertThat(work.resolve("data.aside")).hasContent("the data");
+    assertThat(Runs.verify(home, run).ok()).isTrue();
+  }
+
+  @Test
+  void anAskToEndWithoutRollbackIsWithdrawnWhenTheRunGoesOn() throws IOException {
+    String run = pastTheMove();
+    engine.abortWithoutRollback(run, "carol", "leave it aside", true, key("carol"));
+
+    // A plain abort, by the same person or another, still rolls back.
+    RunOutcome o = engine.abort(run, "carol", "changed my mind: roll it back", key("carol"));
+
+    assertThat(o.state()).as(o.message()).isEqualTo(RunState.ROLLED_BACK);
+    assertThat(work.resolve("data")).hasContent("the data");
     assertThat(Runs.verify(home, run).ok()).isTrue();
   }
 
