@@ -187,7 +187,7 @@ public final class EngineCore implements AutoCloseable {
             () -> {
               try {
                 ProcessEngine engine = configuration(options, steps).buildProcessEngine();
-                // H2 made its files with the umask's mode (0644): they hold secret parameters.
+                // H2 made its files with the umask's mode (0644): they hold the run's variables.
                 try {
                   HomeDir.tighten(options.home());
                 } catch (IOException e) {
