@@ -3,6 +3,7 @@ package dev.runbook.cli;
 import dev.runbook.engine.api.FailureReason;
 import dev.runbook.engine.api.InventoryInit;
 import dev.runbook.engine.api.RemoteFailure;
+import dev.runbook.engine.api.Runs;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -98,7 +99,7 @@ final class InventoryCommand implements Runnable {
         result = InventoryInit.run(request, out, allowedSigners);
       } catch (RemoteFailure e) {
         // Nothing was written: an SSH failure here is the user's input (host, key, known_hosts).
-        err.println("runbook: inventory init: " + e.getMessage());
+        err.println("runbook: inventory init: " + Runs.redact(e.getMessage()));
         if (e.reason() == FailureReason.HOST_KEY_UNKNOWN) {
           err.println(
               "runbook: nothing was written; run inventory init again once the key is known");
@@ -109,7 +110,10 @@ final class InventoryCommand implements Runnable {
       }
       for (RemoteFailure f : result.unverified()) {
         err.println(
-            "runbook: warning: SSH to member " + f.node() + " not verified: " + f.getMessage());
+            "runbook: warning: SSH to member "
+                + f.node()
+                + " not verified: "
+                + Runs.redact(f.getMessage()));
       }
       if (!result.unverified().isEmpty()) {
         err.println(

@@ -156,7 +156,7 @@ final class JsonConsole implements Console {
   public synchronized void refused(RuntimeException e) {
     ObjectNode n = line("run.refused");
     n.put("exitCode", Main.BAD_INPUT);
-    n.put("message", e.getMessage());
+    n.put("message", Runs.redact(e.getMessage()));
     write(n);
   }
 }

@@ -63,7 +63,8 @@ public final class Main {
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           if (e instanceof BadInputException || e instanceof InventoryException) {
-            err.println("runbook: " + e.getMessage());
+            // A refusal may quote a parameter or a command: redacted as evidence is.
+            err.println("runbook: " + Runs.redact(e.getMessage()));
             return BAD_INPUT;
           }
           // Not a failure the engine expected: one line for the person, the whole trace in the

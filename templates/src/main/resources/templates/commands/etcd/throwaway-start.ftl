@@ -22,7 +22,7 @@ etcd_bin=${etcd}
 <#if etcdctl??>
 etcdctl_bin=${etcdctl}
 <#else>
-etcdctl_bin="$(dirname "$etcd_bin")/etcdctl"
+etcdctl_bin="$(dirname -- "$etcd_bin")/etcdctl"
 [ -x "$etcdctl_bin" ] || etcdctl_bin=$(command -v etcdctl) || {
   echo "no etcdctl next to $etcd_bin nor on PATH: install etcdctl, needed for the health check" >&2
   exit 1
@@ -31,7 +31,7 @@ etcdctl_bin="$(dirname "$etcd_bin")/etcdctl"
 pid_file=${pidFile}
 log_file=${logFile}
 for f in "$pid_file" "$log_file"; do
-  if [ ! -d "$(dirname "$f")" ]; then
+  if [ ! -d "$(dirname -- "$f")" ]; then
     echo "directory of $f does not exist: create the scratch dir first" >&2
     exit 1
   fi
@@ -48,7 +48,7 @@ fi
 for v in $(env | sed -n 's/^\(ETCDCTL_[A-Za-z0-9_]*\)=.*/\1/p; s/^\(ETCD_[A-Za-z0-9_]*\)=.*/\1/p'); do
   unset "$v"
 done
-rm -f "$pid_file"
+rm -f -- "$pid_file"
 # setsid: the throwaway outlives this command's session; the redirections let the SSH command end.
 setsid sh -c 'echo $$ > "$1" && shift && exec "$@"' sh "$pid_file" \
   "$etcd_bin" \
@@ -64,7 +64,7 @@ pid=
 healthy=false
 deadline=$(($(date +%s) + 20))
 while :; do
-  [ -z "$pid" ] && [ -s "$pid_file" ] && pid=$(cat "$pid_file")
+  [ -z "$pid" ] && [ -s "$pid_file" ] && pid=$(cat -- "$pid_file")
   if [ -n "$pid" ] && ETCDCTL_API=3 "$etcdctl_bin" --endpoints "$client_url" \
       --dial-timeout 1s --command-timeout 2s endpoint health >/dev/null 2>&1; then
     healthy=true
@@ -81,10 +81,10 @@ if [ "$healthy" != true ]; then
   if [ -n "$pid" ]; then
     kill -KILL "$pid" 2>/dev/null
   fi
-  rm -f "$pid_file"
+  rm -f -- "$pid_file"
   {
     echo "throwaway etcd on $client_url did not become healthy within 20 s; last lines of $log_file:"
-    tail -n 20 "$log_file"
+    tail -n 20 -- "$log_file"
     echo "throwaway etcd did not start: read $log_file above (port taken? bad data dir?), then retry"
   } >&2
   exit 1

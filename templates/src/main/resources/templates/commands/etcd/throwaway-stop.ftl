@@ -22,7 +22,7 @@ case "$scratch_trimmed" in
   /*) ;;
   *) echo "refusing: scratch dir '$scratch' is not an absolute path; nothing stopped or removed" >&2; exit 2 ;;
 esac
-case "$(basename "$scratch_trimmed")" in
+case "$(basename -- "$scratch_trimmed")" in
   etcd-rehearsal-*) ;;
   *) echo "refusing: scratch dir '$scratch' is not named etcd-rehearsal-*; nothing stopped or removed" >&2; exit 2 ;;
 esac
@@ -44,7 +44,7 @@ ours() {
 stopped=already
 pid=
 if [ -s "$pid_file" ]; then
-  pid=$(head -n 1 "$pid_file")
+  pid=$(head -n 1 -- "$pid_file")
   case "$pid" in ''|*[!0-9]*) echo "pid file $pid_file holds no pid ('$pid'); killing nothing" >&2; pid= ;; esac
 fi
 if [ -n "$pid" ] && alive "$pid"; then
@@ -75,7 +75,7 @@ if [ "$stopped" = already ]; then
     fi
   done
 fi
-rm -f "$pid_file"
+rm -f -- "$pid_file"
 printf 'stopped=%s\n' "$stopped"
 if [ -e "$scratch_trimmed" ] || [ -L "$scratch_trimmed" ]; then
   if ! rm -rf -- "$scratch_trimmed"; then

@@ -143,8 +143,8 @@ public final class Runs {
 
   /**
    * Writes the whole trace of a failure nobody expected to {@code <home>/errors/}, redacted as
-   * evidence is (the built-in secret patterns), readable by the home's owner only, and returns its
-   * path: the console gets one line ({@link #describeFailure}) and this path, never a trace.
+   * evidence is ({@link #redact}), readable by the home's owner only, and returns its path: the
+   * console gets one line ({@link #describeFailure}) and this path, never a trace.
    */
   public static Path recordFailure(Path home, Throwable failure) {
     StringWriter trace = new StringWriter();
@@ -160,7 +160,7 @@ public final class Runs {
     try {
       Files.createDirectories(HomeDir.ensure(home).resolve("errors"));
       Path file = dir.resolve(name);
-      Files.writeString(file, Redactor.builtIns().redact(trace.toString()), StandardCharsets.UTF_8);
+      Files.writeString(file, redact(trace.toString()), StandardCharsets.UTF_8);
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
       return file;
     } catch (IOException e) {
@@ -175,7 +175,16 @@ public final class Runs {
       root = root.getCause();
     }
     String line = failure.toString() + (root == failure ? "" : "; caused by " + root);
-    return Redactor.builtIns().redact(line.replace('\n', ' ').replace('\r', ' '));
+    return redact(line.replace('\n', ' ').replace('\r', ' '));
+  }
+
+  /**
+   * The text as evidence keeps it: the built-in secret patterns, and the secret values and
+   * inventory patterns of every run this process touched. For what a person or file sees outside a
+   * run's own events: a refusal's message, a failure's trace.
+   */
+  public static String redact(String text) {
+    return Redactor.process().redact(text);
   }
 
   /** Every run in the home, newest first. */

@@ -100,6 +100,22 @@ public final class Redactor {
     this.builtIns = builtIns;
   }
 
+  // Every literal and pattern a redactor of this process was made with or learned, for text that
+  // leaves a run's scope: a failure's trace under <home>/errors/, a refusal or an internal error on
+  // the console (printed after the run's session closed). Only grows; a process runs few runs.
+  private static final Set<String> PROCESS_LITERALS =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final Set<String> PROCESS_PATTERNS =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * The built-ins plus every secret value and pattern any redactor of this process knows: what a
+   * text is redacted with that may quote any run of the process (a failure outside every run).
+   */
+  public static Redactor process() {
+    return of(PROCESS_LITERALS, PROCESS_PATTERNS);
+  }
+
   /** Only the built-ins. */
   public static Redactor builtIns() {
     return of(List.of(), List.of());
@@ -122,7 +138,10 @@ public final class Redactor {
             "secret pattern " + p + " is not a regular expression: " + e.getDescription(), e);
       }
     }
-    return new Redactor(keep(literals, List.of()), List.copyOf(compiled), true);
+    Redactor r = new Redactor(keep(literals, List.of()), List.copyOf(compiled), true);
+    PROCESS_LITERALS.addAll(r.literals);
+    PROCESS_PATTERNS.addAll(patterns);
+    return r;
   }
 
   /** This redactor plus one more secret value (ignored if shorter than the minimum). */
@@ -130,6 +149,7 @@ public final class Redactor {
     if (literal == null || literal.length() < MIN_LITERAL_LENGTH || literals.contains(literal)) {
       return this;
     }
+    PROCESS_LITERALS.add(literal);
     return new Redactor(keep(List.of(literal), literals), patterns, builtIns);
   }
 

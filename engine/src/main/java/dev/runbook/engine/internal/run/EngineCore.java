@@ -187,7 +187,7 @@ public final class EngineCore implements AutoCloseable {
             () -> {
               try {
                 ProcessEngine engine = configuration(options, steps).buildProcessEngine();
-                // H2 made its files with the umask's mode (0644): they hold secret parameters.
+                // H2 made its files with the umask's mode (0644): they hold the run's variables.
                 try {
                   HomeDir.tighten(options.home());
                 } catch (IOException e) {
@@ -328,7 +328,8 @@ public final class EngineCore implements AutoCloseable {
               runDir,
               openJournal(runDir, redactor(inventory, entry, params)),
               templates,
-              options.listener());
+              options.listener(),
+              Sealer.of(options.home(), runId));
       shells(session);
       session.bind(
           plan, steps, redactor(inventory, entry, params), secretDigest(options.home()), true);
@@ -353,7 +354,13 @@ public final class EngineCore implements AutoCloseable {
               entry.id(), plan.runbookSha256(), EngineVersion.get(), plan.templates()));
       recordVerified(session, who);
       session.artifact("plan.json", PlanStore.pretty(plan).getBytes(StandardCharsets.UTF_8));
+      // Secret parameters reach the engine database sealed only; the session has them in clear.
       Map<String, Object> vars = new LinkedHashMap<>(params);
+      for (RunbookInfo.Parameter p : entry.parameters()) {
+        if (p.secret() && params.get(p.name()) != null) {
+          vars.put(p.name(), session.sealer.seal(p.name(), params.get(p.name())));
+        }
+      }
       vars.put("runId", runId);
       vars.put("cluster", inventory.cluster());
       vars.put("startedBy", startedBy);
@@ -1490,11 +1497,13 @@ public final class EngineCore implements AutoCloseable {
             "deployment:" + pi.getProcessDefinitionId(),
             new byte[0],
             deployedModel(key, pi.getProcessDefinitionId()));
+    // Opened in memory only: the database keeps secret parameters sealed (see Sealer).
+    Sealer sealer = Sealer.of(options.home(), runId);
     Map<String, String> params = new LinkedHashMap<>();
     for (RunbookInfo.Parameter p : entry.parameters()) {
       Object v = vars.get(p.name());
       if (v != null) {
-        params.put(p.name(), v.toString());
+        params.put(p.name(), sealer.open(v.toString()));
       }
     }
     Path runDir = runDir(runId);
@@ -1509,7 +1518,8 @@ public final class EngineCore implements AutoCloseable {
             runDir,
             openJournal(runDir, redactor(inventory, entry, params)),
             templates,
-            options.listener());
+            options.listener(),
+            sealer);
     shells(s);
     requireSamePins(s, entry);
     Object plan = vars.get(PLAN_VARIABLE);

@@ -41,6 +41,7 @@ public final class RunSession implements AutoCloseable {
   final EvidenceJournal journal;
   final TemplateRenderer templates;
   final RunListener listener;
+  final Sealer sealer;
   private RemoteShell shell;
   private Plan plan;
   private Map<String, Step<?, ?>> steps;
@@ -60,7 +61,8 @@ public final class RunSession implements AutoCloseable {
       Path runDir,
       EvidenceJournal journal,
       TemplateRenderer templates,
-      RunListener listener) {
+      RunListener listener,
+      Sealer sealer) {
     this.runId = runId;
     this.processInstanceId = processInstanceId;
     this.runbook = runbook;
@@ -72,6 +74,19 @@ public final class RunSession implements AutoCloseable {
     this.templates = templates;
     // The console sees what the evidence keeps, never more: redacted at this boundary.
     this.listener = new RedactingListener(listener, journal);
+    this.sealer = sealer;
+  }
+
+  /**
+   * A step's output as the engine database keeps it: a text the evidence would redact (it holds a
+   * secret value or a secret's shape) sealed, anything else as it is. Opened again by the delegate
+   * of the step that reads it as an input.
+   */
+  Object stored(String name, Object value) {
+    if (value instanceof String text && !redact(text).equals(text)) {
+      return sealer.seal(name, text);
+    }
+    return value;
   }
 
   /** The text as the run's evidence would keep it: for what leaves the engine other than events. */

@@ -45,7 +45,12 @@ public final class StepDelegate implements JavaDelegate {
     RunSession session = Sessions.get(execution.getProcessBusinessKey());
     String activityId = execution.getCurrentActivityId();
     String jobId = Driver.currentJob();
-    Map<String, Object> inputs = new LinkedHashMap<>(execution.getVariablesLocal());
+    // The database keeps secret values sealed; the step gets them opened, in memory only. One
+    // that does not open stops here, before the step starts (SealedSecretException).
+    Map<String, Object> inputs = new LinkedHashMap<>();
+    execution
+        .getVariablesLocal()
+        .forEach((k, v) -> inputs.put(k, v instanceof String t ? session.sealer.open(t) : v));
     Object nodesInput = inputs.remove(NODES);
     boolean inFlight = session.inFlight(jobId, activityId);
     int attempt = session.attempts(jobId) + 1;
@@ -105,12 +110,12 @@ public final class StepDelegate implements JavaDelegate {
       }
       Record output = step.run(input, context);
       Map<String, Object> outputs = outputs(output);
-      outputs.forEach((k, v) -> execution.setVariableLocal(k, processValue(v)));
+      outputs.forEach((k, v) -> execution.setVariableLocal(k, processValue(session.stored(k, v))));
       finished(session, activityId, "done", start, outputs, null, null, null);
     } catch (RunbookError e) {
       finished(
           session, activityId, "failed", start, Map.of(), null, e.code().name(), e.getMessage());
-      throw new BpmnError(e.code().name(), e.getMessage());
+      throw new BpmnError(e.code().name(), session.redact(e.getMessage()));
     } catch (RemoteFailure e) {
       finished(
           session,
@@ -121,7 +126,7 @@ public final class StepDelegate implements JavaDelegate {
           e.reason(),
           ErrorCode.STEP_FAILED.name(),
           e.getMessage());
-      throw new BpmnError(ErrorCode.STEP_FAILED.name(), e.getMessage());
+      throw new BpmnError(ErrorCode.STEP_FAILED.name(), session.redact(e.getMessage()));
     } catch (ReconcileRequired e) {
       throw e;
     } catch (IllegalArgumentException e) {
@@ -129,7 +134,13 @@ public final class StepDelegate implements JavaDelegate {
       String msg = "bad input for step " + step.name() + ": " + rootMessage(e);
       finished(
           session, activityId, "failed", start, Map.of(), null, ErrorCode.STEP_FAILED.name(), msg);
-      throw new BpmnError(ErrorCode.STEP_FAILED.name(), msg);
+      throw new BpmnError(ErrorCode.STEP_FAILED.name(), session.redact(msg));
+    } catch (BpmnError e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // Not a failure the step reported: Camunda keeps its message and trace in the database
+      // (the failed job) and logs them, so they leave redacted as the evidence would be.
+      throw Redacted.of(e, session::redact);
     }
   }
 

@@ -48,7 +48,8 @@ class HistoryLevelTest {
 
   @Test
   void theEngineDatabaseIsTheOwnersOnly() throws Exception {
-    // It holds the run's variables, secret parameters among them; H2 makes its files 0644.
+    // It holds the run's variables (secret ones sealed, still its owner's only); H2 makes them
+    // 0644.
     assertThat(runToTheGate()).isEqualTo(RunState.WAITING);
     assertThat(Files.getPosixFilePermissions(home.resolve("engine.mv.db")))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));

@@ -11,9 +11,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A remote shell for engine tests: it reaches no node, answers every command with exit 0 and its
  * own text as output, and records what reached it (commands and uploads), so a test sees exactly
- * what left the engine.
+ * what left the engine. A test that needs other answers overrides {@link #run}.
  */
-final class ScriptedShell implements RemoteShell {
+class ScriptedShell implements RemoteShell {
 
   /** Everything that reached the shell, in order: {@code node: command} or {@code node: upload}. */
   final List<String> received = new CopyOnWriteArrayList<>();
