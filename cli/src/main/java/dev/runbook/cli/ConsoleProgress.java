@@ -73,6 +73,12 @@ final class ConsoleProgress implements Console {
       if (verbose) {
         line("    %s$ %s", e.node(), e.command().replace("\n", "\n      "));
       }
+    } else if (event instanceof RunEvent.TransferSent e) {
+      if (verbose) {
+        line(
+            "    %s %s %s%s",
+            e.node(), e.kind(), e.remote(), e.local() == null ? "" : " (" + e.local() + ")");
+      }
     } else if (event instanceof RunEvent.CommandFinished e) {
       failures.finished(e);
       if (verbose) {

@@ -71,7 +71,9 @@ final class JsonConsole implements Console {
       failures.finished(e);
     }
     if (!verbose
-        && (event instanceof RunEvent.CommandSent || event instanceof RunEvent.CommandFinished)) {
+        && (event instanceof RunEvent.CommandSent
+            || event instanceof RunEvent.CommandFinished
+            || event instanceof RunEvent.TransferSent)) {
       return;
     }
     ObjectNode n = line(event.type());

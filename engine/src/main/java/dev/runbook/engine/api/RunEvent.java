@@ -116,6 +116,26 @@ public sealed interface RunEvent {
     }
   }
 
+  /**
+   * A file transfer or tunnel a step asked for, with the host key the node presented, as {@link
+   * CommandSent} has it for a command: {@code kind} is read, write, upload or forward; {@code
+   * remote} the path on the node (for a forward, the host:port reached from it); {@code local} the
+   * local file uploaded, or {@code sha256:HEX mode NNNN} for a write, else null.
+   */
+  record TransferSent(
+      String activityId,
+      String node,
+      String host,
+      String hostKeyFingerprint,
+      String kind,
+      String remote,
+      String local)
+      implements RunEvent {
+    public String type() {
+      return "transfer.sent";
+    }
+  }
+
   /** A command finished (or failed to). Output is inline and also digested. */
   record CommandFinished(
       String activityId,

@@ -15,8 +15,9 @@ import java.util.Set;
  *       {@code step.finished} follows, and one fsync covers every line before it.
  *   <li>Every record of a READ_ONLY step but its {@code step.finished} can wait: nothing changes on
  *       its account, and a resume runs it again anyway.
- *   <li>A changing step's start and its {@code command.sent} are forced before the command leaves:
- *       its probe after a crash depends on them, and it may act without a command (an upload).
+ *   <li>A changing step's start, its {@code command.sent} and {@code transfer.sent} are forced
+ *       before the command or file leaves: its probe after a crash depends on them, and it may act
+ *       without a command (an upload).
  * </ul>
  *
  * So a READ_ONLY step costs one fsync instead of one per record (four for one command), a changing
@@ -41,6 +42,7 @@ final class FsyncPolicy {
     }
     return event instanceof RunEvent.CommandOutput
         || event instanceof RunEvent.CommandFinished
-        || (event instanceof RunEvent.CommandSent c && readOnlySteps.contains(c.activityId()));
+        || (event instanceof RunEvent.CommandSent c && readOnlySteps.contains(c.activityId()))
+        || (event instanceof RunEvent.TransferSent t && readOnlySteps.contains(t.activityId()));
   }
 }

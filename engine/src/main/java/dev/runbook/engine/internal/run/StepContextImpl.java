@@ -144,6 +144,17 @@ final class StepContextImpl implements StepContext {
   }
 
   /**
+   * Records a transfer or tunnel before it starts, with the host key the node presented (connecting
+   * first, strictly, as for a command), so the evidence says which machine got or gave the file.
+   */
+  private void sent(RemoteShell shell, String node, String kind, String remote, String local) {
+    String host = session.inventory.member(node).map(Inventory.Member::host).orElse(node);
+    session.emit(
+        new RunEvent.TransferSent(
+            activityId, node, host, shell.connect(node), kind, remote, local));
+  }
+
+  /**
    * The run's shell for file transfer, guarded: an upload or write leaves only when the plan shows
    * it for this step and node; commands go through {@link #exec}, which records them.
    */
@@ -161,6 +172,7 @@ final class StepContextImpl implements StepContext {
 
       @Override
       public byte[] read(String node, String path) {
+        sent(shell, node, "read", path, null);
         return shell.read(node, path);
       }
 
@@ -172,6 +184,12 @@ final class StepContextImpl implements StepContext {
             RunSession.Sent.WRITE,
             RunSession.transfer(sha256(content), path),
             known);
+        sent(
+            shell,
+            node,
+            "write",
+            path,
+            "sha256:" + sha256(content) + " mode " + String.format("%04o", mode));
         shell.write(node, path, content, mode);
       }
 
@@ -183,11 +201,13 @@ final class StepContextImpl implements StepContext {
             RunSession.Sent.UPLOAD,
             RunSession.transfer(local.toString(), remotePath),
             known);
+        sent(shell, node, "upload", remotePath, local.toString());
         shell.upload(node, local, remotePath);
       }
 
       @Override
       public Forward forward(String node, String remoteHost, int remotePort) {
+        sent(shell, node, "forward", remoteHost + ":" + remotePort, null);
         return shell.forward(node, remoteHost, remotePort);
       }
 

@@ -40,6 +40,16 @@ class FsyncPolicyTest {
   }
 
   @Test
+  void aTransferIsForcedBeforeItLeavesInAChangingStepAndWaitsInAReadOnlyOne() {
+    RunEvent upload =
+        new RunEvent.TransferSent("T7", "cp-1", "127.0.0.11", "SHA256:x", "upload", "/x", "/y");
+    RunEvent read =
+        new RunEvent.TransferSent("T8", "cp-1", "127.0.0.11", "SHA256:x", "read", "/x", null);
+    assertThat(waits(started("T7", Effect.MUTATING), upload, started("T8", Effect.READ_ONLY), read))
+        .containsExactly(false, false, true, true);
+  }
+
+  @Test
   void outputWaitsForTheCommandsEndInAnyStep() {
     RunEvent output = new RunEvent.CommandOutput("T6", "cp-1", "stdout", List.of("line"));
     assertThat(waits(started("T6", Effect.DESTRUCTIVE), sent("T6"), output, finished("T6")))

@@ -102,6 +102,18 @@ class PlanGuardRunTest {
         .contains("n2: upload " + work.resolve("payload") + " to /var/tmp/payload-" + run)
         .anyMatch(c -> c.startsWith("n1: echo 'destroy' on 'n1' for '" + run + "' with 'it'\\''s"));
     assertThat(types(run)).doesNotContain("plan.refused");
+    // Each upload is in the evidence with the host key the node presented, as a command is.
+    assertThat(records(run, "transfer.sent"))
+        .extracting(
+            r -> r.path("node").asText(),
+            r -> r.path("kind").asText(),
+            r -> r.path("hostKeyFingerprint").asText(),
+            r -> r.path("local").asText())
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(
+                "n1", "upload", "SHA256:scripted", work.resolve("payload").toString()),
+            org.assertj.core.groups.Tuple.tuple(
+                "n2", "upload", "SHA256:scripted", work.resolve("payload").toString()));
     assertThat(Runs.verify(home, run).ok()).isTrue();
   }
 
@@ -183,6 +195,12 @@ class PlanGuardRunTest {
                 r.path("type").asText().equals("command.sent")
                     ? "command.sent:" + r.path("activityId").asText()
                     : r.path("type").asText())
+        .toList();
+  }
+
+  private List<JsonNode> records(String run, String type) throws IOException {
+    return EvidenceReader.read(home.resolve("runs").resolve(run)).stream()
+        .filter(r -> r.path("type").asText().equals(type))
         .toList();
   }
 
