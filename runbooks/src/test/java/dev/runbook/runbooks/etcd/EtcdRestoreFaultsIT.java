@@ -22,6 +22,7 @@ import dev.runbook.lab.LabInstance;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -37,7 +38,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * snapshot and an unreachable member stop the run before any change; a rejection at the first gate
  * changes nothing; a rejection at the second, and an etcd that does not come up on one member after
  * the restore, roll back to the original data (the marker written after the snapshot reads again);
- * a CLI killed during the restore is resumed without restoring any member twice.
+ * a CLI killed during the restore is resumed only once the commands it left running on the members
+ * (under their run markers) have ended, and restores no member more than once more.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -230,22 +232,37 @@ class EtcdRestoreFaultsIT {
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
-    // Kill it (SIGKILL) once the first member is restored: the others are still being restored.
-    boolean killedWhileRunning = false;
+    // Kill it (SIGKILL) as soon as the evidence shows a member's restore command sent: that
+    // restore, and the others, are still running on the nodes when the process is gone.
+    Path evidence = home.resolve("runs").resolve(run).resolve("evidence.jsonl");
+    String inFlightOn = null;
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (driver.isAlive() && System.nanoTime() < deadline) {
-      if (lab.ssh(1, "test -d /var/lib/etcd-restore-" + run + " && echo restored")
-          .output()
-          .contains("restored")) {
-        driver.destroyForcibly();
-        killedWhileRunning = true;
-        break;
+    while (driver.isAlive() && System.nanoTime() < deadline && inFlightOn == null) {
+      for (String line : Files.readAllLines(evidence)) {
+        if (line.contains("\"type\":\"command.sent\"")
+            && line.contains("--initial-cluster-token")) {
+          driver.destroyForcibly();
+          inFlightOn = line.replaceAll(".*\"node\":\"(cp-[0-9]+)\".*", "$1");
+          break;
+        }
       }
-      Thread.sleep(50);
+      Thread.sleep(10);
     }
     driver.waitFor(30, TimeUnit.SECONDS);
-    assertThat(killedWhileRunning).as(Files.readString(log)).isTrue();
+    assertThat(inFlightOn).as(Files.readString(log)).isNotNull();
+    int node = Integer.parseInt(inFlightOn.substring("cp-".length()));
 
+    // A command of the step that outlives the killed process longer than a small restore does:
+    // still running on that member under the run's marker when the resume comes.
+    String outlives =
+        dev.runbook.engine.internal.ssh.RemoteCommand.wrap(
+            dev.runbook.engine.internal.ssh.RunMarker.wrap(
+                run,
+                "Task_RestoreMembers",
+                "sleep 12; date -u +%Y-%m-%dT%H:%M:%S.%NZ > /var/lib/outlived-at"),
+            java.time.Duration.ofSeconds(60),
+            false);
+    assertThat(lab.ssh(node, "nohup " + outlives + " >/dev/null 2>&1 &").exitCode()).isZero();
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
       // Anyone the allowed-signers file names may resume: here the starter, signing as herself.
       RunOutcome r = engine.resume(run, "alice", as(lab, "alice"));
@@ -255,13 +272,73 @@ class EtcdRestoreFaultsIT {
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.DONE);
     }
     assertThat(marker(lab)).isEqualTo("before-snapshot");
-    assertThat(restoreCommands(run, "cp-1")).isEqualTo(1L);
+    List<JsonNode> restore = new java.util.ArrayList<>();
+    for (String line : Runs.records(home, run)) {
+      JsonNode rec = JSON.readTree(line);
+      if (rec.path("activityId").asText().equals("Task_RestoreMembers")) {
+        restore.add(rec);
+      }
+    }
+    // Every restore command ran under the run marker.
+    assertThat(restore)
+        .filteredOn(r -> isRestore(r))
+        .isNotEmpty()
+        .allMatch(r -> r.path("wire").asText().contains("runbook_marker="), "marked");
+    // On the member where one still ran, the resume's wait ended only after it had (the lab's
+    // nodes share the engine host's clock; evidence has milliseconds).
+    java.time.Instant outlivedAt =
+        java.time.Instant.parse(lab.ssh(node, "cat /var/lib/outlived-at").output().strip())
+            .truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    assertThat(waitEnded(restore, inFlightOn))
+        .as("the resume's wait on " + inFlightOn)
+        .isNotNull()
+        .isAfterOrEqualTo(outlivedAt);
     for (int n = 1; n <= MEMBERS; n++) {
-      assertThat(restoreCommands(run, "cp-" + n)).isBetween(1L, 2L);
+      String name = "cp-" + n;
+      long restores = restore.stream().filter(r -> isRestore(r) && onNode(r, name)).count();
+      assertThat(restores).as(name).isBetween(1L, 2L);
+      if (restores == 2) {
+        // Restored again only after the wait for the first restore's commands on that member.
+        java.time.Instant second =
+            java.time.Instant.parse(
+                restore.stream()
+                    .filter(r -> isRestore(r) && onNode(r, name))
+                    .reduce((a, b) -> b)
+                    .orElseThrow()
+                    .path("at")
+                    .asText());
+        assertThat(waitEnded(restore, name)).as(name).isNotNull().isBeforeOrEqualTo(second);
+      }
       assertThat(lab.ssh(n, "ls -d /var/lib/etcd-restore-" + run + "*").output())
           .doesNotContain(".part");
     }
     assertThat(Runs.verify(home, run).ok()).isTrue();
+  }
+
+  private static boolean isRestore(JsonNode r) {
+    return r.path("type").asText().equals("command.sent")
+        && r.path("command").asText().contains("--initial-cluster-token");
+  }
+
+  private static boolean onNode(JsonNode r, String node) {
+    return r.path("node").asText().equals(node);
+  }
+
+  /** When the resume's wait for earlier commands on {@code node} ended (exit 0), or null. */
+  private static java.time.Instant waitEnded(List<JsonNode> records, String node) {
+    boolean waiting = false;
+    for (JsonNode r : records) {
+      if (!onNode(r, node)) {
+        continue;
+      }
+      if (r.path("type").asText().equals("command.sent")) {
+        waiting = r.path("command").asText().startsWith("for runbook_marker in");
+      } else if (waiting && r.path("type").asText().equals("command.finished")) {
+        assertThat(r.path("exitStatus").asInt()).as("the wait on " + node).isZero();
+        return java.time.Instant.parse(r.path("at").asText());
+      }
+    }
+    return null;
   }
 
   /** Starts a restore and approves the stop: every member is stopped, restored and patched. */
@@ -296,19 +373,6 @@ class EtcdRestoreFaultsIT {
   }
 
   /** How many times the run sent a snapshot restore command to {@code node}. */
-  private long restoreCommands(String run, String node) throws Exception {
-    long n = 0;
-    for (String line : Runs.records(home, run)) {
-      JsonNode r = JSON.readTree(line);
-      if (r.path("type").asText().equals("command.sent")
-          && r.path("node").asText().equals(node)
-          && r.path("command").asText().contains("--initial-cluster-token")) {
-        n++;
-      }
-    }
-    return n;
-  }
-
   /**
    * A CLI stand-in in its own JVM, so that the test can SIGKILL it mid-run: home, run, gate, who
    * and the key file who signs with.

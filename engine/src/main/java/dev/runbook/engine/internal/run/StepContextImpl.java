@@ -10,6 +10,7 @@ import dev.runbook.engine.api.StepContext;
 import dev.runbook.engine.api.WaitProgress;
 import dev.runbook.engine.internal.evidence.Redactor;
 import dev.runbook.engine.internal.plan.PlanGuard;
+import dev.runbook.engine.internal.ssh.RunMarker;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -26,6 +27,7 @@ final class StepContextImpl implements StepContext {
   private final List<Inventory.Member> nodes;
   private final PlanGuard.Known known;
   private volatile boolean probing;
+  private volatile boolean marked;
 
   StepContextImpl(
       RunSession session, String activityId, List<Inventory.Member> nodes, Map<String, ?> inputs) {
@@ -36,6 +38,78 @@ final class StepContextImpl implements StepContext {
     inputs.forEach((k, v) -> values.put(k, v == null ? null : String.valueOf(v)));
     values.values().removeIf(java.util.Objects::isNull);
     this.known = new PlanGuard.Known(session.runId, session.startedBy, values);
+  }
+
+  /**
+   * A changing step's commands run under a run marker on the node (see {@link RunMarker}), so that
+   * a resume can wait for one that outlived the engine before it probes; probes run unmarked.
+   */
+  void marked(boolean on) {
+    marked = on;
+  }
+
+  /**
+   * Waits on every node of the step until no command it sent before the engine stopped still runs
+   * there (the engine's own command, recorded like any other, not a step's: the plan does not show
+   * it). A node where one still runs after {@code bound} is a stop for a person.
+   *
+   * @return why the step must not go on, naming the node; empty when nothing runs any more
+   */
+  java.util.Optional<String> awaitEarlierCommands(Duration bound) {
+    // Only where the step sent a command before: a node it never reached has nothing running.
+    java.util.Set<String> sentTo =
+        session.evidence().stream()
+            .filter(
+                r ->
+                    r.path("type").asText().equals("command.sent")
+                        && r.path("activityId").asText().equals(activityId))
+            .map(r -> r.path("node").asText())
+            .collect(java.util.stream.Collectors.toSet());
+    RemoteShell shell = session.shell();
+    for (Inventory.Member member : nodes) {
+      if (!sentTo.contains(member.name())) {
+        continue;
+      }
+      String command = RunMarker.awaitEarlier(session.runId, activityId, bound);
+      Duration timeout = bound.plusSeconds(30);
+      session.emit(
+          new RunEvent.CommandSent(
+              activityId,
+              member.name(),
+              member.host(),
+              shell.connect(member.name()),
+              command,
+              shell.wireCommand(command, timeout)));
+      long start = System.nanoTime();
+      CommandResult r;
+      try {
+        r = shell.run(member.name(), command, timeout, OutputListener.NONE);
+      } catch (RemoteFailure f) {
+        session.emit(finished(member.name(), f.result(), f, start));
+        throw f;
+      }
+      session.emit(finished(member.name(), r, null, start));
+      if (r.exitStatus() == RunMarker.STILL_RUNNING) {
+        return java.util.Optional.of(
+            "a command this step sent before the engine stopped still runs on "
+                + member.name()
+                + " after "
+                + bound.toSeconds()
+                + " s ("
+                + r.stderr().strip()
+                + "): look at it there, then approve the reconcile to run the step again, or"
+                + " reject it");
+      }
+      if (!r.ok()) {
+        throw new RemoteFailure(
+            dev.runbook.engine.api.FailureReason.NON_ZERO_EXIT,
+            member.name(),
+            "exit status " + r.exitStatus() + " from the wait for earlier commands: " + r.stderr(),
+            r,
+            null);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** While the step's probe runs, its commands are checked against the plan's probes. */
@@ -89,6 +163,7 @@ final class StepContextImpl implements StepContext {
         session.redact(command),
         known);
     String fingerprint = shell.connect(node);
+    String sent = marked && !probing ? RunMarker.wrap(session.runId, activityId, command) : command;
     session.emit(
         new RunEvent.CommandSent(
             activityId,
@@ -96,7 +171,7 @@ final class StepContextImpl implements StepContext {
             member.host(),
             fingerprint,
             command,
-            shell.wireCommand(command, timeout)));
+            shell.wireCommand(sent, timeout)));
     long start = System.nanoTime();
     // Output goes to evidence as it arrives (a run killed mid-command keeps it), then to the
     // console line by line; a private key printed over several pieces reaches neither.
@@ -118,7 +193,7 @@ final class StepContextImpl implements StepContext {
           }
         };
     try {
-      CommandResult r = shell.run(node, command, timeout, out);
+      CommandResult r = shell.run(node, sent, timeout, out);
       session.emit(finished(node, r, null, start));
       return r;
     } catch (RemoteFailure f) {

@@ -76,11 +76,21 @@ public final class StepDelegate implements JavaDelegate {
         throw badNodes;
       }
       StepContextImpl context = new StepContextImpl(session, activityId, members, inputs);
+      context.marked(step.effect() != dev.runbook.engine.api.Effect.READ_ONLY);
       Record input = JSON.convertValue(inputs, step.inputType());
       session.checkPlan(activityId);
       if (inFlight
           && step.effect() != dev.runbook.engine.api.Effect.READ_ONLY
           && !session.reconcileApproved(activityId)) {
+        // A command sent before the engine stopped may still run on a node: wait for it first,
+        // or the probe would see half a change and a retry would race it.
+        java.util.Optional<String> stillRuns = context.awaitEarlierCommands(RESUME_WAIT);
+        if (stillRuns.isPresent()) {
+          finished(
+              session, activityId, "interrupted", start, Map.of(), null, null, stillRuns.get());
+          session.emit(new RunEvent.ReconcileRequired(activityId, step.name(), stillRuns.get()));
+          throw new ReconcileRequired(activityId, stillRuns.get());
+        }
         context.probing(true);
         Step.Probe probe;
         try {
@@ -215,6 +225,13 @@ public final class StepDelegate implements JavaDelegate {
     }
     return t.getMessage();
   }
+
+  /**
+   * How long a resume waits on each node for a command the step sent before the engine stopped.
+   * Every remote command is killed at its own timeout, so this is reached only when a node keeps
+   * one running past that (or the step's commands have timeouts longer than this).
+   */
+  static final java.time.Duration RESUME_WAIT = java.time.Duration.ofMinutes(10);
 
   /** A step must not run again blindly: the run stops for a person (a reconcile gate). */
   static final class ReconcileRequired extends RuntimeException {

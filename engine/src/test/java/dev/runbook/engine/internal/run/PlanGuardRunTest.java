@@ -102,6 +102,10 @@ class PlanGuardRunTest {
         .contains("n2: upload " + work.resolve("payload") + " to /var/tmp/payload-" + run)
         .anyMatch(c -> c.startsWith("n1: echo 'destroy' on 'n1' for '" + run + "' with 'it'\\''s"));
     assertThat(types(run)).doesNotContain("plan.refused");
+    // The changing steps' commands ran under the run marker, the read-only ones' did not.
+    assertThat(shell.marked)
+        .hasSize(4)
+        .allMatch(c -> c.matches("(?s)n[12]: echo '(change|destroy)'.*"), "a changing step's");
     // Each upload is in the evidence with the host key the node presented, as a command is.
     assertThat(records(run, "transfer.sent"))
         .extracting(
