@@ -106,8 +106,8 @@ class DiagramInterchangeTest {
     BpmnModelInstance model = read(file);
     Map<String, Bounds> bounds = bounds(model);
     for (BoundaryEvent b : model.getModelElementsByType(BoundaryEvent.class)) {
-      Bounds e = bounds.get(b.getId());
-      Bounds host = bounds.get(b.getAttachedTo().getId());
+      Bounds e = drawn(bounds, b, file);
+      Bounds host = drawn(bounds, b.getAttachedTo(), file);
       double cx = e.getX() + e.getWidth() / 2;
       double cy = e.getY() + e.getHeight() / 2;
       boolean onVertical =
@@ -135,7 +135,7 @@ class DiagramInterchangeTest {
       for (int j = i + 1; j < nodes.size(); j++) {
         FlowNode a = nodes.get(i);
         FlowNode b = nodes.get(j);
-        if (!mayOverlap(a, b) && overlap(bounds.get(a.getId()), bounds.get(b.getId()))) {
+        if (!mayOverlap(a, b) && overlap(drawn(bounds, a, file), drawn(bounds, b, file))) {
           overlaps.add(a.getId() + " and " + b.getId());
         }
       }
@@ -189,6 +189,11 @@ class DiagramInterchangeTest {
       }
     }
     return bounds;
+  }
+
+  private static Bounds drawn(Map<String, Bounds> bounds, BaseElement e, Path file) {
+    assertThat(bounds.get(e.getId())).as(file + ": bounds of " + e.getId()).isNotNull();
+    return bounds.get(e.getId());
   }
 
   private static boolean touches(Waypoint p, Bounds b) {
