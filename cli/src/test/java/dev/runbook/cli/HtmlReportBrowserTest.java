@@ -1,16 +1,12 @@
 package dev.runbook.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
+import dev.runbook.lab.Chromium;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,8 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HtmlReportBrowserTest {
 
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final long TIMEOUT_SECONDS = 90;
   private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
   @TempDir Path home;
@@ -91,39 +85,7 @@ class HtmlReportBrowserTest {
     return report;
   }
 
-  /** Runs headless Chromium with its own profile dir; returns its stdout. */
   private String chromium(String... args) throws IOException, InterruptedException {
-    if (!Files.isExecutable(CHROMIUM)) {
-      fail(CHROMIUM + " is missing: run scripts/setup (as root) to install chromium");
-    }
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                CHROMIUM.toString(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--user-data-dir=" + Files.createTempDirectory(work, "profile")));
-    command.addAll(List.of(args));
-    Path stdout = Files.createTempFile(work, "chromium", ".out");
-    Path stderr = Files.createTempFile(work, "chromium", ".err");
-    Process p =
-        new ProcessBuilder(command)
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .redirectOutput(stdout.toFile())
-            .redirectError(stderr.toFile())
-            .start();
-    if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      fail("chromium did not finish in " + TIMEOUT_SECONDS + " s: " + command);
-    }
-    if (p.exitValue() != 0) {
-      fail("chromium exited " + p.exitValue() + ": " + Files.readString(stderr));
-    }
-    try (InputStream in = Files.newInputStream(stdout)) {
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    }
+    return Chromium.run(work, args);
   }
 }

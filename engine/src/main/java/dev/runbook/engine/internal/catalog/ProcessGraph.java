@@ -24,11 +24,12 @@ import org.camunda.bpm.model.bpmn.instance.UserTask;
 
 /**
  * A runbook's flow as a graph with a position for every node, for {@code show} (process order) and
- * the report's diagram. The shipped BPMN files carry no diagram coordinates, so they are laid out
- * here: a node's layer is its longest path from the start along sequence flows (a flow from a
- * boundary event counts as leaving the task it is attached to), so a node always stands right of
- * everything that leads to it. Nodes reached by normal flows take the top rows; nodes reached only
- * through boundary events (error and rollback paths) the rows below them.
+ * the report's diagram where the BPMN has no diagram interchange (the report draws DI when there
+ * is; {@code show} always lists in this order): a node's layer is its longest path from the start
+ * along sequence flows (a flow from a boundary event counts as leaving the task it is attached to),
+ * so a node always stands right of everything that leads to it. Nodes reached by normal flows take
+ * the top rows; nodes reached only through boundary events (error and rollback paths) the rows
+ * below them.
  */
 public final class ProcessGraph {
 

@@ -29,6 +29,9 @@ import org.camunda.bpm.model.bpmn.instance.ServiceTask;
 import org.camunda.bpm.model.bpmn.instance.StartEvent;
 import org.camunda.bpm.model.bpmn.instance.Task;
 import org.camunda.bpm.model.bpmn.instance.UserTask;
+import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnDiagram;
+import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnEdge;
+import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnShape;
 
 /**
  * Checks a runbook's BPMN for what the engine relies on and a reviewer needs. Every problem is
@@ -134,6 +137,44 @@ public final class BpmnLint {
     }
     problems.addAll(ungatedDestructive(entry, steps));
     problems.addAll(AbortPath.problems(entry));
+    problems.addAll(partialDiagram(entry));
+    return problems;
+  }
+
+  /**
+   * A runbook may come without diagram interchange (the report lays it out), but DI that leaves
+   * elements out hides them in Camunda Modeler and bpmn-js: a reviewer would approve a drawing that
+   * lacks a step. Typically the process was edited by hand after the Modeler saved it.
+   */
+  private static List<String> partialDiagram(Catalog.Entry entry) {
+    var model = entry.model();
+    if (model.getModelElementsByType(BpmnDiagram.class).isEmpty()) {
+      return List.of();
+    }
+    Set<String> drawn = new HashSet<>();
+    for (BpmnShape s : model.getModelElementsByType(BpmnShape.class)) {
+      if (s.getBpmnElement() != null) {
+        drawn.add(s.getBpmnElement().getId());
+      }
+    }
+    for (BpmnEdge e : model.getModelElementsByType(BpmnEdge.class)) {
+      if (e.getBpmnElement() != null) {
+        drawn.add(e.getBpmnElement().getId());
+      }
+    }
+    List<String> problems = new ArrayList<>();
+    List<BaseElement> elements = new ArrayList<>(model.getModelElementsByType(FlowNode.class));
+    elements.addAll(model.getModelElementsByType(SequenceFlow.class));
+    for (BaseElement e : elements) {
+      if (!drawn.contains(e.getId())) {
+        problems.add(
+            entry.source()
+                + ": "
+                + e.getId()
+                + ": not in the diagram (bpmndi) that the file has: open it in Camunda Modeler"
+                + " and place it, or remove the bpmndi:BPMNDiagram");
+      }
+    }
     return problems;
   }
 

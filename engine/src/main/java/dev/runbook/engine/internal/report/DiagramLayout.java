@@ -15,14 +15,16 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Places a {@link ProcessGraph} on a grid (a column per layer, a row per row) and routes its flows
- * as polylines, for the report's inline SVG. A flow between neighbours in one row is a straight
- * line; every other flow drops into the gap between rows and runs along it, so it never crosses a
- * node.
+ * Draws a {@link ProcessGraph} for the report's inline SVG. A runbook with diagram interchange (the
+ * shipped ones, and any drawn in Camunda Modeler) is drawn where its DI puts every shape, label and
+ * waypoint, so the report shows what the author laid out. Without complete DI (a runbook written by
+ * hand) it is placed on a grid (a column per layer, a row per row) and its flows routed as
+ * polylines: a flow between neighbours in one row is a straight line; every other flow drops into
+ * the gap between rows and runs along it, so it never crosses a node.
  */
 final class DiagramLayout {
 
-  private static final int MARGIN = 24;
+  static final int MARGIN = 24;
   private static final int COLUMN = 170;
   private static final int ROW = 140;
   private static final int BOX_W = 136;
@@ -30,12 +32,17 @@ final class DiagramLayout {
   private static final int EVENT_R = 16;
   private static final int BOUNDARY_R = 8;
   private static final int CHANNEL = 24;
-  private static final int LINE = 13;
+  static final int LINE = 13;
   private static final int LABEL_CHARS = 20;
 
   private DiagramLayout() {}
 
   static Diagram draw(ProcessGraph graph, RunPath path) {
+    Diagram drawn = DiagramInterchange.draw(graph, path);
+    return drawn != null ? drawn : layOut(graph, path);
+  }
+
+  private static Diagram layOut(ProcessGraph graph, RunPath path) {
     Map<String, Shape> shapes = new HashMap<>();
     List<Shape> ordered = new ArrayList<>();
     int maxLayer = 0;
@@ -161,10 +168,15 @@ final class DiagramLayout {
 
   /** Splits a name into lines of about {@value #LABEL_CHARS} characters, four at most. */
   static List<String> wrap(String text) {
+    return wrap(text, LABEL_CHARS, 4);
+  }
+
+  /** Splits a name into lines of about {@code chars} characters, {@code max} at most. */
+  static List<String> wrap(String text, int chars, int max) {
     List<String> lines = new ArrayList<>();
     StringBuilder line = new StringBuilder();
     for (String word : text.split("\\s+")) {
-      if (line.length() > 0 && line.length() + 1 + word.length() > LABEL_CHARS) {
+      if (line.length() > 0 && line.length() + 1 + word.length() > chars) {
         lines.add(line.toString());
         line.setLength(0);
       }
@@ -173,9 +185,9 @@ final class DiagramLayout {
     if (line.length() > 0) {
       lines.add(line.toString());
     }
-    if (lines.size() > 4) {
-      List<String> cut = new ArrayList<>(lines.subList(0, 4));
-      cut.set(3, cut.get(3) + " …");
+    if (lines.size() > max) {
+      List<String> cut = new ArrayList<>(lines.subList(0, max));
+      cut.set(max - 1, cut.get(max - 1) + " …");
       return cut;
     }
     return lines;

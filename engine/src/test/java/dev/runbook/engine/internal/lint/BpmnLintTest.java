@@ -59,6 +59,28 @@ class BpmnLintTest {
   }
 
   @Test
+  void diagramInterchangeThatLeavesElementsOutFails() {
+    // As if Task_Look had been added by hand after the Modeler drew the rest: only the start
+    // event is drawn here.
+    String xml =
+        bpmn("look", "Gate_Stop", STOP)
+            .replace(
+                "xmlns:camunda=",
+                "xmlns:bpmndi=\"http://www.omg.org/spec/BPMN/20100524/DI\""
+                    + " xmlns:dc=\"http://www.omg.org/spec/DD/20100524/DC\" xmlns:camunda=")
+            .replace(
+                "</bpmn:definitions>",
+                "<bpmndi:BPMNDiagram id=\"D\"><bpmndi:BPMNPlane id=\"P\" bpmnElement=\"lint-me\">"
+                    + "<bpmndi:BPMNShape id=\"S\" bpmnElement=\"StartEvent_Go\">"
+                    + "<dc:Bounds x=\"0\" y=\"0\" width=\"36\" height=\"36\" /></bpmndi:BPMNShape>"
+                    + "</bpmndi:BPMNPlane></bpmndi:BPMNDiagram></bpmn:definitions>");
+    assertThat(lint(xml))
+        .anyMatch(p -> p.contains("Task_Look: not in the diagram") && p.contains("Camunda Modeler"))
+        .anyMatch(p -> p.contains("Flow_A: not in the diagram"))
+        .noneMatch(p -> p.contains("StartEvent_Go"));
+  }
+
+  @Test
   void aDestructiveStepReachableWithoutAGateFails() {
     // Task_Look flows straight into Task_Stop, around the gate.
     assertThat(lint(bpmn("look", "Task_Stop", STOP)))
