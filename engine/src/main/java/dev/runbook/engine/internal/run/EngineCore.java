@@ -373,6 +373,9 @@ public final class EngineCore implements AutoCloseable {
       return drive(session);
     } catch (RuntimeException e) {
       if (session == null || session.processInstanceId == null) {
+        if (session != null) {
+          session.nodeLock.releaseAll();
+        }
         locks().release(inventory.cluster(), runId);
       }
       throw e;
@@ -989,6 +992,7 @@ public final class EngineCore implements AutoCloseable {
                 + "; left as it is:\n"
                 + leftText(left)
             : "aborted by " + by + ": " + comment;
+    s.nodeLock.releaseAll();
     s.emit(new RunEvent.RunEnded(RunState.ABORTED.label(), message, by));
     locks().release(s.inventory.cluster(), s.runId);
     return new RunOutcome(s.runId, RunState.ABORTED, s.redact(message), null);
@@ -1364,6 +1368,7 @@ public final class EngineCore implements AutoCloseable {
   private RunOutcome settle(RunSession s) {
     RuntimeService runtime = engine().getRuntimeService();
     if (runtime.createProcessInstanceQuery().processInstanceId(s.processInstanceId).count() == 0) {
+      s.nodeLock.releaseAll(); // none left when the end event let go of them
       locks().release(s.inventory.cluster(), s.runId);
       JsonNode end = null;
       for (JsonNode r : s.evidence()) {
