@@ -495,6 +495,20 @@ public sealed interface RunEvent {
   }
 
   /**
+   * A person broke another run's lock on {@code node} (their {@code statement.verified}, action
+   * {@code unlock}, comes just before): {@code outcome} {@code released} (the lock named {@code
+   * holderRun} and was removed), {@code absent}, {@code other} (another run's lock, left: {@code
+   * detail} holds it) or {@code failed} ({@code detail} says why).
+   */
+  record NodeLockBroken(
+      String node, String holderRun, String by, String comment, String outcome, String detail)
+      implements RunEvent {
+    public String type() {
+      return "node.lock.broken";
+    }
+  }
+
+  /**
    * The engine's signed word for the evidence so far: the run had {@code records} records, the last
    * of them hashing to {@code head}. Written after each gate decision, after the run's end and when
    * a process lets go of the run, by the journal itself (see docs/evidence.md). {@code signature}

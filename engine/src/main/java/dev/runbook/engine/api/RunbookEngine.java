@@ -234,6 +234,17 @@ public final class RunbookEngine implements AutoCloseable {
   }
 
   /**
+   * Breaks another run's node lock on {@code node}, which refused this run ({@code runId}): for a
+   * lock whose run is gone. A person's signed, recorded action; the lock is removed only if it
+   * still names {@code holder}. The run stays where it is: {@link #resume} takes the lock and goes
+   * on (docs/engine.md, "One run per node").
+   */
+  public RunOutcome unlock(
+      String runId, String node, String holder, String by, String comment, Identity identity) {
+    return core.unlock(runId, node, holder, by, comment, identity);
+  }
+
+  /**
    * The statement to sign elsewhere for {@code action} (approve, reject, resume, abort,
    * abort-no-rollback) on a run, as the run stands: {@code ssh-keygen -Y sign -n runbook -f KEY
    * FILE} signs it, and the signature is given back with {@link Identity.Signed}. Reads the run's

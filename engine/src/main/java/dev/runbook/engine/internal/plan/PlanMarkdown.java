@@ -131,7 +131,8 @@ public final class PlanMarkdown {
       md.append("\n");
     }
     if (locksBefore) {
-      md.append("Before this step the engine takes the node lock on every node (see Node lock).\n\n");
+      md.append(
+          "Before this step the engine takes the node lock on every node (see Node lock).\n\n");
     }
     if (!e.described()) {
       md.append("*This step does not describe its commands for a plan.*\n\n");

@@ -196,7 +196,8 @@ public final class Planner {
   private String render(String template, Map<String, Object> model) {
     rendered.add(template);
     return renderer.render(
-        template, TemplateModel.of(PlanContext.RUN_ID, inventory, parameters, PlanGuard.STARTER, model));
+        template,
+        TemplateModel.of(PlanContext.RUN_ID, inventory, parameters, PlanGuard.STARTER, model));
   }
 
   /** The parameters as the plan records them: a secret one as its keyed digest, not redacted. */

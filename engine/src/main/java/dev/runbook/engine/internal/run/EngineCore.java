@@ -802,6 +802,53 @@ public final class EngineCore implements AutoCloseable {
         });
   }
 
+  /**
+   * Breaks the node lock of another run ({@code holder}) on {@code node}, as {@code by}: for a lock
+   * whose run is gone (its engine host died, its home was lost), which refused this run. A signed,
+   * recorded action of a person (statement action {@value NodeLock#BREAK}, gate the node, decision
+   * {@code break HOLDER}); the node's lock is removed only if it still names {@code holder}. The
+   * run stays where it is: resume takes the lock.
+   */
+  public RunOutcome unlock(
+      String runId, String node, String holder, String by, String comment, Identity identity) {
+    requireName(by, "--as");
+    if (comment == null || comment.isBlank()) {
+      throw new BadInputException(
+          "breaking a node lock removes another run's claim on the node: say how you know run "
+              + holder
+              + " is gone with --comment");
+    }
+    if (holder == null || !RUN_ID.matcher(holder).matches()) {
+      throw new BadInputException(
+          "--holder must be the run id the node's lock names (8 hex digits, as the refusal"
+              + " said), not '"
+              + holder
+              + "'");
+    }
+    return withRun(
+        runId,
+        s -> {
+          if (s.inventory.member(node).isEmpty()) {
+            throw new BadInputException(
+                "no member '"
+                    + node
+                    + "' in inventory "
+                    + s.inventory.source()
+                    + ": its members are "
+                    + s.inventory.members().stream().map(Inventory.Member::name).toList());
+          }
+          if (holder.equals(s.runId)) {
+            throw new BadInputException(
+                "that is run " + s.runId + "'s own lock: it goes when the run ends");
+          }
+          recordVerified(
+              s, attest(s, NodeLock.BREAK, node, "break " + holder, comment, by, identity));
+          String message = s.nodeLock.breakLock(node, holder, by, comment);
+          RunOutcome now = settle(s);
+          return new RunOutcome(now.runId(), now.state(), s.redact(message), null);
+        });
+  }
+
   public RunOutcome abort(
       String runId,
       String by,
@@ -1368,7 +1415,6 @@ public final class EngineCore implements AutoCloseable {
   private RunOutcome settle(RunSession s) {
     RuntimeService runtime = engine().getRuntimeService();
     if (runtime.createProcessInstanceQuery().processInstanceId(s.processInstanceId).count() == 0) {
-      s.nodeLock.releaseAll(); // none left when the end event let go of them
       locks().release(s.inventory.cluster(), s.runId);
       JsonNode end = null;
       for (JsonNode r : s.evidence()) {

@@ -35,6 +35,9 @@ final class NodeLock {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+  /** The statement action of a person breaking another run's lock. */
+  static final String BREAK = "unlock";
+
   /** The take template's exit when another run holds the node. */
   private static final int HELD = 4;
 
@@ -47,8 +50,8 @@ final class NodeLock {
   }
 
   /**
-   * The step was refused before it started: another run holds a node, or a node did not answer.
-   * Not a step failure the process handles (no error path runs, nothing else is changed): the run
+   * The step was refused before it started: another run holds a node, or a node did not answer. Not
+   * a step failure the process handles (no error path runs, nothing else is changed): the run
    * stops, and resume tries again.
    */
   static final class Refused extends RuntimeException {
@@ -70,8 +73,7 @@ final class NodeLock {
     }
     Plan.EngineAction planned = plan.engineAction(LockCommands.TAKE_ACTION);
     String since = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    Map<String, Object> model =
-        LockCommands.take(session.runId, homeId(), engineHost(), since);
+    Map<String, Object> model = LockCommands.take(session.runId, homeId(), engineHost(), since);
     List<String> taken = new ArrayList<>();
     for (Inventory.Member m : session.inventory.members()) {
       String command = render(LockCommands.TAKE, model);
@@ -156,6 +158,53 @@ final class NodeLock {
       }
     }
     return nodes;
+  }
+
+  /**
+   * A person breaks {@code holder}'s lock on {@code node} (their statement is verified and recorded
+   * already): removed only if the node's lock still names {@code holder}. Not a command of the
+   * plan, which shows what the run does: this is a person's own action, recorded with what was
+   * sent.
+   *
+   * @return what happened, for the person
+   */
+  synchronized String breakLock(String node, String holder, String by, String comment) {
+    Inventory.Member m = session.inventory.member(node).orElseThrow();
+    String command = render(LockCommands.RELEASE, LockCommands.release(holder));
+    String outcome;
+    String detail = null;
+    try {
+      CommandResult r = send(null, m, BREAK, command);
+      List<String> lines = r.stdout().strip().lines().toList();
+      outcome = r.exitStatus() == 0 && !lines.isEmpty() ? lines.get(0) : "failed";
+      if (outcome.equals("other")) {
+        detail = String.join("\n", lines.subList(1, lines.size()));
+      } else if (outcome.equals("failed")) {
+        detail = "exit " + r.exitStatus() + ": " + r.stderr().strip();
+      }
+    } catch (RemoteFailure f) {
+      outcome = "failed";
+      detail = "the node did not answer: " + f.getMessage();
+    }
+    session.emit(new RunEvent.NodeLockBroken(node, holder, by, comment, outcome, detail));
+    return switch (outcome) {
+      case "released" ->
+          "the lock of run "
+              + holder
+              + " on "
+              + node
+              + " was removed, as "
+              + by
+              + " asked (recorded in run "
+              + session.runId
+              + "): `runbook resume "
+              + session.runId
+              + " --as NAME` takes the nodes' lock and goes on";
+      case "absent" -> "there is no lock on " + node + " any more: nothing was removed";
+      case "other" ->
+          node + " is locked by another run than " + holder + ", left as it is:\n" + detail;
+      default -> "the lock on " + node + " was not removed: " + detail;
+    };
   }
 
   /** Removes this run's lock on {@code node}; returns the outcome it recorded. */

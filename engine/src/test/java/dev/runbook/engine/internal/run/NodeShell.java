@@ -41,8 +41,7 @@ final class NodeShell extends ScriptedShell {
       Path out = Files.createTempFile(root, "out", ".txt");
       Path err = Files.createTempFile(root, "err", ".txt");
       Process p =
-          new ProcessBuilder(
-                  "sh", "-c", command.replace(LockCommands.DIR, dir(node).toString()))
+          new ProcessBuilder("sh", "-c", command.replace(LockCommands.DIR, dir(node).toString()))
               .redirectOutput(out.toFile())
               .redirectError(err.toFile())
               .start();
