@@ -43,29 +43,35 @@ class EtcdRestoreNodeLockIT {
       // The snapshot's own run took the node's lock for its changing step and let go of it.
       assertThat(lab.ssh(1, "test -e " + LOCK + "; echo $?").output().strip()).isEqualTo("1");
 
+      // Both runs get to their stop gate: up to there they only read, and lock nothing.
       String first;
+      String second;
       try (RunbookEngine a = RunbookEngine.open(EngineOptions.of(homeA))) {
         RunOutcome r = start(a, lab, lab.inventory(), snap, Map.of());
-        assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
-        r = a.approve(r.runId(), "Gate_ApproveStop", "bob", "plan read", as(lab, "bob"));
-        assertThat(r.gate().activityId()).as(r.message()).isEqualTo("Gate_ApproveRestart");
+        assertThat(r.gate().activityId()).as(r.message()).isEqualTo("Gate_ApproveStop");
         first = r.runId();
+      }
+      try (RunbookEngine b = RunbookEngine.open(EngineOptions.of(homeB))) {
+        Map<String, String> p = params(lab, snap);
+        p.put("safetySnapshotDir", lab.dir().resolve("safety-b").toString());
+        RunOutcome r = b.start("etcd-restore", lab.inventory(), p, "carol", null, as(lab, "carol"));
+        assertThat(r.gate().activityId()).as(r.message()).isEqualTo("Gate_ApproveStop");
+        second = r.runId();
+        assertThat(lab.ssh(1, "test -e " + LOCK + "; echo $?").output().strip()).isEqualTo("1");
+      }
+
+      try (RunbookEngine a = RunbookEngine.open(EngineOptions.of(homeA))) {
+        RunOutcome r = a.approve(first, "Gate_ApproveStop", "bob", "plan read", as(lab, "bob"));
+        assertThat(r.gate().activityId()).as(r.message()).isEqualTo("Gate_ApproveRestart");
       }
       assertThat(lab.ssh(1, "cat " + LOCK).output())
           .contains("run=" + first + "\n", "by=alice\n", "home=runbook-engine@");
       String node = nodeState(lab);
 
-      String second;
       try (RunbookEngine b = RunbookEngine.open(EngineOptions.of(homeB))) {
-        Map<String, String> p = params(lab, snap);
-        p.put("safetySnapshotDir", lab.dir().resolve("safety-b").toString());
-        RunOutcome r = b.start("etcd-restore", lab.inventory(), p, "carol", null, as(lab, "carol"));
-        second = r.runId();
-        // Up to its first gate it only reads; the stop is its first change.
-        assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
         RunOutcome refused =
             b.approve(second, "Gate_ApproveStop", "bob", "plan read", as(lab, "bob"));
-        assertThat(refused.state()).isEqualTo(RunState.FAILED);
+        assertThat(refused.state()).as(refused.message()).isEqualTo(RunState.FAILED);
         assertThat(refused.message())
             .contains("Task_StopControlPlane changes the nodes")
             .contains("node cp-1 is locked by run " + first, "started by alice")

@@ -74,6 +74,7 @@ public final class PlanMarkdown {
         md.append("When the run ends, it removes each lock that names the run:\n\n");
         commands(md, unlock.commands());
       }
+      md.setLength(md.length() - 1); // one blank line before the next heading, as elsewhere
     }
     Map<String, List<Plan.Entry>> byPath = new LinkedHashMap<>();
     plan.steps()

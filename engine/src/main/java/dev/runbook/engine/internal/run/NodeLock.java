@@ -72,6 +72,9 @@ final class NodeLock {
       return;
     }
     Plan.EngineAction planned = plan.engineAction(LockCommands.TAKE_ACTION);
+    if (planned == null) {
+      return; // a plan made before node locks: what was approved shows none to send
+    }
     String since = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     Map<String, Object> model = LockCommands.take(session.runId, homeId(), engineHost(), since);
     List<String> taken = new ArrayList<>();
@@ -142,16 +145,31 @@ final class NodeLock {
     held = false;
   }
 
-  /** Nodes with a {@code node.locked} of this run and no {@code node.unlocked} after it. */
+  /**
+   * Nodes this run may hold, as its evidence shows: every node its lock command was sent to (a
+   * process killed between the node's {@code ln} and the {@code node.locked} record left a lock all
+   * the same), but for a node that named another holder and those let go since. Releasing a node it
+   * does not hold changes nothing there: the release removes only a lock naming this run.
+   */
   static Set<String> heldNodes(List<JsonNode> evidence) {
     Set<String> nodes = new LinkedHashSet<>();
     for (JsonNode r : evidence) {
+      String node = r.path("node").asText();
       switch (r.path("type").asText()) {
-        case "node.locked" -> nodes.add(r.path("node").asText());
+        case "node.lock.sent" -> {
+          if (r.path("action").asText().equals(LockCommands.TAKE_ACTION)) {
+            nodes.add(node);
+          }
+        }
+        case "node.locked" -> nodes.add(node);
+        case "node.lock.refused" -> {
+          if (r.hasNonNull("holderRun")) {
+            nodes.remove(node);
+          }
+        }
         case "node.unlocked" -> {
-          String outcome = r.path("outcome").asText();
-          if (!outcome.equals("failed")) {
-            nodes.remove(r.path("node").asText());
+          if (!r.path("outcome").asText().equals("failed")) {
+            nodes.remove(node);
           }
         }
         default -> {}
@@ -170,22 +188,9 @@ final class NodeLock {
    */
   synchronized String breakLock(String node, String holder, String by, String comment) {
     Inventory.Member m = session.inventory.member(node).orElseThrow();
-    String command = render(LockCommands.RELEASE, LockCommands.release(holder));
-    String outcome;
-    String detail = null;
-    try {
-      CommandResult r = send(null, m, BREAK, command);
-      List<String> lines = r.stdout().strip().lines().toList();
-      outcome = r.exitStatus() == 0 && !lines.isEmpty() ? lines.get(0) : "failed";
-      if (outcome.equals("other")) {
-        detail = String.join("\n", lines.subList(1, lines.size()));
-      } else if (outcome.equals("failed")) {
-        detail = "exit " + r.exitStatus() + ": " + r.stderr().strip();
-      }
-    } catch (RemoteFailure f) {
-      outcome = "failed";
-      detail = "the node did not answer: " + f.getMessage();
-    }
+    Removal done = remove(m, BREAK, render(LockCommands.RELEASE, LockCommands.release(holder)));
+    String outcome = done.outcome();
+    String detail = done.detail();
     session.emit(new RunEvent.NodeLockBroken(node, holder, by, comment, outcome, detail));
     return switch (outcome) {
       case "released" ->
@@ -219,26 +224,10 @@ final class NodeLock {
         plan == null
             ? null
             : unplanned(plan.engineAction(LockCommands.RELEASE_ACTION), node, command);
-    String outcome;
-    String detail = null;
-    if (why != null) {
-      outcome = "failed";
-      detail = why;
-    } else {
-      try {
-        CommandResult r = send(null, m, LockCommands.RELEASE_ACTION, command);
-        List<String> lines = r.stdout().strip().lines().toList();
-        outcome = r.exitStatus() == 0 && !lines.isEmpty() ? lines.get(0) : "failed";
-        if (outcome.equals("other")) {
-          detail = String.join("\n", lines.subList(1, lines.size()));
-        } else if (outcome.equals("failed")) {
-          detail = "exit " + r.exitStatus() + ": " + r.stderr().strip();
-        }
-      } catch (RemoteFailure f) {
-        outcome = "failed";
-        detail = "the node did not answer: " + f.getMessage();
-      }
-    }
+    Removal done =
+        why != null ? new Removal("failed", why) : remove(m, LockCommands.RELEASE_ACTION, command);
+    String outcome = done.outcome();
+    String detail = done.detail();
     session.emit(new RunEvent.NodeUnlocked(node, outcome, detail));
     if (outcome.equals("failed")) {
       session.listener.notice(
@@ -254,6 +243,24 @@ final class NodeLock {
               + session.runId);
     }
     return outcome;
+  }
+
+  /** What the unlock template said: released, absent, other (with the holder) or failed. */
+  private record Removal(String outcome, String detail) {}
+
+  private Removal remove(Inventory.Member m, String action, String command) {
+    try {
+      CommandResult r = send(null, m, action, command);
+      List<String> lines = r.stdout().strip().lines().toList();
+      String outcome = r.exitStatus() == 0 && !lines.isEmpty() ? lines.get(0) : "failed";
+      return switch (outcome) {
+        case "other" -> new Removal(outcome, String.join("\n", lines.subList(1, lines.size())));
+        case "failed" -> new Removal(outcome, "exit " + r.exitStatus() + ": " + r.stderr().strip());
+        default -> new Removal(outcome, null);
+      };
+    } catch (RemoteFailure f) {
+      return new Removal("failed", "the node did not answer: " + f.getMessage());
+    }
   }
 
   private CommandResult send(String activityId, Inventory.Member m, String action, String command) {
@@ -341,11 +348,13 @@ final class NodeLock {
         + "` on that engine host), then `runbook resume "
         + session.runId
         + " --as NAME`. If that run is gone (its engine host died or its home was lost), a"
-        + " person breaks its lock: `runbook unlock --inventory INV --node "
+        + " person breaks its lock, signed and recorded in this run: `runbook unlock "
+        + session.runId
+        + " --node "
         + m.name()
-        + " --run "
+        + " --holder "
         + run
-        + " --as NAME --comment WHY`.";
+        + " --as NAME --comment WHY`, then resumes.";
   }
 
   /** The holder's file: {@code key=value} lines. */

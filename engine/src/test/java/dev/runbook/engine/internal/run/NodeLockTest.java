@@ -1,9 +1,12 @@
 package dev.runbook.engine.internal.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.Identity;
 import dev.runbook.engine.api.RunListener;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
@@ -26,6 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  * nodes are directories of this machine ({@link NodeShell}): the lock commands run for real.
  */
 class NodeLockTest {
+
+  /** The lock of a run whose engine host is gone. */
+  private static final String GONE =
+      "run=0dd0babe\nhome=runbook-engine@elsewhere\nhost=gone.example\nby=dave\nsince=2026-01-01T00:00:00Z\n";
 
   @TempDir Path tmp;
   Path inventory;
@@ -136,14 +143,12 @@ class NodeLockTest {
   @Test
   void itIsAllOrNothing() throws IOException {
     Files.createDirectories(nodes.dir("n2"));
-    Files.writeString(
-        nodes.lock("n2"),
-        "run=0ldrun\nhome=runbook-engine@elsewhere\nhost=gone.example\nby=dave\nsince=2026-01-01T00:00:00Z\n");
+    Files.writeString(nodes.lock("n2"), GONE);
     try (RunbookEngine e = open("home")) {
       RunOutcome o = e.start("lock-test", inventory, Map.of(), "alice");
       assertThat(o.state()).isEqualTo(RunState.FAILED);
       assertThat(o.message())
-          .contains("node n2 is locked by run 0ldrun (engine host gone.example")
+          .contains("node n2 is locked by run 0dd0babe (engine host gone.example")
           .contains("since 2026-01-01T00:00:00Z")
           .contains("the locks this run had just taken on n1 were released");
       JsonNode refused = only(tmp.resolve("home"), o.runId(), "node.lock.refused");
@@ -152,7 +157,47 @@ class NodeLockTest {
       assertThat(e.abort(o.runId(), "alice", "wrong window").state()).isEqualTo(RunState.ABORTED);
     }
     assertThat(nodes.lock("n1")).doesNotExist();
-    assertThat(nodes.lock("n2")).content().startsWith("run=0ldrun\n");
+    assertThat(nodes.lock("n2")).content().isEqualTo(GONE);
+  }
+
+  @Test
+  void aPersonBreaksTheLockOfARunThatIsGoneAndTheRefusedRunGoesOn() throws IOException {
+    Files.createDirectories(nodes.dir("n1"));
+    Files.writeString(nodes.lock("n1"), GONE);
+    try (RunbookEngine e = open("home")) {
+      RunOutcome o = e.start("lock-test", inventory, Map.of(), "alice");
+      String run = o.runId();
+      assertThat(o.message()).contains("runbook unlock " + run + " --node n1 --holder 0dd0babe");
+
+      assertThatThrownBy(() -> e.unlock(run, "n1", "0dd0babe", "bob", " ", Identity.none()))
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("--comment");
+      assertThatThrownBy(() -> e.unlock(run, "n9", "0dd0babe", "bob", "gone", Identity.none()))
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("no member 'n9'");
+      // A lock that names another run than the one given is left as it is.
+      RunOutcome wrong = e.unlock(run, "n1", "12345678", "bob", "gone", Identity.none());
+      assertThat(wrong.message()).contains("locked by another run than 12345678");
+      assertThat(nodes.lock("n1")).content().isEqualTo(GONE);
+
+      RunOutcome broken =
+          e.unlock(
+              run, "n1", "0dd0babe", "bob", "gone.example was decommissioned", Identity.none());
+      assertThat(broken.message()).contains("was removed", "runbook resume " + run);
+      assertThat(nodes.lock("n1")).doesNotExist();
+      List<JsonNode> records = all(tmp.resolve("home"), run, "node.lock.broken");
+      assertThat(records)
+          .extracting(r -> r.path("outcome").asText())
+          .containsExactly("other", "released");
+      assertThat(records.get(1).path("by").asText()).isEqualTo("bob");
+      assertThat(records.get(1).path("comment").asText())
+          .isEqualTo("gone.example was decommissioned");
+
+      RunOutcome resumed = e.resume(run, "alice");
+      assertThat(resumed.state()).as(resumed.message()).isEqualTo(RunState.WAITING);
+      assertThat(nodes.lock("n1")).content().contains("run=" + run);
+      assertThat(Runs.verify(tmp.resolve("home"), run).ok()).isTrue();
+    }
   }
 
   @Test
@@ -176,6 +221,27 @@ class NodeLockTest {
     }
     assertThat(nodes.lock("n1")).doesNotExist();
     assertThat(nodes.lock("n2")).doesNotExist();
+  }
+
+  @Test
+  void theNodesToReleaseAreThoseALockCommandWentToButNotAnotherHoldersOrOnesLetGo()
+      throws IOException {
+    List<JsonNode> evidence =
+        List.of(
+            json("{\"type\":\"node.lock.sent\",\"node\":\"n1\",\"action\":\"node-lock\"}"),
+            json("{\"type\":\"node.lock.sent\",\"node\":\"n2\",\"action\":\"node-lock\"}"),
+            json("{\"type\":\"node.lock.sent\",\"node\":\"n3\",\"action\":\"node-lock\"}"),
+            json("{\"type\":\"node.lock.refused\",\"node\":\"n2\",\"holderRun\":\"0dd0babe\"}"),
+            json("{\"type\":\"node.lock.sent\",\"node\":\"n1\",\"action\":\"node-unlock\"}"),
+            json("{\"type\":\"node.unlocked\",\"node\":\"n1\",\"outcome\":\"released\"}"),
+            json("{\"type\":\"node.locked\",\"node\":\"n4\"}"),
+            json("{\"type\":\"node.unlocked\",\"node\":\"n4\",\"outcome\":\"failed\"}"));
+    // n3: killed before its node.locked, so it may hold; n4: its release failed, it still holds.
+    assertThat(NodeLock.heldNodes(evidence)).containsExactly("n3", "n4");
+  }
+
+  private static JsonNode json(String text) throws IOException {
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
   }
 
   private static List<String> types(Path home, String run) throws IOException {
