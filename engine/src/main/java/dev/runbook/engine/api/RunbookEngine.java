@@ -257,6 +257,15 @@ public final class RunbookEngine implements AutoCloseable {
     return EngineCore.statement(options, runId, action, gate, by, comment);
   }
 
+  /**
+   * The statement to sign elsewhere for {@link #unlock}: action {@code unlock}, its gate the node,
+   * its decision {@code break HOLDER}.
+   */
+  public static String unlockStatement(
+      EngineOptions options, String runId, String node, String holder, String by, String comment) {
+    return EngineCore.unlockStatement(options, runId, node, holder, by, comment);
+  }
+
   @Override
   public void close() {
     core.close();

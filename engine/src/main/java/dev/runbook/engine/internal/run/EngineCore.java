@@ -613,6 +613,23 @@ public final class EngineCore implements AutoCloseable {
    */
   public static String statement(
       EngineOptions options, String runId, String action, String gate, String by, String comment) {
+    return statement(options, runId, action, gate, null, by, comment);
+  }
+
+  /** The statement to break {@code holder}'s lock on {@code node}, for {@link #unlock}. */
+  public static String unlockStatement(
+      EngineOptions options, String runId, String node, String holder, String by, String comment) {
+    return statement(options, runId, NodeLock.BREAK, node, holder, by, comment);
+  }
+
+  private static String statement(
+      EngineOptions options,
+      String runId,
+      String action,
+      String gate,
+      String holder,
+      String by,
+      String comment) {
     requireName(by, "--as");
     Path runDir = options.home().resolve("runs").resolve(runId);
     if (!RUN_ID.matcher(runId).matches() || !Files.isDirectory(runDir)) {
@@ -625,6 +642,7 @@ public final class EngineCore implements AutoCloseable {
               dev.runbook.engine.internal.evidence.EvidenceReader.chain(runDir),
               action,
               gate,
+              holder,
               by,
               comment,
               Instant.now())
@@ -842,7 +860,9 @@ public final class EngineCore implements AutoCloseable {
                 "that is run " + s.runId + "'s own lock: it goes when the run ends");
           }
           recordVerified(
-              s, attest(s, NodeLock.BREAK, node, "break " + holder, comment, by, identity));
+              s,
+              attest(
+                  s, NodeLock.BREAK, node, NodeLock.breakDecision(holder), comment, by, identity));
           String message = s.nodeLock.breakLock(node, holder, by, comment);
           RunOutcome now = settle(s);
           return new RunOutcome(now.runId(), now.state(), s.redact(message), null);

@@ -38,6 +38,11 @@ final class NodeLock {
   /** The statement action of a person breaking another run's lock. */
   static final String BREAK = "unlock";
 
+  /** What a statement to break {@code holder}'s lock says as its decision. */
+  static String breakDecision(String holder) {
+    return "break " + holder;
+  }
+
   /** The take template's exit when another run holds the node. */
   private static final int HELD = 4;
 

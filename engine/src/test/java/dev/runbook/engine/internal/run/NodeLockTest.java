@@ -7,12 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.Identity;
+import dev.runbook.engine.api.IdentityException;
 import dev.runbook.engine.api.RunListener;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookEngine;
 import dev.runbook.engine.api.Runs;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
+import dev.runbook.engine.internal.identity.SshTools;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -198,6 +200,73 @@ class NodeLockTest {
       assertThat(nodes.lock("n1")).content().contains("run=" + run);
       assertThat(Runs.verify(tmp.resolve("home"), run).ok()).isTrue();
     }
+  }
+
+  @Test
+  void breakingALockIsSignedLikeAnyActionOnTheRunAndCanBeSignedElsewhere() throws Exception {
+    Path people = Files.createDirectories(tmp.resolve("people"));
+    StringBuilder signers = new StringBuilder();
+    for (String who : List.of("alice", "bob")) {
+      Path key = SshTools.keygen(people, who, "ed25519", "");
+      signers.append(who).append(" namespaces=\"runbook\" ").append(SshTools.publicKey(key));
+      signers.append('\n');
+    }
+    Files.writeString(tmp.resolve("allowed_signers"), signers);
+    Files.writeString(
+        inventory,
+        Files.readString(inventory)
+            .replace(
+                "approval: {identity: unsigned}", "approval: {allowedSigners: allowed_signers}"));
+    Files.createDirectories(nodes.dir("n1"));
+    Files.writeString(nodes.lock("n1"), GONE);
+    Path home = tmp.resolve("home");
+    try (RunbookEngine e = open("home")) {
+      String run =
+          e.start("lock-test", inventory, Map.of(), "alice", null, key(people, "alice")).runId();
+
+      // Unsigned, it is refused and recorded, and the lock stays.
+      assertThatThrownBy(() -> e.unlock(run, "n1", "0dd0babe", "bob", "gone", Identity.none()))
+          .isInstanceOf(IdentityException.class);
+      assertThat(nodes.lock("n1")).content().isEqualTo(GONE);
+      assertThat(types(home, run)).contains("statement.refused").doesNotContain("node.lock.broken");
+
+      // What `runbook statement RUN --unlock n1 --holder 0dd0babe` prints, signed by ssh-keygen.
+      String statement =
+          RunbookEngine.unlockStatement(
+              new EngineOptions(home, null, null, null, List.of(), RunListener.NONE),
+              run,
+              "n1",
+              "0dd0babe",
+              "bob",
+              "gone.example was decommissioned");
+      assertThat(statement)
+          .contains("action: unlock\n", "gate: n1\n", "decision: break 0dd0babe\n");
+      Path file = Files.writeString(tmp.resolve("statement.txt"), statement);
+      Identity signed =
+          new Identity.Signed(statement, SshTools.sign(people.resolve("bob"), "runbook", file));
+      RunOutcome broken =
+          e.unlock(run, "n1", "0dd0babe", "bob", "gone.example was decommissioned", signed);
+
+      assertThat(broken.message()).contains("was removed");
+      assertThat(nodes.lock("n1")).doesNotExist();
+      JsonNode verified = all(home, run, "statement.verified").get(1);
+      assertThat(verified.path("action").asText()).isEqualTo("unlock");
+      assertThat(verified.path("principal").asText()).isEqualTo("bob");
+      assertThat(types(home, run))
+          .containsSubsequence("statement.verified", "node.lock.sent", "node.lock.broken");
+      // A statement is good once: the same one again is refused.
+      assertThatThrownBy(
+              () ->
+                  e.unlock(run, "n1", "0dd0babe", "bob", "gone.example was decommissioned", signed))
+          .isInstanceOf(IdentityException.class)
+          .extracting(x -> ((IdentityException) x).reason())
+          .isEqualTo(dev.runbook.engine.api.Refusal.REPLAYED);
+      assertThat(Runs.verify(home, run).ok()).isTrue();
+    }
+  }
+
+  private static Identity key(Path people, String who) {
+    return new Identity.KeyFile(people.resolve(who), null);
   }
 
   @Test
