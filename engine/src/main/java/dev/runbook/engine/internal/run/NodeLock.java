@@ -96,13 +96,18 @@ final class NodeLock {
         }
       }
       if (r != null && r.exitStatus() == 0) {
-        taken.add(m.name());
+        boolean again = r.stdout().strip().equals("again");
+        if (!again) {
+          // Only what this call took is let go on a refusal: a lock the run held already (from an
+          // earlier process) guards what it changed there.
+          taken.add(m.name());
+        }
         session.emit(
             new RunEvent.NodeLocked(
                 activityId,
                 m.name(),
                 LockCommands.LOCK,
-                r.stdout().strip().equals("again"),
+                again,
                 (String) model.get("home"),
                 (String) model.get("host"),
                 since));
