@@ -138,6 +138,30 @@ final class ConsoleProgress implements Console {
           e.rollback()
               ? "the runbook's abort path rolls back; the cluster stays locked until it ends"
               : "the run ends now");
+    } else if (event instanceof RunEvent.NodeLockSent e && verbose) {
+      line("    %s$ %s", e.node(), e.command().replace("\n", "\n      "));
+    } else if (event instanceof RunEvent.NodeLocked e && verbose) {
+      line("    %s: node lock %s", e.node(), e.again() ? "held already by this run" : "taken");
+    } else if (event instanceof RunEvent.NodeLockRefused e) {
+      // The run's outcome says what to do; this says where it stopped, as it happens.
+      line(
+          "%s x %s not run: %s",
+          now(),
+          e.activityId(),
+          e.holderRun() == null
+              ? e.node() + " refused the node lock: " + e.reason()
+              : e.node() + " is locked by run " + e.holderRun() + " (" + e.holderHost() + ")");
+    } else if (event instanceof RunEvent.NodeUnlocked e
+        && (verbose || e.outcome().equals("failed"))) {
+      line(
+          "    %s: node lock %s%s",
+          e.node(),
+          e.outcome(),
+          e.detail() == null ? "" : " (" + e.detail().replace("\n", "; ") + ")");
+    } else if (event instanceof RunEvent.NodeLockBroken e) {
+      line(
+          "%s node lock of run %s on %s broken by %s: %s",
+          now(), e.holderRun(), e.node(), e.by(), e.outcome());
     } else if (event instanceof RunEvent.ReconcileRequired e) {
       line("%s ! %s needs a person: %s", now(), e.activityId(), e.reason());
     } else if (event instanceof RunEvent.RunEnded e && verbose) {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** The commands that act on a run that exists: approve, reject, resume, abort. */
+/** The commands that act on a run that exists: approve, reject, resume, abort, unlock. */
 final class GateCommands {
 
   private GateCommands() {}
@@ -122,6 +122,40 @@ final class GateCommands {
               noRollback
                   ? e.abortWithoutRollback(r, as, comment, confirm, signing.identity())
                   : e.abort(r, as, comment, signing.identity()));
+    }
+  }
+
+  @Command(
+      name = "unlock",
+      description =
+          "Break another run's node lock that refused this run, when that run is gone (its engine"
+              + " host died, its home was lost): signed and recorded in this run. The lock is"
+              + " removed only if it still names --holder; resume then takes it.")
+  static final class Unlock extends OnRun {
+    @Option(
+        names = "--node",
+        required = true,
+        paramLabel = "NAME",
+        description = "The member whose lock to break.")
+    String node;
+
+    @Option(
+        names = "--holder",
+        required = true,
+        paramLabel = "RUN",
+        description = "The run the node's lock names (as the refusal said).")
+    String holder;
+
+    @Option(
+        names = "--comment",
+        required = true,
+        paramLabel = "TEXT",
+        description = "How you know that run is gone.")
+    String comment;
+
+    @Override
+    public Integer call() {
+      return drive((e, r) -> e.unlock(r, node, holder, as, comment, signing.identity()));
     }
   }
 }

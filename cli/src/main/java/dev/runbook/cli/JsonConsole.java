@@ -20,8 +20,8 @@ import java.time.Clock;
  * the text console); {@code notice} and {@code wait.progress} are the steps' own lines; the last
  * line is {@code run.outcome} with the exit code and, at a gate, the commands that approve or
  * reject it, or {@code run.refused} for bad input ({@code run.error} for a fault nobody expected).
- * {@code --verbose} adds {@code command.sent}, {@code command.finished} and one {@code
- * command.line} per line of output. Everything reached it redacted as the evidence is.
+ * {@code --verbose} adds {@code command.sent}, {@code command.finished}, {@code node.lock.sent} and
+ * one {@code command.line} per line of output. Everything reached it redacted as the evidence is.
  */
 final class JsonConsole implements Console {
 
@@ -73,7 +73,8 @@ final class JsonConsole implements Console {
     if (!verbose
         && (event instanceof RunEvent.CommandSent
             || event instanceof RunEvent.CommandFinished
-            || event instanceof RunEvent.TransferSent)) {
+            || event instanceof RunEvent.TransferSent
+            || event instanceof RunEvent.NodeLockSent)) {
       return;
     }
     ObjectNode n = line(event.type());

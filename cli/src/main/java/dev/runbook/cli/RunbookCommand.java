@@ -22,6 +22,7 @@ import picocli.CommandLine.ScopeType;
       GateCommands.Reject.class,
       GateCommands.Resume.class,
       GateCommands.Abort.class,
+      GateCommands.Unlock.class,
       StatementCommand.class,
       EvidenceCommand.class,
       KeyCommand.class,

@@ -47,10 +47,23 @@ final class StatementCommand implements Callable<Integer> {
     @Option(names = "--abort", required = true)
     boolean abort;
 
+    @Option(
+        names = "--unlock",
+        required = true,
+        paramLabel = "NODE",
+        description = "The statement for `unlock RUN --node NODE --holder RUN` (with --holder).")
+    String unlock;
+
     String name() {
       return approve ? "approve" : reject ? "reject" : resume ? "resume" : "abort";
     }
   }
+
+  @Option(
+      names = "--holder",
+      paramLabel = "RUN",
+      description = "With --unlock: the run whose lock is broken.")
+  String holder;
 
   @ArgGroup(multiplicity = "1")
   Action action;
@@ -74,6 +87,24 @@ final class StatementCommand implements Callable<Integer> {
     if (noRollback && !action.abort) {
       throw new dev.runbook.engine.api.BadInputException(
           "--no-rollback goes with --abort: `runbook statement RUN --abort --no-rollback ...`");
+    }
+    if ((action.unlock == null) != (holder == null)) {
+      throw new dev.runbook.engine.api.BadInputException(
+          "--holder goes with --unlock: `runbook statement RUN --unlock NODE --holder RUN ...`");
+    }
+    if (action.unlock != null) {
+      spec.commandLine()
+          .getOut()
+          .print(
+              RunbookEngine.unlockStatement(
+                  root.options(null),
+                  run,
+                  action.unlock,
+                  holder,
+                  as,
+                  comment == null ? "" : comment));
+      spec.commandLine().getOut().flush();
+      return 0;
     }
     String name = noRollback ? "abort-no-rollback" : action.name();
     spec.commandLine()

@@ -446,6 +446,89 @@ public sealed interface RunEvent {
   }
 
   /**
+   * The engine sends a command of its own node lock to a node ({@code action} {@code node-lock} or
+   * {@code node-unlock}), recorded before it leaves; {@code activityId} is the step the lock is
+   * taken for, null for a release.
+   */
+  record NodeLockSent(
+      String activityId,
+      String node,
+      String host,
+      String hostKeyFingerprint,
+      String action,
+      String command)
+      implements RunEvent {
+    public String type() {
+      return "node.lock.sent";
+    }
+  }
+
+  /**
+   * The run holds the lock on {@code node} before step {@code activityId}: taken now, or {@code
+   * again} when the node's lock named this run already (a resume in a new process).
+   */
+  record NodeLocked(
+      String activityId,
+      String node,
+      String lock,
+      boolean again,
+      String engineHome,
+      String engineHost,
+      String since)
+      implements RunEvent {
+    public String type() {
+      return "node.locked";
+    }
+  }
+
+  /**
+   * The node lock on {@code node} was not taken and the step did not run: another run holds it
+   * ({@code holderRun}, its engine home and host, who started it and since when), or the node did
+   * not answer ({@code reason}). {@code released} are the nodes whose lock this run had just taken
+   * and let go again, so nothing is left held.
+   */
+  record NodeLockRefused(
+      String activityId,
+      String node,
+      String holderRun,
+      String holderHome,
+      String holderHost,
+      String holderBy,
+      String holderSince,
+      String reason,
+      List<String> released)
+      implements RunEvent {
+    public String type() {
+      return "node.lock.refused";
+    }
+  }
+
+  /**
+   * The run let go of its lock on {@code node}. {@code outcome}: {@code released}, {@code absent}
+   * (no lock was there), {@code other} (another run's lock, left as it is: {@code detail} holds
+   * it), or {@code failed} (the node did not answer: {@code detail} says why, and the lock stays).
+   */
+  record NodeUnlocked(String node, String outcome, String detail) implements RunEvent {
+    public String type() {
+      return "node.unlocked";
+    }
+  }
+
+  /**
+   * A person broke another run's lock on {@code node} (their {@code statement.verified}, action
+   * {@code unlock}, comes just before): {@code outcome} {@code released} (the lock named {@code
+   * holderRun} and was removed), {@code absent}, {@code other} (another run's lock, left: {@code
+   * detail} holds it) or {@code failed} ({@code detail} says why).
+   */
+  record NodeLockBroken(
+      String node, String holderRun, String by, String comment, String outcome, String detail)
+      implements RunEvent {
+    public String type() {
+      return "node.lock.broken";
+    }
+  }
+
+  /**
    * The engine's signed word for the evidence so far: the run had {@code records} records, the last
    * of them hashing to {@code head}. Written after each gate decision, after the run's end and when
    * a process lets go of the run, by the journal itself (see docs/evidence.md). {@code signature}

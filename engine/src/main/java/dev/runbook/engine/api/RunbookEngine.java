@@ -234,6 +234,17 @@ public final class RunbookEngine implements AutoCloseable {
   }
 
   /**
+   * Breaks another run's node lock on {@code node}, which refused this run ({@code runId}): for a
+   * lock whose run is gone. A person's signed, recorded action; the lock is removed only if it
+   * still names {@code holder}. The run stays where it is: {@link #resume} takes the lock and goes
+   * on (docs/engine.md, "One run per node").
+   */
+  public RunOutcome unlock(
+      String runId, String node, String holder, String by, String comment, Identity identity) {
+    return core.unlock(runId, node, holder, by, comment, identity);
+  }
+
+  /**
    * The statement to sign elsewhere for {@code action} (approve, reject, resume, abort,
    * abort-no-rollback) on a run, as the run stands: {@code ssh-keygen -Y sign -n runbook -f KEY
    * FILE} signs it, and the signature is given back with {@link Identity.Signed}. Reads the run's
@@ -244,6 +255,15 @@ public final class RunbookEngine implements AutoCloseable {
   public static String statement(
       EngineOptions options, String runId, String action, String gate, String by, String comment) {
     return EngineCore.statement(options, runId, action, gate, by, comment);
+  }
+
+  /**
+   * The statement to sign elsewhere for {@link #unlock}: action {@code unlock}, its gate the node,
+   * its decision {@code break HOLDER}.
+   */
+  public static String unlockStatement(
+      EngineOptions options, String runId, String node, String holder, String by, String comment) {
+    return EngineCore.unlockStatement(options, runId, node, holder, by, comment);
   }
 
   @Override

@@ -439,6 +439,7 @@ public final class Runs {
     }
     RunSummary s = EvidenceReader.summarize(records);
     String state = s.state().label();
+    String message = s.outcomeMessage();
     if (s.state() == RunSummary.State.RUNNING && !DriverLock.held(dir)) {
       // The last record of the run itself: a checkpoint only seals what came before it.
       JsonNode last = null;
@@ -452,6 +453,10 @@ public final class Runs {
               && last.path("type").asText().equals("step.finished")
               && last.path("outcome").asText().equals("failed");
       state = failed ? "failed" : "interrupted";
+      if (last != null && last.path("type").asText().equals("node.lock.refused")) {
+        state = "failed";
+        message = lockRefused(s.runId(), last);
+      }
     }
     Gate gate = null;
     if (s.pendingGate() != null) {
@@ -483,11 +488,50 @@ public final class Runs {
         s.startedAt(),
         state,
         s.endedAt(),
-        s.outcomeMessage(),
+        message,
         s.lastStep() == null ? null : s.lastStep().activityId(),
         gate,
         s.state().ended() ? List.of() : held(records),
         s.state().ended() ? null : abortAsked(records));
+  }
+
+  /** A run stopped by another run's node lock: who holds it, and the two ways on. */
+  private static String lockRefused(String runId, JsonNode r) {
+    String node = r.path("node").asText();
+    String step = r.path("activityId").asText();
+    if (!r.hasNonNull("holderRun")) {
+      return "not run: "
+          + step
+          + " needs the node lock on every node, and "
+          + node
+          + " refused it ("
+          + r.path("reason").asText()
+          + "): runbook resume "
+          + runId
+          + " --as NAME tries again";
+    }
+    String holder = r.path("holderRun").asText();
+    return "not run: "
+        + step
+        + ": node "
+        + node
+        + " is locked by run "
+        + holder
+        + " (engine host "
+        + r.path("holderHost").asText()
+        + ", started by "
+        + r.path("holderBy").asText()
+        + ", since "
+        + r.path("holderSince").asText()
+        + "). When it ends: runbook resume "
+        + runId
+        + " --as NAME; if it is gone: runbook unlock "
+        + runId
+        + " --node "
+        + node
+        + " --holder "
+        + holder
+        + " --as NAME --comment WHY";
   }
 
   private static Asked abortAsked(List<JsonNode> records) {

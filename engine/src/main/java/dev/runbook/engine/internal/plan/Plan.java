@@ -26,6 +26,9 @@ import java.util.Map;
  *     a run re-renders its plan)
  * @param templates every command template the steps render, by name, with the SHA-256 of its text:
  *     a run pins them, and a later process with other templates is refused
+ * @param engine what the engine itself sends to the nodes, not a step (the node lock before the
+ *     first step that changes a node, its release at the end): empty for a runbook that changes
+ *     nothing on the nodes
  */
 public record Plan(
     String runbook,
@@ -35,12 +38,30 @@ public record Plan(
     Target target,
     List<Entry> steps,
     List<Read> reads,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> templates) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> templates,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<EngineAction> engine) {
 
   // Fields added since plans were first stored are left out of the canonical form when empty, so a
   // plan stored by an earlier release keeps its hash.
   public Plan {
     templates = templates == null ? Map.of() : templates;
+    engine = engine == null ? List.of() : engine;
+  }
+
+  /**
+   * Commands the engine sends on its own account.
+   *
+   * @param action {@code node-lock} or {@code node-unlock}
+   * @param before the step it comes before ({@code node-lock}: the first step that changes a node,
+   *     and any other such step the run reaches without holding it); null for {@code node-unlock},
+   *     sent when the run ends
+   * @param commands one per node
+   */
+  public record EngineAction(String action, String before, List<Command> commands) {}
+
+  /** The engine's action named {@code action}, or null when the plan has none. */
+  public EngineAction engineAction(String action) {
+    return engine.stream().filter(a -> a.action().equals(action)).findFirst().orElse(null);
   }
 
   /**

@@ -58,6 +58,24 @@ public final class PlanMarkdown {
               n.peerUrl(),
               n.hostKeyFingerprint() == null ? "known_hosts" : n.hostKeyFingerprint()));
     }
+    Plan.EngineAction lock = plan.engineAction(LockCommands.TAKE_ACTION);
+    Plan.EngineAction unlock = plan.engineAction(LockCommands.RELEASE_ACTION);
+    if (lock != null) {
+      md.append("\n## Node lock\n\n")
+          .append("The engine takes the node lock on every node before `")
+          .append(lock.before())
+          .append(
+              "`, the first step that changes a node (and before any other such step the run"
+                  + " reaches without holding it): all nodes or none, and a node another run holds"
+                  + " refuses the step, naming that run. These are the engine's own commands, not a"
+                  + " step's.\n\n");
+      commands(md, lock.commands());
+      if (unlock != null) {
+        md.append("When the run ends, it removes each lock that names the run:\n\n");
+        commands(md, unlock.commands());
+      }
+      md.setLength(md.length() - 1); // one blank line before the next heading, as elsewhere
+    }
     Map<String, List<Plan.Entry>> byPath = new LinkedHashMap<>();
     plan.steps()
         .forEach(e -> byPath.computeIfAbsent(e.path(), p -> new java.util.ArrayList<>()).add(e));
@@ -68,13 +86,13 @@ public final class PlanMarkdown {
           .append("\n");
       for (Plan.Entry e : path.getValue()) {
         number++;
-        entry(md, number, e);
+        entry(md, number, e, lock != null && e.id().equals(lock.before()));
       }
     }
     return md.toString();
   }
 
-  private static void entry(StringBuilder md, int number, Plan.Entry e) {
+  private static void entry(StringBuilder md, int number, Plan.Entry e, boolean locksBefore) {
     md.append("\n### ").append(number).append(". ");
     switch (e.kind()) {
       case "gate" -> md.append("Gate: ");
@@ -112,6 +130,10 @@ public final class PlanMarkdown {
         md.append("> ").append(line.strip()).append("\n");
       }
       md.append("\n");
+    }
+    if (locksBefore) {
+      md.append(
+          "Before this step the engine takes the node lock on every node (see Node lock).\n\n");
     }
     if (!e.described()) {
       md.append("*This step does not describe its commands for a plan.*\n\n");

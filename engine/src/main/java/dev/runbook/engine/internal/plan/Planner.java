@@ -163,8 +163,41 @@ public final class Planner {
             target(inventory),
             entries,
             List.copyOf(reads.values()),
-            templates());
+            templates(),
+            engineActions(entries));
     return redact(plan);
+  }
+
+  /**
+   * The node lock the engine takes on every node before the first step that changes one, and its
+   * release at the end, for the reviewer to see: none when no step changes a node.
+   */
+  private List<Plan.EngineAction> engineActions(List<Plan.Entry> entries) {
+    Plan.Entry first = entries.stream().filter(LockCommands::changesNodes).findFirst().orElse(null);
+    if (first == null) {
+      return List.of();
+    }
+    List<Plan.Command> take = new ArrayList<>();
+    List<Plan.Command> release = new ArrayList<>();
+    Map<String, Object> takeModel =
+        LockCommands.take(
+            PlanContext.RUN_ID, LockCommands.HOME, LockCommands.HOST, LockCommands.SINCE);
+    for (Inventory.Member m : inventory.members()) {
+      take.add(new Plan.Command(m.name(), render(LockCommands.TAKE, takeModel)));
+      release.add(
+          new Plan.Command(
+              m.name(), render(LockCommands.RELEASE, LockCommands.release(PlanContext.RUN_ID))));
+    }
+    return List.of(
+        new Plan.EngineAction(LockCommands.TAKE_ACTION, first.id(), take),
+        new Plan.EngineAction(LockCommands.RELEASE_ACTION, null, release));
+  }
+
+  private String render(String template, Map<String, Object> model) {
+    rendered.add(template);
+    return renderer.render(
+        template,
+        TemplateModel.of(PlanContext.RUN_ID, inventory, parameters, PlanGuard.STARTER, model));
   }
 
   /** The parameters as the plan records them: a secret one as its keyed digest, not redacted. */
@@ -495,9 +528,7 @@ public final class Planner {
 
     @Override
     public String render(String template, Map<String, Object> model) {
-      rendered.add(template);
-      return renderer.render(
-          template, TemplateModel.of(RUN_ID, inventory, parameters, PlanGuard.STARTER, model));
+      return Planner.this.render(template, model);
     }
 
     @Override

@@ -255,6 +255,7 @@ final class Attestor {
       EvidenceReader.Chain chain,
       String action,
       String gate,
+      String holder,
       String by,
       String comment,
       Instant now) {
@@ -282,6 +283,11 @@ final class Attestor {
     }
     String decision =
         action.equals("approve") ? "approved" : action.equals("reject") ? "rejected" : "";
+    if (action.equals(NodeLock.BREAK)) {
+      // Breaking a node lock names the node as its gate and the run it breaks as its decision.
+      g = gate;
+      decision = NodeLock.breakDecision(holder);
+    }
     return new Statement(
         action,
         runId,

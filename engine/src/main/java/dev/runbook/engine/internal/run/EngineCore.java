@@ -373,6 +373,9 @@ public final class EngineCore implements AutoCloseable {
       return drive(session);
     } catch (RuntimeException e) {
       if (session == null || session.processInstanceId == null) {
+        if (session != null) {
+          session.nodeLock.releaseAll();
+        }
         locks().release(inventory.cluster(), runId);
       }
       throw e;
@@ -610,6 +613,23 @@ public final class EngineCore implements AutoCloseable {
    */
   public static String statement(
       EngineOptions options, String runId, String action, String gate, String by, String comment) {
+    return statement(options, runId, action, gate, null, by, comment);
+  }
+
+  /** The statement to break {@code holder}'s lock on {@code node}, for {@link #unlock}. */
+  public static String unlockStatement(
+      EngineOptions options, String runId, String node, String holder, String by, String comment) {
+    return statement(options, runId, NodeLock.BREAK, node, holder, by, comment);
+  }
+
+  private static String statement(
+      EngineOptions options,
+      String runId,
+      String action,
+      String gate,
+      String holder,
+      String by,
+      String comment) {
     requireName(by, "--as");
     Path runDir = options.home().resolve("runs").resolve(runId);
     if (!RUN_ID.matcher(runId).matches() || !Files.isDirectory(runDir)) {
@@ -622,6 +642,7 @@ public final class EngineCore implements AutoCloseable {
               dev.runbook.engine.internal.evidence.EvidenceReader.chain(runDir),
               action,
               gate,
+              holder,
               by,
               comment,
               Instant.now())
@@ -796,6 +817,55 @@ public final class EngineCore implements AutoCloseable {
           s.emit(new RunEvent.RunResumed(by));
           retryFailedJobs(s);
           return drive(s);
+        });
+  }
+
+  /**
+   * Breaks the node lock of another run ({@code holder}) on {@code node}, as {@code by}: for a lock
+   * whose run is gone (its engine host died, its home was lost), which refused this run. A signed,
+   * recorded action of a person (statement action {@value NodeLock#BREAK}, gate the node, decision
+   * {@code break HOLDER}); the node's lock is removed only if it still names {@code holder}. The
+   * run stays where it is: resume takes the lock.
+   */
+  public RunOutcome unlock(
+      String runId, String node, String holder, String by, String comment, Identity identity) {
+    requireName(by, "--as");
+    if (comment == null || comment.isBlank()) {
+      throw new BadInputException(
+          "breaking a node lock removes another run's claim on the node: say how you know run "
+              + holder
+              + " is gone with --comment");
+    }
+    if (holder == null || !RUN_ID.matcher(holder).matches()) {
+      throw new BadInputException(
+          "--holder must be the run id the node's lock names (8 hex digits, as the refusal"
+              + " said), not '"
+              + holder
+              + "'");
+    }
+    return withRun(
+        runId,
+        s -> {
+          if (s.inventory.member(node).isEmpty()) {
+            throw new BadInputException(
+                "no member '"
+                    + node
+                    + "' in inventory "
+                    + s.inventory.source()
+                    + ": its members are "
+                    + s.inventory.members().stream().map(Inventory.Member::name).toList());
+          }
+          if (holder.equals(s.runId)) {
+            throw new BadInputException(
+                "that is run " + s.runId + "'s own lock: it goes when the run ends");
+          }
+          recordVerified(
+              s,
+              attest(
+                  s, NodeLock.BREAK, node, NodeLock.breakDecision(holder), comment, by, identity));
+          String message = s.nodeLock.breakLock(node, holder, by, comment);
+          RunOutcome now = settle(s);
+          return new RunOutcome(now.runId(), now.state(), s.redact(message), null);
         });
   }
 
@@ -989,6 +1059,7 @@ public final class EngineCore implements AutoCloseable {
                 + "; left as it is:\n"
                 + leftText(left)
             : "aborted by " + by + ": " + comment;
+    s.nodeLock.releaseAll();
     s.emit(new RunEvent.RunEnded(RunState.ABORTED.label(), message, by));
     locks().release(s.inventory.cluster(), s.runId);
     return new RunOutcome(s.runId, RunState.ABORTED, s.redact(message), null);

@@ -112,6 +112,14 @@ public final class RunSession implements AutoCloseable {
     }
   }
 
+  /** The plan the run is bound to, or null for a run started before plans. */
+  Plan plan() {
+    return plan;
+  }
+
+  /** The run's lock on the nodes (docs/engine.md, "One run per node"). */
+  final NodeLock nodeLock = new NodeLock(this);
+
   /** The hash of the plan the run is bound to, or null for a run started before plans. */
   String planSha256() {
     return plan == null ? null : plan.sha256();

@@ -41,6 +41,8 @@ final class RunbookParseListener extends AbstractBpmnParseListener {
     if (!outcome.equals("done") && s.lastFailure != null) {
       name = name + " (" + s.lastFailure + ")";
     }
+    // The nodes are free before the end is recorded: the end is the run's last word.
+    s.nodeLock.releaseAll();
     s.emit(new RunEvent.RunEnded(outcome, name, null));
   }
 

@@ -52,6 +52,8 @@ public final class StepDelegate implements JavaDelegate {
         .getVariablesLocal()
         .forEach((k, v) -> inputs.put(k, v instanceof String t ? session.sealer.open(t) : v));
     Object nodesInput = inputs.remove(NODES);
+    // Before the step starts, so a refusal leaves no step in flight for a resume to probe.
+    session.nodeLock.before(activityId);
     boolean inFlight = session.inFlight(jobId, activityId);
     int attempt = session.attempts(jobId) + 1;
     List<Inventory.Member> members = List.of();

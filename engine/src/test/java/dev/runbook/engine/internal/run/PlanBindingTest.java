@@ -56,12 +56,14 @@ class PlanBindingTest {
     }
     options =
         new EngineOptions(
-            home,
-            null,
-            Path.of(getClass().getResource("/test-runbooks").toURI()),
-            templates,
-            TestSteps.all(),
-            RunListener.NONE);
+                home,
+                null,
+                Path.of(getClass().getResource("/test-runbooks").toURI()),
+                templates,
+                TestSteps.all(),
+                RunListener.NONE)
+            // plan-test's step plans a command on the node: the run takes the node's lock there.
+            .withShells(inv -> new ScriptedShell());
   }
 
   private void writeInventory(String host) throws IOException {

@@ -97,7 +97,15 @@ class PlanGuardRunTest {
         .as(() -> o.message() + "\n" + evidence(o.runId()))
         .isEqualTo(RunState.DONE);
     String run = o.runId();
-    assertThat(shell.received).hasSize(10); // 4 steps x 2 nodes, and 2 uploads
+    // 4 steps x 2 nodes, 2 uploads, and the engine's node lock taken and released on each node
+    assertThat(shell.received).hasSize(14);
+    assertThat(shell.received)
+        .filteredOn(c -> c.contains("/var/lib/runbook/node.lock"))
+        .hasSize(4)
+        .allMatch(
+            c ->
+                c.contains("run='" + run + "'")
+                    || c.contains("'/var/lib/runbook/.node.lock." + run + "'"));
     assertThat(shell.received)
         .contains("n2: upload " + work.resolve("payload") + " to /var/tmp/payload-" + run)
         .anyMatch(c -> c.startsWith("n1: echo 'destroy' on 'n1' for '" + run + "' with 'it'\\''s"));
