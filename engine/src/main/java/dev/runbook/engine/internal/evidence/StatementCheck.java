@@ -30,6 +30,9 @@ import java.util.Objects;
  */
 final class StatementCheck {
 
+  /** The name of a reconcile decision, and the gate its statements name. */
+  private static final String RECONCILE = "reconcile";
+
   /** A statement taken and not yet matched by the decision it was given for. */
   private record Open(String action, String gate, String principal, String key) {}
 
@@ -123,7 +126,10 @@ final class StatementCheck {
 
   /**
    * Checks a {@code gate.decision} record: in a signed run a person's decision must follow a
-   * statement of theirs for that gate (or the reconcile gate), with the same key.
+   * statement of theirs for that gate, with the same key. A reconcile decision (named {@code
+   * reconcile}, at the activity that was in flight) follows a statement for the reconcile gate, and
+   * only a reconcile decision does: a person's reconcile approval cannot stand for their decision
+   * at another gate.
    *
    * @return what is wrong, or null
    */
@@ -136,11 +142,12 @@ final class StatementCheck {
     String action = decision.equals("approved") ? "approve" : "reject";
     String gate = record.path("activityId").asText();
     String key = record.path("keyFingerprint").asText(null);
+    String stated = RECONCILE.equals(record.path("name").asText()) ? RECONCILE : gate;
     for (Iterator<Open> it = open.iterator(); it.hasNext(); ) {
       Open o = it.next();
       if (o.action().equals(action)
           && o.principal().equals(by)
-          && (o.gate().equals(gate) || o.gate().equals("reconcile"))
+          && o.gate().equals(stated)
           && o.key().equals(key)) {
         it.remove();
         return null;

@@ -43,8 +43,9 @@ final class Attestor {
   /**
    * The verified statement, or for an unsigned inventory the name as given.
    *
-   * @param signers the allowed-signers file it was checked against (null when unsigned): the run
-   *     keeps a copy, so the statement can be checked again from the evidence alone
+   * @param signers the allowed-signers file it was checked against, when the run does not keep a
+   *     copy of it yet (null when it does, or when unsigned): the run keeps one, so the statement
+   *     can be checked again from the evidence alone
    */
   record Attested(
       String principal,
@@ -165,7 +166,7 @@ final class Attestor {
               armored,
               line.line(),
               signers.sha256()),
-          signers);
+          kept(evidence, signers.sha256()) ? null : signers);
     } catch (IdentityException refused) {
       if (record != null) {
         record.accept(
@@ -174,6 +175,15 @@ final class Attestor {
       }
       throw refused;
     }
+  }
+
+  /** Does the evidence already keep the file with this digest? (Read from the chain in hand.) */
+  private static boolean kept(List<JsonNode> evidence, String sha256) {
+    return evidence.stream()
+        .anyMatch(
+            r ->
+                r.path("type").asText().equals("artifact.recorded")
+                    && r.path("sha256").asText().equals(sha256));
   }
 
   private static void match(String field, String signed, String expected) {

@@ -687,7 +687,9 @@ public final class EngineCore implements AutoCloseable {
    */
   private static void recordVerified(RunSession s, Attestor.Attested who) {
     if (who.event() != null) {
-      s.keepAllowedSigners(who.signers().sha256(), who.signers().bytes());
+      if (who.signers() != null) {
+        s.keepAllowedSigners(who.signers().bytes());
+      }
       s.emit(who.event());
     }
   }

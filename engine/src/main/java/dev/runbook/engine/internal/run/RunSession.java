@@ -356,22 +356,14 @@ public final class RunSession implements AutoCloseable {
   }
 
   /**
-   * Keeps the allowed-signers file a statement was checked against, byte for byte, unless the run
-   * holds a copy with that digest already (the file rarely changes within a run).
+   * Keeps the allowed-signers file a statement was checked against, byte for byte. The caller asks
+   * only when the run holds no copy with that digest yet (the file rarely changes within a run).
    */
-  void keepAllowedSigners(String sha256, byte[] content) {
-    boolean kept =
-        evidence().stream()
-            .anyMatch(
-                r ->
-                    r.path("type").asText().equals("artifact.recorded")
-                        && r.path("sha256").asText().equals(sha256));
-    if (!kept) {
-      try {
-        listener.event(journal.artifactVerbatim(null, ALLOWED_SIGNERS, content));
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot keep the allowed-signers file", e);
-      }
+  void keepAllowedSigners(byte[] content) {
+    try {
+      listener.event(journal.artifactVerbatim(null, ALLOWED_SIGNERS, content));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot keep the allowed-signers file", e);
     }
   }
 

@@ -643,6 +643,36 @@ class SignedIdentityTest {
   }
 
   @Test
+  void aReconcileApprovalCannotBeMadeIntoADecisionAtAnotherGate() throws IOException {
+    String run = pastTheMove();
+    // No finish parameter: Task_Finish fails without a record of its end, as if the engine died.
+    assertThat(engine.approve(run, "Gate_Finish", "carol", "finish", key("carol")).state())
+        .isEqualTo(RunState.FAILED);
+    assertThat(engine.resume(run, "carol", key("carol")).state()).isEqualTo(RunState.RECONCILE);
+    engine.approve(run, "reconcile", "bob", "checked: safe to run again", key("bob"));
+    assertThat(Runs.verify(home, run).ok()).as(Runs.verify(home, run).problem()).isTrue();
+
+    // Root with the engine key turns bob's reconcile approval into a decision at a real gate.
+    Forger.rewrite(
+        runDir(run),
+        home,
+        r -> {
+          if (r.path("type").asText().equals("gate.decision")
+              && r.path("name").asText().equals("reconcile")) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) r)
+                .put("name", "Gate_Finish")
+                .put("activityId", "Gate_Finish");
+          }
+          return List.of(r);
+        });
+
+    assertThat(reason(run)).isEqualTo("STATEMENT");
+    assertThat(Runs.verify(home, run).problem())
+        .contains("gate.decision approved by bob at Gate_Finish")
+        .contains("follows no signed statement of bob's");
+  }
+
+  @Test
   void aStatementNamingOtherEvidenceOrInTheOldFormatIsRefused() {
     String run = start();
     String text = statement(run, "approve", null, "bob", "ok");
