@@ -861,6 +861,7 @@ public final class EngineCore implements AutoCloseable {
             throw new BadInputException(
                 "that is run " + s.runId + "'s own lock: it goes when the run ends");
           }
+          requireDecider(s, by, node);
           recordVerified(
               s,
               attest(
@@ -1146,6 +1147,35 @@ public final class EngineCore implements AutoCloseable {
               + tasks.stream().map(Task::getTaskDefinitionKey).toList());
     }
     return tasks.get(0);
+  }
+
+  /**
+   * Breaking another run's lock on a node is a decision about the cluster, so it is for a person
+   * who may decide this runbook's gates: one holding a role a gate names. A runbook whose gates
+   * name no role lets anyone named break it, as anyone named may approve its gates.
+   */
+  private static void requireDecider(RunSession s, String by, String node) {
+    java.util.Set<String> roles = new java.util.TreeSet<>();
+    for (UserTask gate : s.runbook.model().getModelElementsByType(UserTask.class)) {
+      String role = Gates.rules(gate).role();
+      if (role != null) {
+        roles.add(role);
+      }
+    }
+    if (roles.isEmpty()
+        || roles.stream()
+            .anyMatch(r -> s.inventory.roles().getOrDefault(r, List.of()).contains(by))) {
+      return;
+    }
+    throw new IdentityException(
+        Refusal.ROLE_MISSING,
+        "breaking the lock on "
+            + node
+            + " is a decision for someone who may decide this runbook's gates: a role in "
+            + roles
+            + " of the inventory's roles, which "
+            + by
+            + " does not hold. Nothing was changed");
   }
 
   /** Refuses (recorded) an approver the gate's rules do not allow: the starter, a role, twice. */

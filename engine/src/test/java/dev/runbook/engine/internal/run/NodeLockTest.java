@@ -2,12 +2,14 @@ package dev.runbook.engine.internal.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.Identity;
 import dev.runbook.engine.api.IdentityException;
+import dev.runbook.engine.api.Refusal;
 import dev.runbook.engine.api.RunListener;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
@@ -51,6 +53,7 @@ class NodeLockTest {
         cluster: test
         ssh: {user: root, port: 22, identityFile: id, knownHosts: known_hosts}
         approval: {identity: unsigned}
+        roles: {change-board: [bob]}
         members:
           - {name: n1, host: 127.0.0.1, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
           - {name: n2, host: 127.0.0.2, clientUrl: https://127.0.0.2:2379, peerUrl: https://127.0.0.2:2380}
@@ -183,6 +186,15 @@ class NodeLockTest {
       assertThatThrownBy(() -> e.unlock(run, "n9", "0dd0babe", "bob", "gone", Identity.none()))
           .isInstanceOf(BadInputException.class)
           .hasMessageContaining("no member 'n9'");
+      // Breaking a lock is a decision: only someone who may decide the runbook's gates takes it.
+      IdentityException notBoard =
+          catchThrowableOfType(
+              () -> e.unlock(run, "n1", "0dd0babe", "mallory", "gone", Identity.none()),
+              IdentityException.class);
+      assertThat(notBoard.reason()).isEqualTo(Refusal.ROLE_MISSING);
+      assertThat(notBoard.getMessage())
+          .contains("[change-board]", "mallory", "Nothing was changed");
+      assertThat(nodes.lock("n1")).content().isEqualTo(GONE);
       // A lock that names another run than the one given is left as it is.
       RunOutcome wrong = e.unlock(run, "n1", "12345678", "bob", "gone", Identity.none());
       assertThat(wrong.message()).contains("locked by another run than 12345678");
