@@ -37,9 +37,12 @@ public interface Step<I extends Record, O extends Record> {
   }
 
   /**
-   * Only asked for MUTATING and DESTRUCTIVE steps that were in flight when the engine died: is the
-   * change already made? {@link Probe#UNKNOWN} (the default) stops the run at a reconcile gate for
-   * a person to decide.
+   * Only asked for MUTATING and DESTRUCTIVE steps whose outcome is unknown: in flight when the
+   * engine died, or failed because the connection to a node broke mid-command ({@link
+   * FailureReason#CONNECTION_LOST}). Is the change already made? The engine first waits for what
+   * the step sent to end on its nodes. {@link Probe#UNKNOWN} (the default) stops the run at a
+   * reconcile gate for a person to decide. After a broken connection, {@link Probe#NOT_DONE} runs
+   * the step once more; a second failure takes the runbook's modelled failure path.
    */
   default Probe probe(I input, StepContext context) {
     return Probe.UNKNOWN;
@@ -49,7 +52,7 @@ public interface Step<I extends Record, O extends Record> {
   enum Probe {
     /** The change is there: do not run the step again. */
     DONE,
-    /** Nothing was changed: running the step is safe. */
+    /** Running the step (again) is safe: nothing was changed, or the step repeats harmlessly. */
     NOT_DONE,
     /** Cannot tell: a person must look (reconcile gate). */
     UNKNOWN

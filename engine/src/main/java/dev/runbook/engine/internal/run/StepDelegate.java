@@ -86,21 +86,8 @@ public final class StepDelegate implements JavaDelegate {
           && !session.reconcileApproved(activityId)) {
         // A command sent before the engine stopped may still run on a node: wait for it first,
         // or the probe would see half a change and a retry would race it.
-        java.util.Optional<String> stillRuns = context.awaitEarlierCommands(RESUME_WAIT);
-        if (stillRuns.isPresent()) {
-          finished(
-              session, activityId, "interrupted", start, Map.of(), null, null, stillRuns.get());
-          session.emit(new RunEvent.ReconcileRequired(activityId, step.name(), stillRuns.get()));
-          throw new ReconcileRequired(activityId, stillRuns.get());
-        }
-        context.probing(true);
-        Step.Probe probe;
-        try {
-          probe = step.probe(input, context);
-        } finally {
-          context.probing(false);
-        }
-        if (probe == Step.Probe.DONE) {
+        Asked asked = ask(input, context);
+        if (asked.probe() == Step.Probe.DONE) {
           finished(
               session,
               activityId,
@@ -112,15 +99,77 @@ public final class StepDelegate implements JavaDelegate {
               "its probe found the change made before the engine stopped");
           return;
         }
-        if (probe == Step.Probe.UNKNOWN) {
-          String why =
-              "the step was in flight when the engine stopped and its probe cannot tell whether it took effect";
-          finished(session, activityId, "interrupted", start, Map.of(), null, null, why);
-          session.emit(new RunEvent.ReconcileRequired(activityId, step.name(), why));
-          throw new ReconcileRequired(activityId, why);
+        if (asked.probe() == Step.Probe.UNKNOWN) {
+          throw reconcile(
+              session,
+              activityId,
+              start,
+              null,
+              asked.why(
+                  "the step was in flight when the engine stopped and its probe cannot tell"
+                      + " whether it took effect"));
         }
       }
-      Record output = step.run(input, context);
+      Record output;
+      try {
+        output = step.run(input, context);
+      } catch (RemoteFailure lost) {
+        if (lost.reason() != dev.runbook.engine.api.FailureReason.CONNECTION_LOST
+            || step.effect() == dev.runbook.engine.api.Effect.READ_ONLY) {
+          throw lost;
+        }
+        // The command may have run, in part or whole: ask the step, as a resume would.
+        String broke = lost.node() + ": the connection broke mid-command";
+        Asked asked;
+        try {
+          asked = ask(input, context);
+        } catch (RemoteFailure | RunbookError again) {
+          asked =
+              new Asked(
+                  Step.Probe.UNKNOWN, broke + ", and its probe failed: " + again.getMessage());
+        }
+        if (asked.probe() == Step.Probe.DONE) {
+          finished(
+              session,
+              activityId,
+              "already-done",
+              start,
+              Map.of(),
+              lost.reason(),
+              null,
+              broke + "; its probe found the change made");
+          return;
+        }
+        if (asked.probe() == Step.Probe.UNKNOWN) {
+          throw reconcile(
+              session,
+              activityId,
+              start,
+              lost.reason(),
+              asked.why(broke + " and its probe cannot tell whether it took effect"));
+        }
+        finished(
+            session,
+            activityId,
+            "interrupted",
+            start,
+            Map.of(),
+            lost.reason(),
+            null,
+            broke + "; its probe found it safe to run again: running it once more");
+        session.emit(
+            new RunEvent.StepStarted(
+                activityId,
+                execution.getCurrentActivityName(),
+                step.name(),
+                step.effect(),
+                jobId,
+                attempt + 1,
+                members.stream().map(Inventory.Member::name).toList()));
+        start = System.nanoTime();
+        // Once: a second failure, of any kind, takes the runbook's modelled failure path.
+        output = step.run(input, context);
+      }
       Map<String, Object> outputs = outputs(output);
       outputs.forEach((k, v) -> execution.setVariableLocal(k, processValue(session.stored(k, v))));
       finished(session, activityId, "done", start, outputs, null, null, null);
@@ -154,6 +203,44 @@ public final class StepDelegate implements JavaDelegate {
       // (the failed job) and logs them, so they leave redacted as the evidence would be.
       throw Redacted.of(e, session::redact);
     }
+  }
+
+  /** What the probe of a step of unknown outcome found; {@code stillRuns} when it could not ask. */
+  private record Asked(Step.Probe probe, String stillRuns) {
+    String why(String otherwise) {
+      return stillRuns != null ? stillRuns : otherwise;
+    }
+  }
+
+  /**
+   * Asks the probe of a step whose outcome is unknown (in flight when the engine stopped, or its
+   * connection broke mid-command): first waits, bounded, until what the step sent has ended on its
+   * nodes (a command outlives the engine and its connection), so the probe never sees half a
+   * change; a command still running after that leaves it unknown.
+   */
+  private Asked ask(Record input, StepContextImpl context) {
+    java.util.Optional<String> stillRuns = context.awaitEarlierCommands(RESUME_WAIT);
+    if (stillRuns.isPresent()) {
+      return new Asked(Step.Probe.UNKNOWN, stillRuns.get());
+    }
+    context.probing(true);
+    try {
+      return new Asked(step.probe(input, context), null);
+    } finally {
+      context.probing(false);
+    }
+  }
+
+  /** Records that a person must decide (a reconcile gate), and the exception that stops there. */
+  private ReconcileRequired reconcile(
+      RunSession session,
+      String activityId,
+      long start,
+      dev.runbook.engine.api.FailureReason failure,
+      String why) {
+    finished(session, activityId, "interrupted", start, Map.of(), failure, null, why);
+    session.emit(new RunEvent.ReconcileRequired(activityId, step.name(), why));
+    return new ReconcileRequired(activityId, why);
   }
 
   private void finished(

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * and its removal are the templates' own, run by a real shell, without SSH. Every command that
  * reached a node is recorded, as in {@link ScriptedShell}.
  */
-final class NodeShell extends ScriptedShell {
+class NodeShell extends ScriptedShell {
 
   private final Path root;
 

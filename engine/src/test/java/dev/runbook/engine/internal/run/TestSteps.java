@@ -29,7 +29,74 @@ final class TestSteps {
         new Remote("remoteRead", Effect.READ_ONLY),
         new Remote("remoteChange", Effect.MUTATING),
         new Remote("remoteDestroy", Effect.DESTRUCTIVE),
-        new Upload());
+        new Upload(),
+        new Touch());
+  }
+
+  /**
+   * Writes {@code dir/NODE.done} on each node (commands/outcome-test/touch.ftl); its probe reads
+   * which are there: all of them DONE, else NOT_DONE (writing again is harmless); {@code
+   * probe=unknown} answers UNKNOWN without looking.
+   */
+  static final class Touch implements Step<Touch.Input, Touch.Output> {
+    static final String TOUCH = "commands/outcome-test/touch.ftl";
+    static final String DONE = "commands/outcome-test/done.ftl";
+
+    record Input(String dir, String probe) {}
+
+    record Output(int written) {}
+
+    public String name() {
+      return "remoteTouch";
+    }
+
+    public Class<Input> inputType() {
+      return Input.class;
+    }
+
+    public Effect effect() {
+      return Effect.MUTATING;
+    }
+
+    public Output run(Input input, StepContext context) {
+      for (var node : context.nodes()) {
+        context.check(
+            node.name(),
+            context.render(TOUCH, Map.of("dir", input.dir(), "node", node)),
+            java.time.Duration.ofSeconds(5));
+      }
+      return new Output(context.nodes().size());
+    }
+
+    @Override
+    public Probe probe(Input input, StepContext context) {
+      if (input.probe().equals("unknown")) {
+        return Probe.UNKNOWN;
+      }
+      for (var node : context.nodes()) {
+        String said =
+            context
+                .check(
+                    node.name(),
+                    context.render(DONE, Map.of("dir", input.dir(), "node", node)),
+                    java.time.Duration.ofSeconds(5))
+                .stdout()
+                .strip();
+        if (!said.equals("done")) {
+          return Probe.NOT_DONE;
+        }
+      }
+      return Probe.DONE;
+    }
+
+    @Override
+    public void plan(PlanContext plan) {
+      for (var node : plan.nodes()) {
+        Map<String, Object> model = Map.of("dir", plan.input("dir"), "node", node);
+        plan.command(node.name(), plan.render(TOUCH, model));
+        plan.probe(node.name(), plan.render(DONE, model));
+      }
+    }
   }
 
   /**

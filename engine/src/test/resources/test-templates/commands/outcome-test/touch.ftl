@@ -1,0 +1,1 @@
+mkdir -p -- ${dir} && echo ${run.id} > ${dir}/${node.name}.done
