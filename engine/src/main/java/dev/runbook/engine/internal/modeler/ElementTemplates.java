@@ -121,10 +121,10 @@ public final class ElementTemplates {
   /** The Modeler shows every input as text; a non-text input says what it must hold. */
   private static String typeHint(Class<?> type) {
     if (type == long.class || type == Long.class || type == int.class || type == Integer.class) {
-      return " (a whole number)";
+      return " A whole number.";
     }
     if (type == boolean.class || type == Boolean.class) {
-      return " (true or false)";
+      return " true or false.";
     }
     return "";
   }
