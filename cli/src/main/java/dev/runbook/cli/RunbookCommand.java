@@ -27,7 +27,8 @@ import picocli.CommandLine.ScopeType;
       EvidenceCommand.class,
       KeyCommand.class,
       ReportCommand.class,
-      InventoryCommand.class
+      InventoryCommand.class,
+      TemplatesCommand.class
     })
 final class RunbookCommand implements Runnable {
 

@@ -50,6 +50,17 @@ public final class RunbookEngine implements AutoCloseable {
   }
 
   /**
+   * Camunda 7 element templates for every step known (the packs' and {@link
+   * EngineOptions#extraSteps}), as the JSON array the Camunda Modeler loads: one template per step
+   * binding a service task to it, with its inputs described. Made from the steps' code and {@link
+   * Doc}s, so they match what the engine runs.
+   */
+  public static String elementTemplates(EngineOptions options) {
+    return dev.runbook.engine.internal.modeler.ElementTemplates.json(
+        EngineCore.steps(options).values());
+  }
+
+  /**
    * Lints every runbook (shipped and {@code --runbooks}) against the steps known: readable ids,
    * documentation on every task, known steps and error codes, async steps, and no DESTRUCTIVE step
    * reachable without an approval gate. The build runs it over the shipped runbooks.

@@ -5,6 +5,7 @@ package dev.runbook.engine.api;
  * types; the engine maps the BPMN task's declared inputs to {@code I} (whose constructor validates
  * them), calls {@link #run}, records evidence around it and writes the output's components back to
  * the process. BPMN binds a step by its bean name: {@code camunda:delegateExpression="${name}"}.
+ * The class and each component of {@code I} carry a {@link Doc}, for the Modeler's templates.
  *
  * @param <I> the input record; its compact constructor rejects bad values
  * @param <O> the output record

@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
@@ -24,6 +25,8 @@ import java.util.stream.Stream;
  * (both 0 by default: nothing is deleted). Never the snapshot just taken, never a file this runbook
  * did not name. Deleting again what is already gone is harmless, so a re-run is safe.
  */
+@Doc(
+    "Deletes this cluster's older snapshots from the engine host's snapshot dir and the nodes' backup dir as keep / keepDays ask (both 0 by default: nothing is deleted); never the snapshot just taken.")
 final class ApplyRetention implements Step<ApplyRetention.Input, ApplyRetention.Output> {
 
   private static final Duration TIMEOUT = Duration.ofMinutes(2);
@@ -33,7 +36,15 @@ final class ApplyRetention implements Step<ApplyRetention.Input, ApplyRetention.
    * @param dir the engine host's snapshot dir
    * @param backupDir the backup dir on the nodes (ignored when the task targets none)
    */
-  record Input(String current, String dir, String backupDir, Integer keep, Integer keepDays) {
+  record Input(
+      @Doc(value = "File name of the snapshot just taken; it is never deleted.", required = true)
+          String current,
+      @Doc(value = "The engine host's snapshot directory.", required = true) String dir,
+      @Doc("The backup directory on the nodes (ignored when the task targets no nodes).")
+          String backupDir,
+      @Doc("How many of the newest snapshots to keep; 0 (the default) keeps all.") Integer keep,
+      @Doc("Keep snapshots younger than this many days; 0 (the default) keeps all.")
+          Integer keepDays) {
     Input {
       keep = keep == null ? 0 : keep;
       keepDays = keepDays == null ? 0 : keepDays;

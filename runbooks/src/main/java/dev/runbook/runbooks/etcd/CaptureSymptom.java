@@ -1,6 +1,7 @@
 package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.CommandResult;
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
@@ -17,6 +18,8 @@ import java.util.Map;
  * reads through jetcd. Never fails the run: what cannot be read is recorded as such. The cluster id
  * and the marker's value read here are what a rollback must find again.
  */
+@Doc(
+    "Records the symptom before anything changes: per member, containers, etcd's log, status, health, member list and disk use, plus what the engine reads through jetcd. Never fails the run.")
 final class CaptureSymptom implements Step<CaptureSymptom.Input, CaptureSymptom.Output> {
 
   record Input() {}

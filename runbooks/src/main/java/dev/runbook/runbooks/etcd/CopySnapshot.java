@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
@@ -20,6 +21,8 @@ import java.util.Map;
  * only then gives it its final name. A failed copy leaves nothing behind and never touches the
  * previous backups. Running it again is safe: a copy already in place is left as it is.
  */
+@Doc(
+    "Copies the snapshot from the engine host into the backup directory on each node, checks its SHA-256 there and only then gives it its final name.")
 final class CopySnapshot implements Step<CopySnapshot.Input, CopySnapshot.Output> {
 
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
@@ -29,7 +32,12 @@ final class CopySnapshot implements Step<CopySnapshot.Input, CopySnapshot.Output
    * @param sha256 its digest, as the snapshot step recorded it
    * @param dir the backup dir on the nodes (absolute)
    */
-  record Input(String file, String sha256, String dir) {
+  record Input(
+      @Doc(value = "The snapshot file on the engine host.", required = true) String file,
+      @Doc(value = "Its SHA-256 digest, as the snapshot step recorded it.", required = true)
+          String sha256,
+      @Doc(value = "The backup directory on the nodes (an absolute path).", required = true)
+          String dir) {
     Input {
       if (file == null || sha256 == null || dir == null || !dir.startsWith("/")) {
         throw new IllegalArgumentException("file, sha256 and an absolute dir are required");

@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
@@ -13,6 +14,8 @@ import java.util.Map;
  * {@code etcdctl snapshot restore} (3.4), and whether {@code --bump-revision} and {@code
  * --mark-compacted} exist, read from the tool's help rather than guessed from a version.
  */
+@Doc(
+    "Finds the etcd tools on the node and what its snapshot restore accepts (etcdutl or etcdctl, --bump-revision, --mark-compacted), read from the tools' help.")
 final class DetectTools implements Step<DetectTools.Input, DetectTools.Output> {
 
   record Input() {}

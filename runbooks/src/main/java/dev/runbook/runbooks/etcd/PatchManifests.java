@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
@@ -18,6 +19,8 @@ import java.util.Map;
  * read back and parsed again, and --data-dir must lie under a mount of the restored dir. The diff
  * is recorded per member. The manifest dir is not touched here; the original stays as it was.
  */
+@Doc(
+    "Writes, beside each member's original etcd.yaml in the run's dir, a copy whose etcd-data volume points at the restored dir, and nothing else changed. The manifest dir is not touched.")
 final class PatchManifests implements Step<PatchManifests.Input, PatchManifests.Output> {
 
   record Input() {}

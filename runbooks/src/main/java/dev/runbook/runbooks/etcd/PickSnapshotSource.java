@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
@@ -19,6 +20,8 @@ import java.util.Map;
  * when it is healthy, else the healthy voter with the highest raft index; never a learner (its data
  * may lag). Members that are down are skipped and the evidence says why.
  */
+@Doc(
+    "Checks every member's health and picks the member to snapshot: the healthy leader, else the healthy voter with the highest raft index; never a learner.")
 final class PickSnapshotSource
     implements Step<PickSnapshotSource.Input, PickSnapshotSource.Output> {
 

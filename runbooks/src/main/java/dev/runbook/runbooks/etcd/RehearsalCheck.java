@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
@@ -21,9 +22,16 @@ import java.util.Map;
  * namespaces are there, and the inventory's marker key reads as it should. Every mismatch is listed
  * at once.
  */
+@Doc(
+    "Proves the rehearsal's restored copy holds what the snapshot holds: healthy, same revision, same key count, Kubernetes namespaces present, marker key as expected.")
 final class RehearsalCheck implements Step<RehearsalCheck.Input, RehearsalCheck.Output> {
 
-  record Input(String etcdctl, String endpoint, Long revision, Long keys) {}
+  record Input(
+      @Doc("Path of etcdctl on the node (from tool detection).") String etcdctl,
+      @Doc(value = "Client URL of the throwaway etcd (from the start step).", required = true)
+          String endpoint,
+      @Doc("The revision the snapshot holds.") Long revision,
+      @Doc("The number of live keys the snapshot holds.") Long keys) {}
 
   record Output(long revision, long keys, long namespaces, String marker, List<String> checked) {}
 

@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
@@ -13,9 +14,16 @@ import java.util.Map;
  * Keeps the throwaway etcd's log as an artifact, stops the throwaway etcd by its pid (only if it is
  * the etcd on the scratch data) and removes the scratch dir, nothing else. Safe to run again.
  */
+@Doc(
+    "Keeps the throwaway etcd's log as an artifact, stops the throwaway etcd and removes the rehearsal's scratch dir, nothing else.")
 final class RehearsalCleanUp implements Step<RehearsalCleanUp.Input, RehearsalCleanUp.Output> {
 
-  record Input(String scratchRoot) {}
+  record Input(
+      @Doc(
+              value =
+                  "Absolute directory on the node under which the rehearsal's scratch dir lives.",
+              required = true)
+          String scratchRoot) {}
 
   record Output(String stopped, String removed) {}
 

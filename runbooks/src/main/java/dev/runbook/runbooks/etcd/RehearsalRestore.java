@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
@@ -16,11 +17,24 @@ import java.util.Map;
  * rehearsal} on two free loopback ports (never the member's live ports), with the tool the node
  * has. Without --bump-revision: the rehearsal proves the snapshot as it is.
  */
+@Doc(
+    "Restores the uploaded snapshot into the scratch dir as a one-member cluster on two free loopback ports, never the member's live ports.")
 final class RehearsalRestore implements Step<RehearsalRestore.Input, RehearsalRestore.Output> {
 
   static final String NAME = "rehearsal";
 
-  record Input(String scratchRoot, String restoreTool, String restoreToolPath) {}
+  record Input(
+      @Doc(
+              value =
+                  "Absolute directory on the node under which the rehearsal's scratch dir lives.",
+              required = true)
+          String scratchRoot,
+      @Doc(
+              value = "The restore tool to use, etcdutl or etcdctl (from tool detection).",
+              required = true)
+          String restoreTool,
+      @Doc(value = "Path of that tool on the node (from tool detection).", required = true)
+          String restoreToolPath) {}
 
   record Output(String dataDir, int clientPort, int peerPort, String command) {}
 

@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
@@ -9,10 +10,21 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Starts a throwaway etcd on the restored scratch data, on loopback ports nobody else uses. */
+@Doc("Starts a throwaway etcd on the restored scratch data, on loopback ports nobody else uses.")
 final class RehearsalStart implements Step<RehearsalStart.Input, RehearsalStart.Output> {
 
   record Input(
-      String scratchRoot, String etcd, String etcdctl, Integer clientPort, Integer peerPort) {}
+      @Doc(
+              value =
+                  "Absolute directory on the node under which the rehearsal's scratch dir lives.",
+              required = true)
+          String scratchRoot,
+      @Doc("Path of the etcd binary on the node.") String etcd,
+      @Doc("Path of etcdctl on the node.") String etcdctl,
+      @Doc("Loopback client port for the throwaway etcd (from the restore step).")
+          Integer clientPort,
+      @Doc("Loopback peer port for the throwaway etcd (from the restore step).")
+          Integer peerPort) {}
 
   record Output(String endpoint, String pid) {}
 

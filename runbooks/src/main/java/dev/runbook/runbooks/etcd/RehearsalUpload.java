@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
@@ -17,9 +18,19 @@ import java.util.Map;
  * Creates the rehearsal's scratch dir on the node (it must not exist), uploads the snapshot into it
  * and re-checks its SHA-256 there.
  */
+@Doc(
+    "Creates the rehearsal's scratch dir on the node (it must not exist), uploads the snapshot into it and re-checks its SHA-256 there.")
 final class RehearsalUpload implements Step<RehearsalUpload.Input, RehearsalUpload.Output> {
 
-  record Input(String file, String sha256, String scratchRoot) {}
+  record Input(
+      @Doc(value = "The snapshot file on the engine host.", required = true) String file,
+      @Doc(value = "Its SHA-256 digest, as verified on the engine host.", required = true)
+          String sha256,
+      @Doc(
+              value =
+                  "Absolute directory on the node under which the rehearsal's scratch dir is made.",
+              required = true)
+          String scratchRoot) {}
 
   record Output(String scratch, String snapshot, String sha256) {}
 

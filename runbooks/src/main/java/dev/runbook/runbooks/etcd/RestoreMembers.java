@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
@@ -21,9 +22,14 @@ import java.util.Map;
  * are not restored again, and a half-made .part of this run is cleared and redone. The old data dir
  * is never touched. Returns when every member is restored: the barrier before any start.
  */
+@Doc(
+    "Restores every member at once, after all are stopped: uploads and re-checks the snapshot, restores it into a fresh sibling of the data dir with the inventory's cluster and a token unique to the run. The old data dir is never touched.")
 final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.Output> {
 
-  record Input(String file, String sha256, long bumpRevision) {
+  record Input(
+      @Doc(value = "The snapshot file on the engine host.", required = true) String file,
+      @Doc(value = "Its SHA-256 digest (64 lowercase hex digits).", required = true) String sha256,
+      @Doc("How far to bump the revision on restore; 0 for none.") long bumpRevision) {
     Input {
       if (file == null || file.isBlank()) {
         throw new IllegalArgumentException("file is required");

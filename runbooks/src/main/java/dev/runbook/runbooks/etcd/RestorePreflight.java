@@ -1,6 +1,7 @@
 package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.CommandResult;
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
@@ -33,6 +34,8 @@ import java.util.regex.Pattern;
  * dir do not exist; the server and peer certificates cover the advertised addresses. Every problem
  * on every member is reported at once.
  */
+@Doc(
+    "Checks every member before a restore changes anything: manifests, tools, versions, disk room, certificates; every problem on every member is reported at once.")
 final class RestorePreflight implements Step<RestorePreflight.Input, RestorePreflight.Output> {
 
   /**
@@ -40,7 +43,11 @@ final class RestorePreflight implements Step<RestorePreflight.Input, RestorePref
    * @param snapshotVersion the cluster version recorded in the snapshot ("" when absent)
    * @param bumpRevision the revision bump asked for (0: none)
    */
-  record Input(long size, String snapshotVersion, long bumpRevision) {
+  record Input(
+      @Doc(value = "The snapshot's size in bytes.", required = true) long size,
+      @Doc("The cluster version recorded in the snapshot (empty when absent).")
+          String snapshotVersion,
+      @Doc("The revision bump asked for; 0 for none.") long bumpRevision) {
     Input {
       snapshotVersion = snapshotVersion == null ? "" : snapshotVersion;
       if (size <= 0) {

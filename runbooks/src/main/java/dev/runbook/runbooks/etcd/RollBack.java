@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
@@ -21,6 +22,8 @@ import java.util.Map;
  * plane back, and checks the original state: same cluster id as before the run, and the marker
  * reads what it read before. Every move is a no-op when already made, so it can run again.
  */
+@Doc(
+    "Puts the cluster back as it was before the restore: the original etcd.yaml (still pointing at the untouched data dir), a healthy quorum, the control plane; then checks the cluster id and marker read before the run.")
 final class RollBack implements Step<RollBack.Input, RollBack.Output> {
 
   /**
@@ -28,7 +31,15 @@ final class RollBack implements Step<RollBack.Input, RollBack.Output> {
    * @param markerRead whether the marker was read before the run
    * @param markerBefore its value then
    */
-  record Input(String timeout, String clusterIdBefore, boolean markerRead, String markerBefore) {
+  record Input(
+      @Doc(
+              value = "How long to wait for health, as an ISO-8601 duration such as PT2M.",
+              required = true)
+          String timeout,
+      @Doc("The cluster id read before the run (empty when etcd did not answer).")
+          String clusterIdBefore,
+      @Doc("Whether the marker key was read before the run.") boolean markerRead,
+      @Doc("The marker's value read before the run.") String markerBefore) {
     Input {
       Restore.duration(timeout, "timeout");
       clusterIdBefore = clusterIdBefore == null ? "" : clusterIdBefore;

@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
@@ -13,9 +14,16 @@ import java.util.Map;
  * Starts the control plane again on every member: the manifests the stop moved into the run's dir
  * go back into the manifest dir, then waits until each member runs each of them. Safe to run again.
  */
+@Doc(
+    "Starts the control plane again on every member: the manifests the stop set aside go back, then it waits until each member runs them.")
 final class StartControlPlane implements Step<StartControlPlane.Input, StartControlPlane.Output> {
 
-  record Input(String timeout) {
+  record Input(
+      @Doc(
+              value =
+                  "How long to wait for the control plane, as an ISO-8601 duration such as PT2M.",
+              required = true)
+          String timeout) {
     Input {
       Restore.duration(timeout, "timeout");
     }

@@ -1,6 +1,7 @@
 package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.CommandResult;
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
@@ -19,9 +20,15 @@ import java.util.Map;
  * until every member is healthy with a quorum. The API servers stay stopped until the restored
  * cluster has been checked.
  */
+@Doc(
+    "Starts etcd on the restored data on every member from its patched manifest and waits until every member is healthy with a quorum; the API servers stay stopped.")
 final class StartEtcd implements Step<StartEtcd.Input, StartEtcd.Output> {
 
-  record Input(String timeout) {
+  record Input(
+      @Doc(
+              value = "How long to wait for health, as an ISO-8601 duration such as PT2M.",
+              required = true)
+          String timeout) {
     Input {
       Restore.duration(timeout, "timeout");
     }

@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.PlanContext;
@@ -18,9 +19,16 @@ import java.util.Map;
  * at once. Returns only when no member runs etcd: the barrier before any restore. Moving again what
  * is already moved is a no-op, so the step can run again after a crash.
  */
+@Doc(
+    "Stops the control plane on every member, API servers first, then etcd, by setting their manifests aside into the run's dir; returns only when no member runs etcd.")
 final class StopControlPlane implements Step<StopControlPlane.Input, StopControlPlane.Output> {
 
-  record Input(String timeout) {
+  record Input(
+      @Doc(
+              value =
+                  "How long to wait for each phase to stop, as an ISO-8601 duration such as PT2M.",
+              required = true)
+          String timeout) {
     Input {
       Restore.duration(timeout, "timeout");
     }

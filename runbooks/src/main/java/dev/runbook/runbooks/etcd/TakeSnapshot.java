@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
@@ -25,6 +26,8 @@ import java.time.format.DateTimeFormatter;
  * status), and only then renamed to its final name. A snapshot that fails a check never gets the
  * final name. The cluster is only read, so running the step again is safe: it takes a new one.
  */
+@Doc(
+    "Streams a snapshot from the chosen member to the engine host, fsyncs it, checks size, SHA-256 trailer and bbolt pages, and only then gives it its final name.")
 final class TakeSnapshot implements Step<TakeSnapshot.Input, TakeSnapshot.Output> {
 
   static final Duration IDLE = Duration.ofSeconds(60);
@@ -35,7 +38,12 @@ final class TakeSnapshot implements Step<TakeSnapshot.Input, TakeSnapshot.Output
    * @param source the member to snapshot (from the pick step)
    * @param dir directory on the engine host; created (mode 0700) when missing
    */
-  record Input(String source, String dir) {
+  record Input(
+      @Doc(value = "The member to snapshot (from the pick step).", required = true) String source,
+      @Doc(
+              value = "Directory on the engine host; created (mode 0700) when missing.",
+              required = true)
+          String dir) {
     Input {
       if (source == null || source.isBlank()) {
         throw new IllegalArgumentException("source is required");

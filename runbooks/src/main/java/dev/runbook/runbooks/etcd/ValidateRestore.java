@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
@@ -19,9 +20,14 @@ import java.util.stream.Collectors;
  * revision, at least the snapshot's plus the bump; the key count is the snapshot's; the marker key,
  * when the inventory names one, holds its text. Every mismatch is listed at once.
  */
+@Doc(
+    "Checks the restored cluster before the API servers come back: all members healthy, one cluster id, the inventory's members, the snapshot's revision (plus the bump) and key count, the marker key.")
 final class ValidateRestore implements Step<ValidateRestore.Input, ValidateRestore.Output> {
 
-  record Input(long snapshotRevision, long snapshotKeys, long bumpRevision) {}
+  record Input(
+      @Doc("The revision the snapshot holds.") long snapshotRevision,
+      @Doc("The number of keys the snapshot holds.") long snapshotKeys,
+      @Doc("The revision bump used on restore; 0 for none.") long bumpRevision) {}
 
   record Output(
       String clusterId,

@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.PlanContext;
@@ -13,12 +14,16 @@ import java.nio.file.Path;
  * size is 32 bytes past a multiple of 512, its SHA-256 trailer matches, its bbolt meta pages are
  * sound; then reads revision and key counts from its pages. Which check failed is in the error.
  */
+@Doc(
+    "Checks a snapshot file on the engine host before anything uses it (size, SHA-256 trailer, bbolt meta pages) and reads its revision and key counts.")
 final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.Output> {
 
   /**
    * @param expectSha256 optional: the digest the snapshot must have (as etcd-snapshot recorded it)
    */
-  record Input(String file, String expectSha256) {
+  record Input(
+      @Doc(value = "The snapshot file on the engine host.", required = true) String file,
+      @Doc("Optional: the SHA-256 digest the snapshot must have.") String expectSha256) {
     Input {
       if (file == null || file.isBlank()) {
         throw new IllegalArgumentException("file is required");

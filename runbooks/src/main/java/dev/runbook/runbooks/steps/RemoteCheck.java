@@ -1,6 +1,7 @@
 package dev.runbook.runbooks.steps;
 
 import dev.runbook.engine.api.CommandResult;
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
@@ -14,13 +15,19 @@ import java.util.Map;
  * Runs a read-only command template on each of the task's nodes and fails on a non-zero exit. For
  * discovery and checks only: its effect is READ_ONLY, so a resume simply runs it again.
  */
+@Doc("Runs a read-only command template on each of the task's nodes and fails on a non-zero exit.")
 public final class RemoteCheck implements Step<RemoteCheck.Input, RemoteCheck.Output> {
 
   /**
    * @param template command template, e.g. {@code commands/ssh-check/identify.ftl}
    * @param timeoutSeconds per node; the command is killed on the node when it runs longer
    */
-  public record Input(String template, Integer timeoutSeconds) {
+  public record Input(
+      @Doc(value = "Command template, e.g. commands/ssh-check/identify.ftl.", required = true)
+          String template,
+      @Doc(
+              "Per node, 1 to 3600 (default 60); the command is killed on the node when it runs longer.")
+          Integer timeoutSeconds) {
     public Input {
       if (template == null || template.isBlank()) {
         throw new IllegalArgumentException("template is required");

@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.steps;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
@@ -9,6 +10,7 @@ import dev.runbook.engine.api.StepContext;
  * ssh-check's rollback: moves each node's stamp aside (renamed, never deleted) so the node is as
  * before the run for anything that looks for the stamp.
  */
+@Doc("ssh-check's rollback: moves each node's stamp aside (renamed, never deleted).")
 public final class SetStampAside implements Step<Stamp.Input, SetStampAside.Output> {
 
   public record Output(int nodes) {}

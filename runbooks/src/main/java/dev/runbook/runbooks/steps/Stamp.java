@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.steps;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.StepContext;
@@ -13,7 +14,9 @@ final class Stamp {
   /**
    * @param dir directory on each node for the stamp file (absolute)
    */
-  public record Input(String dir) {
+  public record Input(
+      @Doc(value = "Directory on each node for the stamp file (an absolute path).", required = true)
+          String dir) {
     public Input {
       if (dir == null || !dir.startsWith("/") || dir.contains("\n")) {
         throw new IllegalArgumentException("dir must be an absolute path, not " + dir);

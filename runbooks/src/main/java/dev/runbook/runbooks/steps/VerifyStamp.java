@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.steps;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.PlanContext;
@@ -8,6 +9,7 @@ import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 
 /** Reads each node's stamp back: it must exist and name this run. */
+@Doc("Reads each node's stamp back: it must exist and name this run.")
 public final class VerifyStamp implements Step<Stamp.Input, VerifyStamp.Output> {
 
   public record Output(boolean verified) {}

@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.steps;
 
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.Step;
@@ -11,6 +12,7 @@ import java.util.Map;
  * Writes a stamp file naming the run on each node (ssh-check's one change): a small, visible,
  * reversible write that proves the engine can change a node, not only read it.
  */
+@Doc("Writes a stamp file naming the run on each node: a small, visible, reversible change.")
 public final class WriteStamp implements Step<Stamp.Input, WriteStamp.Output> {
 
   /**

@@ -1,0 +1,26 @@
+package dev.runbook.engine.api;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * What a step does (on its class) or what one of its inputs means (on a component of its input
+ * record), for the people who draw runbooks: {@code runbook templates export} turns them into the
+ * Camunda Modeler's element templates. Every shipped step and every input carries one; a test fails
+ * naming any that does not.
+ */
+@Retention(RetentionPolicy.RUNTIME)
+@Target({ElementType.TYPE, ElementType.RECORD_COMPONENT})
+public @interface Doc {
+
+  /** One or two plain sentences. */
+  String value();
+
+  /**
+   * On an input: the step cannot run without a value (its record or the step rejects none), so the
+   * Modeler asks for one.
+   */
+  boolean required() default false;
+}
