@@ -135,6 +135,38 @@ final class RollBack implements Step<RollBack.Input, RollBack.Output> {
     }
   }
 
+  /**
+   * Every move of the rollback is a no-op once made, and its waits and checks only read, so it may
+   * run again after a crash or a broken connection, as long as each member's etcd.yaml is still
+   * where the run put it: in the manifest dir, or in the run's dir, or both. A member that has it
+   * in neither place was changed by someone else: a person must look.
+   */
+  @Override
+  public Probe probe(Input input, StepContext context) {
+    return etcdManifestsFound(context) ? Probe.NOT_DONE : Probe.UNKNOWN;
+  }
+
+  /** Whether every member's etcd.yaml is in its manifest dir or in the run's dir (or both). */
+  static boolean etcdManifestsFound(StepContext context) {
+    Map<String, Object> model = setAsideModel(context.inventory(), context.runId());
+    for (Inventory.Member m : context.nodes()) {
+      Map<String, String> r = NodeCommands.check(context, m.name(), FIND, model, Restore.COMMAND);
+      if (!"true".equals(r.get("inPlace")) && !"true".equals(r.get("inRunDir"))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The probe's reading of {@link #etcdManifestsFound}, as the plan shows it for each member. */
+  static void planFind(PlanContext plan) {
+    Map<String, Object> model = setAsideModel(plan.inventory(), PlanContext.RUN_ID);
+    for (Inventory.Member m : plan.nodes()) {
+      plan.probe(m.name(), plan.render(FIND, model));
+    }
+  }
+
+  private static final String FIND = "commands/etcd-restore/find-manifest.ftl";
   private static final String SET_ASIDE = "commands/etcd-restore/set-aside.ftl";
 
   static Map<String, Object> setAsideModel(Inventory inventory, String runId) {
@@ -149,10 +181,11 @@ final class RollBack implements Step<RollBack.Input, RollBack.Output> {
   public void plan(PlanContext plan) {
     Duration timeout = Restore.planDuration(plan, "timeout");
     Restore.planMove(plan, "move-aside.ftl", Restore.CONTROL_PLANE);
+    Map<String, Object> model = setAsideModel(plan.inventory(), PlanContext.RUN_ID);
     for (Inventory.Member m : plan.nodes()) {
-      plan.command(
-          m.name(), plan.render(SET_ASIDE, setAsideModel(plan.inventory(), PlanContext.RUN_ID)));
+      plan.command(m.name(), plan.render(SET_ASIDE, model));
     }
+    planFind(plan);
     List<String> stopping = new ArrayList<>(Restore.CONTROL_PLANE);
     stopping.add(Restore.ETCD);
     Restore.planWait(plan, stopping, "gone", timeout);

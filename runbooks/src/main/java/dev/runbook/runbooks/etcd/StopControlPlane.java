@@ -95,6 +95,17 @@ final class StopControlPlane implements Step<StopControlPlane.Input, StopControl
     return new Output(stopped, Restore.runDir(context.inventory(), context.runId()));
   }
 
+  /**
+   * Moving again what is already moved is a no-op and the waits only read, so after a crash or a
+   * broken connection the step runs again, as long as every member's etcd.yaml is still where the
+   * step leaves it (the manifest dir or the run's dir); one found in neither place was moved by
+   * someone else, and a person must look.
+   */
+  @Override
+  public Probe probe(Input input, StepContext context) {
+    return RollBack.etcdManifestsFound(context) ? Probe.NOT_DONE : Probe.UNKNOWN;
+  }
+
   private static List<String> concat(List<String> a, List<String> b) {
     return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
   }
@@ -106,5 +117,6 @@ final class StopControlPlane implements Step<StopControlPlane.Input, StopControl
     Restore.planWait(plan, Restore.CONTROL_PLANE, "gone", timeout);
     Restore.planMove(plan, "move-aside.ftl", List.of(Restore.ETCD));
     Restore.planWait(plan, List.of(Restore.ETCD), "gone", timeout);
+    RollBack.planFind(plan);
   }
 }

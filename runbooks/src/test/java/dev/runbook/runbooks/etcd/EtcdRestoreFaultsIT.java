@@ -209,7 +209,7 @@ class EtcdRestoreFaultsIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aCliKilledDuringTheRestoreIsResumedWithoutRestoringTwice() throws Exception {
     String run;
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
@@ -217,39 +217,20 @@ class EtcdRestoreFaultsIT {
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
       run = r.runId();
     }
-    Path log = lab.dir().resolve("driver.log");
-    Process driver =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                ApproveDriver.class.getName(),
+    // Kill it (SIGKILL) as soon as the evidence shows a member's restore command sent: that
+    // restore, and the others, are still running on the nodes when the process is gone.
+    String inFlightOn =
+        killWhen(
+                run,
+                l ->
+                    l.contains("\"type\":\"command.sent\"")
+                        && l.contains("--initial-cluster-token"),
                 home.toString(),
                 run,
                 "Gate_ApproveStop",
                 "bob",
                 lab.people().resolve("bob").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    // Kill it (SIGKILL) as soon as the evidence shows a member's restore command sent: that
-    // restore, and the others, are still running on the nodes when the process is gone.
-    Path evidence = home.resolve("runs").resolve(run).resolve("evidence.jsonl");
-    String inFlightOn = null;
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (driver.isAlive() && System.nanoTime() < deadline && inFlightOn == null) {
-      for (String line : Files.readAllLines(evidence)) {
-        if (line.contains("\"type\":\"command.sent\"")
-            && line.contains("--initial-cluster-token")) {
-          driver.destroyForcibly();
-          inFlightOn = line.replaceAll(".*\"node\":\"(cp-[0-9]+)\".*", "$1");
-          break;
-        }
-      }
-      Thread.sleep(10);
-    }
-    driver.waitFor(30, TimeUnit.SECONDS);
-    assertThat(inFlightOn).as(Files.readString(log)).isNotNull();
+            .replaceAll(".*\"node\":\"(cp-[0-9]+)\".*", "$1");
     int node = Integer.parseInt(inFlightOn.substring("cp-".length()));
 
     // A command of the step that outlives the killed process longer than a small restore does:
@@ -381,8 +362,84 @@ class EtcdRestoreFaultsIT {
     public static void main(String[] args) {
       try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(Path.of(args[0])))) {
         Identity key = new Identity.KeyFile(Path.of(args[4]), null);
-        System.out.println(engine.approve(args[1], args[2], args[3], "go", key).state());
+        boolean reject = args.length > 5 && args[5].equals("reject");
+        System.out.println(
+            (reject
+                    ? engine.reject(args[1], args[2], args[3], "no", key)
+                    : engine.approve(args[1], args[2], args[3], "go", key))
+                .state());
       }
     }
+  }
+
+  /**
+   * Starts the driver in its own JVM and SIGKILLs it as soon as the evidence has a line that
+   * matches; returns that line.
+   */
+  private String killWhen(String run, java.util.function.Predicate<String> line, String... args)
+      throws Exception {
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ApproveDriver.class.getName()));
+    command.addAll(List.of(args));
+    Path log = lab.dir().resolve("driver.log");
+    Process driver =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Path evidence = home.resolve("runs").resolve(run).resolve("evidence.jsonl");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (driver.isAlive() && System.nanoTime() < deadline) {
+      java.util.Optional<String> seen =
+          Files.readAllLines(evidence).stream().filter(line).findFirst();
+      if (seen.isPresent()) {
+        driver.destroyForcibly();
+        driver.waitFor(30, TimeUnit.SECONDS);
+        return seen.get();
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("the driver ended before the line was seen: " + Files.readString(log));
+  }
+
+  @Test
+  @Order(6) // before the restore to the end below, which leaves the marker as the snapshot has it
+  void aCliKilledDuringTheRollbackIsResumedByItsProbeWithoutAPerson() throws Exception {
+    String manifests = manifests();
+    String run;
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      run = toRestartGate(engine).runId();
+    }
+    // Rejected at the restart gate: the rollback starts; the process dies during it.
+    killWhen(
+        run,
+        l -> l.contains("\"type\":\"command.sent\"") && l.contains("\"Task_RollBack\""),
+        home.toString(),
+        run,
+        "Gate_ApproveRestart",
+        "carol",
+        lab.people().resolve("carol").toString(),
+        "reject");
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      RunOutcome r = engine.resume(run, "alice", as(lab, "alice"));
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.ROLLED_BACK);
+    }
+    List<JsonNode> records = new java.util.ArrayList<>();
+    for (String line : Runs.records(home, run)) {
+      records.add(JSON.readTree(line));
+    }
+    // The rollback's probe found every etcd.yaml where the run had put it: no person was asked.
+    assertThat(records).noneMatch(r -> r.path("type").asText().equals("reconcile.required"));
+    assertThat(records)
+        .filteredOn(
+            r ->
+                r.path("type").asText().equals("step.started")
+                    && r.path("activityId").asText().equals("Task_RollBack"))
+        .extracting(r -> r.path("attempt").asInt())
+        .containsExactly(1, 2);
+    assertRolledBack(run, manifests);
+    assertThat(Runs.verify(home, run).ok()).isTrue();
   }
 }

@@ -166,7 +166,9 @@ public final class PlanMarkdown {
     }
     commands(md, e.commands());
     if (!e.probes().isEmpty()) {
-      md.append("Only when resuming this step after an engine process died, its probe reads:\n\n");
+      md.append(
+          "Only when this step's outcome is unknown (the engine process died during it, or a"
+              + " connection broke mid-command), its probe reads:\n\n");
       commands(md, e.probes());
     }
     for (Plan.Diff d : e.diffs()) {
