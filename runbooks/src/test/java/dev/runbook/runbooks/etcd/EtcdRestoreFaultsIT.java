@@ -129,7 +129,7 @@ class EtcdRestoreFaultsIT {
 
   @Test
   @Order(3)
-  void aRejectionAtTheStopGateChangesNothing() throws Exception {
+  void aRejectionOrAnAbortAtTheStopGateChangesNothing() throws Exception {
     String live = liveState(lab, MEMBERS);
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
       RunOutcome r = start(engine, lab, lab.inventory(), snap, Map.of());
@@ -139,6 +139,12 @@ class EtcdRestoreFaultsIT {
               r.runId(), "Gate_ApproveStop", "bob", "not during business hours", as(lab, "bob"));
       assertThat(r.state()).isEqualTo(RunState.REJECTED);
       assertThat(Runs.verify(home, r.runId()).ok()).isTrue();
+      // Aborted at the same gate, before anything changed: the run ends and frees the cluster.
+      RunOutcome a = start(engine, lab, lab.inventory(), snap, Map.of());
+      assertThat(a.state()).as(a.message()).isEqualTo(RunState.WAITING);
+      a = engine.abort(a.runId(), "bob", "wrong window", as(lab, "bob"));
+      assertThat(a.state()).as(a.message()).isEqualTo(RunState.ABORTED);
+      assertThat(Runs.verify(home, a.runId()).ok()).isTrue();
     }
     assertThat(liveState(lab, MEMBERS)).isEqualTo(live);
     assertThat(marker(lab)).isEqualTo("after-snapshot");
@@ -248,7 +254,9 @@ class EtcdRestoreFaultsIT {
       // Anyone the allowed-signers file names may resume: here the starter, signing as herself.
       RunOutcome r = engine.resume(run, "alice", as(lab, "alice"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
-      assertThat(r.gate().activityId()).isEqualTo("Gate_ApproveRestart");
+      assertThat(r.gate().activityId())
+          .as(r.message() + "\n" + String.join("\n", Runs.records(home, run)))
+          .isEqualTo("Gate_ApproveRestart");
       r = engine.approve(run, "Gate_ApproveRestart", "carol", "go", as(lab, "carol"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.DONE);
     }
@@ -402,6 +410,50 @@ class EtcdRestoreFaultsIT {
       Thread.sleep(10);
     }
     throw new AssertionError("the driver ended before the line was seen: " + Files.readString(log));
+  }
+
+  @Test
+  @Order(8)
+  void aCliKilledDuringTheStopIsResumedByItsProbeWithoutAPerson() throws Exception {
+    String run;
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      RunOutcome r = start(engine, lab, lab.inventory(), snap, Map.of());
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
+      run = r.runId();
+    }
+    // Approved, the stop starts; the process dies at its first command.
+    killWhen(
+        run,
+        l -> l.contains("\"type\":\"command.sent\"") && l.contains("\"Task_StopControlPlane\""),
+        home.toString(),
+        run,
+        "Gate_ApproveStop",
+        "bob",
+        lab.people().resolve("bob").toString());
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      RunOutcome r = engine.resume(run, "alice", as(lab, "alice"));
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
+      assertThat(r.gate().activityId())
+          .as(r.message() + "\n" + String.join("\n", Runs.records(home, run)))
+          .isEqualTo("Gate_ApproveRestart");
+      r = engine.approve(run, "Gate_ApproveRestart", "carol", "go", as(lab, "carol"));
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.DONE);
+    }
+    List<JsonNode> records = new java.util.ArrayList<>();
+    for (String line : Runs.records(home, run)) {
+      records.add(JSON.readTree(line));
+    }
+    // Every member's etcd.yaml was where the stop leaves it: it ran again, and no person was asked.
+    assertThat(records).noneMatch(r -> r.path("type").asText().equals("reconcile.required"));
+    assertThat(records)
+        .filteredOn(
+            r ->
+                r.path("type").asText().equals("step.started")
+                    && r.path("activityId").asText().equals("Task_StopControlPlane"))
+        .extracting(r -> r.path("attempt").asInt())
+        .containsExactly(1, 2);
+    assertThat(marker(lab)).isEqualTo("before-snapshot");
+    assertThat(Runs.verify(home, run).ok()).isTrue();
   }
 
   @Test
