@@ -330,6 +330,22 @@ class EtcdRestoreFaultsIT {
     return null;
   }
 
+  /** The step in flight when the CLI was killed ran a second time, and no reconcile gate came. */
+  private void assertRanAgainWithoutAPerson(String run, String activityId) throws Exception {
+    List<JsonNode> records = new java.util.ArrayList<>();
+    for (String line : Runs.records(home, run)) {
+      records.add(JSON.readTree(line));
+    }
+    assertThat(records).noneMatch(r -> r.path("type").asText().equals("reconcile.required"));
+    assertThat(records)
+        .filteredOn(
+            r ->
+                r.path("type").asText().equals("step.started")
+                    && r.path("activityId").asText().equals(activityId))
+        .extracting(r -> r.path("attempt").asInt())
+        .containsExactly(1, 2);
+  }
+
   /** Starts a restore and approves the stop: every member is stopped, restored and patched. */
   private RunOutcome toRestartGate(RunbookEngine engine) {
     RunOutcome r = start(engine, lab, lab.inventory(), snap, Map.of("healthTimeout", "PT40S"));
@@ -439,19 +455,8 @@ class EtcdRestoreFaultsIT {
       r = engine.approve(run, "Gate_ApproveRestart", "carol", "go", as(lab, "carol"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.DONE);
     }
-    List<JsonNode> records = new java.util.ArrayList<>();
-    for (String line : Runs.records(home, run)) {
-      records.add(JSON.readTree(line));
-    }
     // Every member's etcd.yaml was where the stop leaves it: it ran again, and no person was asked.
-    assertThat(records).noneMatch(r -> r.path("type").asText().equals("reconcile.required"));
-    assertThat(records)
-        .filteredOn(
-            r ->
-                r.path("type").asText().equals("step.started")
-                    && r.path("activityId").asText().equals("Task_StopControlPlane"))
-        .extracting(r -> r.path("attempt").asInt())
-        .containsExactly(1, 2);
+    assertRanAgainWithoutAPerson(run, "Task_StopControlPlane");
     assertThat(marker(lab)).isEqualTo("before-snapshot");
     assertThat(Runs.verify(home, run).ok()).isTrue();
   }
@@ -478,19 +483,8 @@ class EtcdRestoreFaultsIT {
       RunOutcome r = engine.resume(run, "alice", as(lab, "alice"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.ROLLED_BACK);
     }
-    List<JsonNode> records = new java.util.ArrayList<>();
-    for (String line : Runs.records(home, run)) {
-      records.add(JSON.readTree(line));
-    }
     // The rollback's probe found every etcd.yaml where the run had put it: no person was asked.
-    assertThat(records).noneMatch(r -> r.path("type").asText().equals("reconcile.required"));
-    assertThat(records)
-        .filteredOn(
-            r ->
-                r.path("type").asText().equals("step.started")
-                    && r.path("activityId").asText().equals("Task_RollBack"))
-        .extracting(r -> r.path("attempt").asInt())
-        .containsExactly(1, 2);
+    assertRanAgainWithoutAPerson(run, "Task_RollBack");
     assertRolledBack(run, manifests);
     assertThat(Runs.verify(home, run).ok()).isTrue();
   }

@@ -173,6 +173,34 @@ public final class EngineCore implements AutoCloseable {
    * inventory and plans the run, which need no engine either. The first use of the engine waits for
    * the boot (bench/snapshot-small).
    */
+  /**
+   * Builds the Camunda engine. With H2, the first process to open the file serves it to the others;
+   * when that process exits while this one boots (a `run` ending as an `approve` starts), the
+   * connection it served is closed under the boot. The next attempt reconnects, or serves the file
+   * itself, so the boot tries again (a few times) instead of failing the person's command.
+   */
+  private static ProcessEngine build(EngineOptions options, Map<String, Step<?, ?>> steps) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return configuration(options, steps).buildProcessEngine();
+      } catch (RuntimeException e) {
+        if (attempt >= 3 || !servingProcessWentAway(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** H2's DATABASE_CALLED_AT_SHUTDOWN (90121): the process serving the file closed it. */
+  private static boolean servingProcessWentAway(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof java.sql.SQLException sql && sql.getErrorCode() == 90121) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public static EngineCore open(EngineOptions options) {
     Map<String, Step<?, ?>> steps = steps(options);
     try {
@@ -186,7 +214,7 @@ public final class EngineCore implements AutoCloseable {
         new Thread(
             () -> {
               try {
-                ProcessEngine engine = configuration(options, steps).buildProcessEngine();
+                ProcessEngine engine = build(options, steps);
                 // H2 made its files with the umask's mode (0644): they hold the run's variables.
                 try {
                   HomeDir.tighten(options.home());
