@@ -132,6 +132,89 @@ public final class LabInstance implements AutoCloseable {
     return new Result(r.exitCode(), r.output());
   }
 
+  /**
+   * Breaks every SSH connection open to node {@code node}, as a cut cable does: the sshd processes
+   * serving them are SIGKILLed, while its sshd still accepts new connections. The commands those
+   * connections had started are left to run on, as on a real node. Returns how many were cut.
+   */
+  public int cutSsh(int node) {
+    long listener = sshListener(node);
+    List<ProcessHandle> serving =
+        ProcessHandle.of(listener).map(p -> p.descendants().toList()).orElse(List.of()).stream()
+            .filter(LabInstance::isSshd)
+            .toList();
+    serving.forEach(ProcessHandle::destroyForcibly);
+    return serving.size();
+  }
+
+  /**
+   * Takes node {@code node} off the network for SSH: its sshd and every connection it serves are
+   * SIGKILLed, so a new connection is refused until {@link #startSsh(int)}. etcd and the node's
+   * other processes run on.
+   */
+  public void stopSsh(int node) {
+    long listener = sshListener(node);
+    cutSsh(node);
+    ProcessHandle.of(listener).ifPresent(ProcessHandle::destroyForcibly);
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (Lab.accepts(address(node), sshPort())) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("sshd of cp-" + node + " still accepts after SIGKILL");
+      }
+      Processes.sleep(50);
+    }
+  }
+
+  /** Starts node {@code node}'s sshd again in the node's namespace, after {@link #stopSsh}. */
+  public void startSsh(int node) {
+    LabState.NodeState n = nodes.get(node - 1);
+    Path nodeDir = dir.resolve("nodes").resolve(n.name());
+    Exec.Result r =
+        Exec.run(
+            List.of(
+                "nsenter",
+                "--target",
+                Long.toString(n.pid()),
+                "--mount",
+                "/usr/sbin/sshd",
+                "-f",
+                nodeDir.resolve("ssh/sshd_config").toString(),
+                "-E",
+                nodeDir.resolve("logs/sshd.log").toString()),
+            null,
+            Map.of(),
+            30);
+    if (r.exitCode() != 0) {
+      throw new IllegalStateException("sshd of cp-" + node + " did not start: " + r.output());
+    }
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!Lab.accepts(address(node), sshPort())) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("sshd of cp-" + node + " does not accept after its start");
+      }
+      Processes.sleep(50);
+    }
+  }
+
+  /**
+   * The sshd of node {@code node} that listens: the one of its sshd processes with no sshd parent.
+   */
+  private long sshListener(int node) {
+    return Processes.ofNode(nodes.get(node - 1)).stream()
+        .filter(LabInstance::isSshd)
+        .filter(p -> p.parent().map(q -> !isSshd(q)).orElse(true))
+        .mapToLong(ProcessHandle::pid)
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("no sshd listens on cp-" + node));
+  }
+
+  private static boolean isSshd(ProcessHandle p) {
+    return p.info()
+        .command()
+        .map(c -> c.endsWith("/sshd") || c.endsWith("/sshd-session"))
+        .orElse(false);
+  }
+
   /** {@code lab seed --keys N}: Kubernetes-like keys under /registry/; throws if it fails. */
   public void seed(int keys) {
     StringWriter out = new StringWriter();

@@ -148,11 +148,27 @@ final class RollBack implements Step<RollBack.Input, RollBack.Output> {
 
   /** Whether every member's etcd.yaml is in its manifest dir or in the run's dir (or both). */
   static boolean etcdManifestsFound(StepContext context) {
-    Map<String, Object> model = setAsideModel(context.inventory(), context.runId());
+    return found(context, List.of(Restore.ETCD), false);
+  }
+
+  /**
+   * Whether every member has each of {@code files} in the run's dir ({@code runDirOnly}), or in
+   * either its manifest dir or the run's dir: where a probe of a step that moves them expects them.
+   */
+  static boolean found(StepContext context, List<String> files, boolean runDirOnly) {
     for (Inventory.Member m : context.nodes()) {
-      Map<String, String> r = NodeCommands.check(context, m.name(), FIND, model, Restore.COMMAND);
-      if (!"true".equals(r.get("inPlace")) && !"true".equals(r.get("inRunDir"))) {
-        return false;
+      Map<String, String> r =
+          NodeCommands.check(
+              context,
+              m.name(),
+              FIND,
+              findModel(context.inventory(), context.runId(), files),
+              Restore.COMMAND);
+      for (String file : files) {
+        boolean inRunDir = "true".equals(r.get(file + ".inRunDir"));
+        if (!inRunDir && (runDirOnly || !"true".equals(r.get(file + ".inPlace")))) {
+          return false;
+        }
       }
     }
     return true;
@@ -160,10 +176,23 @@ final class RollBack implements Step<RollBack.Input, RollBack.Output> {
 
   /** The probe's reading of {@link #etcdManifestsFound}, as the plan shows it for each member. */
   static void planFind(PlanContext plan) {
-    Map<String, Object> model = setAsideModel(plan.inventory(), PlanContext.RUN_ID);
+    planFind(plan, List.of(Restore.ETCD));
+  }
+
+  /** The probe's reading of {@link #found} for {@code files}, as the plan shows it. */
+  static void planFind(PlanContext plan, List<String> files) {
+    Map<String, Object> model = findModel(plan.inventory(), PlanContext.RUN_ID, files);
     for (Inventory.Member m : plan.nodes()) {
       plan.probe(m.name(), plan.render(FIND, model));
     }
+  }
+
+  private static Map<String, Object> findModel(
+      Inventory inventory, String runId, List<String> files) {
+    Map<String, Object> model = setAsideModel(inventory, runId);
+    model.remove("file");
+    model.put("files", files);
+    return model;
   }
 
   private static final String FIND = "commands/etcd-restore/find-manifest.ftl";

@@ -58,6 +58,17 @@ final class StartControlPlane implements Step<StartControlPlane.Input, StartCont
   }
 
   /**
+   * Putting the manifests back is a no-op once made and the wait only reads, so the step may run
+   * again after a crash or a broken connection, as long as every member's control-plane manifests
+   * are each in the manifest dir or the run's dir. One in neither place was moved by someone else:
+   * a person must look.
+   */
+  @Override
+  public Probe probe(Input input, StepContext context) {
+    return RollBack.found(context, Restore.CONTROL_PLANE, false) ? Probe.NOT_DONE : Probe.UNKNOWN;
+  }
+
+  /**
    * Puts {@code files} back on every targeted member, all at once; returns what each member now has
    * back.
    */
@@ -79,6 +90,7 @@ final class StartControlPlane implements Step<StartControlPlane.Input, StartCont
   public void plan(PlanContext plan) {
     Restore.planMove(plan, "put-back.ftl", Restore.CONTROL_PLANE);
     Restore.planWait(plan, Restore.CONTROL_PLANE, "running", Restore.planDuration(plan, "timeout"));
+    RollBack.planFind(plan, Restore.CONTROL_PLANE);
     plan.note(
         "on each node, waits only for the components whose manifests are in the manifest dir");
   }

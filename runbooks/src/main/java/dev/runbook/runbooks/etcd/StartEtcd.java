@@ -80,6 +80,19 @@ final class StartEtcd implements Step<StartEtcd.Input, StartEtcd.Output> {
     }
   }
 
+  /**
+   * Installing the patched copy is a no-op once made (and refused if someone put another etcd.yaml
+   * there), the exit watch and the health wait only read: the step may run again after a crash or a
+   * broken connection, as long as every member's run dir still holds the patched manifest it copies
+   * from. A member without it was changed by someone else: a person must look. On a second run, an
+   * exit of the restored etcd before it counts as one the watch knew of; the health wait still
+   * judges that member.
+   */
+  @Override
+  public Probe probe(Input input, StepContext context) {
+    return RollBack.found(context, List.of(Restore.PATCHED), true) ? Probe.NOT_DONE : Probe.UNKNOWN;
+  }
+
   private static final String INSTALL = "commands/etcd-restore/install-manifest.ftl";
   private static final String LIST_EXITED = "commands/etcd-restore/list-exited.ftl";
   private static final String WATCH_EXITED = "commands/etcd-restore/watch-exited.ftl";
@@ -171,6 +184,7 @@ final class StartEtcd implements Step<StartEtcd.Input, StartEtcd.Output> {
       plan.command(
           m.name(), plan.render(WATCH_EXITED, watchModel("⟨etcd containers exited before⟩")));
     }
+    RollBack.planFind(plan, List.of(Restore.PATCHED));
     plan.note(
         "while it waits, asks every member each "
             + WATCH_EVERY.toSeconds()
