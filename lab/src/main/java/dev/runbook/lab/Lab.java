@@ -46,6 +46,18 @@ final class Lab {
    * when it is null (see {@link LabBlocks}).
    */
   void up(int members, String etcdMinor, int sshPort, Integer block, Path cacheDir) {
+    up(members, etcdMinor, sshPort, block, cacheDir, null);
+  }
+
+  /** etcd's WAL alone takes 64 MiB per data dir: less cannot hold a member. */
+  static final int MIN_DISK_MB = 128;
+
+  /**
+   * As above; with {@code diskMb}, each node's /var/lib is a filesystem of that size of its own (a
+   * tmpfs), which a test can fill.
+   */
+  void up(
+      int members, String etcdMinor, int sshPort, Integer block, Path cacheDir, Integer diskMb) {
     if (members < 1 || members > MAX_MEMBERS) {
       throw LabException.badInput(
           "--members must be between 1 and " + MAX_MEMBERS + ", not " + members);
@@ -59,6 +71,10 @@ final class Lab {
     }
     if (sshPort < 1 || sshPort > 65535) {
       throw LabException.badInput("--ssh-port must be a TCP port, not " + sshPort);
+    }
+    if (diskMb != null && diskMb < MIN_DISK_MB) {
+      throw LabException.badInput(
+          "--disk-mb must be at least " + MIN_DISK_MB + " (etcd's WAL takes 64), not " + diskMb);
     }
     if (block != null && (block < LabBlocks.FIRST || block > LabBlocks.LAST)) {
       throw LabException.badInput(
@@ -121,6 +137,9 @@ final class Lab {
           dir.resolve("pki/commander.key"),
           "/O=system:masters/CN=etcd-runbook-commander");
       for (Node node : nodes) {
+        if (diskMb != null) {
+          ownDisk(node.hostPath("/var/lib"), diskMb);
+        }
         prepareNode(node, nodes, etcd, pki, clientKey, sshPort);
       }
       List<LabState.NodeState> states = new ArrayList<>();
@@ -398,6 +417,7 @@ final class Lab {
       out.printf("  %s stopped%n", n.name());
     }
     try {
+      unmountDisks();
       EtcdDistribution.deleteTree(dir);
     } catch (IOException e) {
       throw new LabException(
@@ -408,6 +428,47 @@ final class Lab {
     // Its dir is gone, so the claim is void already; this only tidies the registry.
     LabBlocks.machine().release(state.block(), dir);
     out.println("Lab down; " + dir + " removed.");
+  }
+
+  /** Mounts a tmpfs of {@code mb} MiB at {@code varLib}, before the node binds it. */
+  private static void ownDisk(Path varLib, int mb) throws IOException {
+    Files.createDirectories(varLib);
+    Exec.Result r =
+        Exec.run(
+            List.of(
+                "mount",
+                "-t",
+                "tmpfs",
+                "-o",
+                "size=" + mb + "m,mode=0755",
+                "lab-disk",
+                varLib.toString()));
+    if (r.exitCode() != 0) {
+      throw LabException.failed(
+          "cannot mount a disk of " + mb + " MiB at " + varLib + ": " + r.output());
+    }
+  }
+
+  /**
+   * Unmounts what `up --disk-mb` mounted under the lab dir (the deepest first), so that removing
+   * the dir never reaches into a mount, and no tmpfs outlives its lab.
+   */
+  private void unmountDisks() throws IOException {
+    String prefix = dir.toAbsolutePath().normalize() + "/";
+    List<String> points = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+      String[] f = line.split(" ");
+      if (f.length > 1 && f[1].startsWith(prefix)) {
+        points.add(f[1]);
+      }
+    }
+    points.sort(java.util.Comparator.comparingInt(String::length).reversed());
+    for (String point : points) {
+      Exec.Result r = Exec.run(List.of("umount", point));
+      if (r.exitCode() != 0) {
+        throw new IOException("cannot unmount " + point + ": " + r.output());
+      }
+    }
   }
 
   // ---------------------------------------------------------------- status

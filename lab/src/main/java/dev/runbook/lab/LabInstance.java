@@ -31,19 +31,32 @@ public final class LabInstance implements AutoCloseable {
 
   /** {@code lab up --members N --etcd V} in a fresh dir under /tmp; throws if it fails. */
   public static LabInstance up(int members, String etcd) {
+    return up(members, etcd, null);
+  }
+
+  /**
+   * As {@link #up(int, String)}; with {@code diskMb}, each node's /var/lib is a disk of that many
+   * MiB of its own ({@code lab up --disk-mb}), which a test can fill.
+   */
+  public static LabInstance up(int members, String etcd, Integer diskMb) {
     Path dir = Path.of("/tmp", "runbook-lab-it-" + UUID.randomUUID().toString().substring(0, 8));
     StringWriter out = new StringWriter();
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "up",
+                "--members",
+                Integer.toString(members),
+                "--etcd",
+                etcd,
+                "--dir",
+                dir.toString()));
+    if (diskMb != null) {
+      args.addAll(List.of("--disk-mb", diskMb.toString()));
+    }
     int code =
         LabMain.run(
-            new PrintWriter(out, true),
-            new PrintWriter(out, true),
-            "up",
-            "--members",
-            Integer.toString(members),
-            "--etcd",
-            etcd,
-            "--dir",
-            dir.toString());
+            new PrintWriter(out, true), new PrintWriter(out, true), args.toArray(String[]::new));
     if (code != 0) {
       throw new IllegalStateException("lab up failed (exit " + code + "):\n" + out);
     }

@@ -104,9 +104,17 @@ public final class LabMain {
         description = "Where fetched etcd packages are kept (default ${DEFAULT-VALUE}).")
     Path cache;
 
+    @Option(
+        names = "--disk-mb",
+        description =
+            "Give each node's /var/lib a disk of its own of N MiB (a tmpfs, so RAM), to try what a full disk does; at least "
+                + Lab.MIN_DISK_MB
+                + " (default: the host's disk).")
+    Integer diskMb;
+
     @Override
     public Integer call() {
-      lab().up(members, etcd, sshPort, block, cache);
+      lab().up(members, etcd, sshPort, block, cache, diskMb);
       return 0;
     }
   }

@@ -24,6 +24,9 @@ class LabBadInputIT {
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("unknown etcd version '3.6'");
     assertThat(LabFixture.lab("up", "--members", "two").exitCode()).isEqualTo(2);
+    r = LabFixture.lab("up", "--disk-mb", "64", "--dir", dir.toString());
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("--disk-mb must be at least 128");
     assertThat(dir).doesNotExist();
   }
 

@@ -164,9 +164,9 @@ final class RollBack implements Step<RollBack.Input, RollBack.Output> {
               FIND,
               findModel(context.inventory(), context.runId(), files),
               Restore.COMMAND);
-      for (String file : files) {
-        boolean inRunDir = "true".equals(r.get(file + ".inRunDir"));
-        if (!inRunDir && (runDirOnly || !"true".equals(r.get(file + ".inPlace")))) {
+      for (int i = 0; i < files.size(); i++) {
+        boolean inRunDir = "true".equals(r.get("inRunDir" + i));
+        if (!inRunDir && (runDirOnly || !"true".equals(r.get("inPlace" + i)))) {
           return false;
         }
       }

@@ -58,14 +58,14 @@ final class StartControlPlane implements Step<StartControlPlane.Input, StartCont
   }
 
   /**
-   * Putting the manifests back is a no-op once made and the wait only reads, so the step may run
-   * again after a crash or a broken connection, as long as every member's control-plane manifests
-   * are each in the manifest dir or the run's dir. One in neither place was moved by someone else:
-   * a person must look.
+   * Running it again is always safe, so the probe need not look: putting a manifest back is a no-op
+   * once made, refuses to overwrite one someone put in the manifest dir meanwhile (exit 3, the step
+   * fails), and skips one in neither place, as the first run did for a component the node does not
+   * run (the stop moved only what was there); the wait only reads.
    */
   @Override
   public Probe probe(Input input, StepContext context) {
-    return RollBack.found(context, Restore.CONTROL_PLANE, false) ? Probe.NOT_DONE : Probe.UNKNOWN;
+    return Probe.NOT_DONE;
   }
 
   /**
@@ -90,7 +90,9 @@ final class StartControlPlane implements Step<StartControlPlane.Input, StartCont
   public void plan(PlanContext plan) {
     Restore.planMove(plan, "put-back.ftl", Restore.CONTROL_PLANE);
     Restore.planWait(plan, Restore.CONTROL_PLANE, "running", Restore.planDuration(plan, "timeout"));
-    RollBack.planFind(plan, Restore.CONTROL_PLANE);
+    plan.note(
+        "after a crash or a broken connection, runs again without asking: every move above is a"
+            + " no-op once made and never overwrites a manifest");
     plan.note(
         "on each node, waits only for the components whose manifests are in the manifest dir");
   }

@@ -1,19 +1,16 @@
 package dev.runbook.runbooks.etcd;
 
 import static dev.runbook.runbooks.etcd.EtcdRestoreIT.marker;
-import static dev.runbook.runbooks.etcd.EtcdRestoreIT.put;
 import static dev.runbook.runbooks.etcd.EtcdRestoreIT.start;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.JSON;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.as;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.liveState;
-import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.outputs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.EngineOptions;
-import dev.runbook.engine.api.Identity;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookEngine;
@@ -24,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,26 +41,25 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EtcdRestoreFaultsIT {
 
-  static final int MEMBERS = 3;
+  static final int MEMBERS = RestoreFaults.MEMBERS;
 
+  RestoreFaults faults;
   LabInstance lab;
   Path home;
   EtcdRestoreIT.Snapshot snap;
 
   @BeforeAll
   void labWithASnapshotAndALaterMarker() throws Exception {
-    lab = LabInstance.up(MEMBERS, "3.5");
-    lab.seed(200);
-    home = lab.dir().resolve("runbook-home");
-    put(lab, "before-snapshot");
-    snap = EtcdRestoreIT.snapshot(lab, home, lab.dir().resolve("snapshots"));
-    put(lab, "after-snapshot");
+    faults = RestoreFaults.up();
+    lab = faults.lab;
+    home = faults.home;
+    snap = faults.snap;
   }
 
   @AfterAll
   void down() {
-    if (lab != null) {
-      lab.close();
+    if (faults != null) {
+      faults.close();
     }
   }
 
@@ -153,14 +148,14 @@ class EtcdRestoreFaultsIT {
   @Test
   @Order(4)
   void aRejectionAtTheRestartGateRollsBack() throws Exception {
-    String manifests = manifests();
+    String manifests = faults.manifests();
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
-      RunOutcome r = toRestartGate(engine);
+      RunOutcome r = faults.toRestartGate(engine);
       r =
           engine.reject(
               r.runId(), "Gate_ApproveRestart", "carol", "the diff is wrong", as(lab, "carol"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.ROLLED_BACK);
-      assertRolledBack(r.runId(), manifests);
+      faults.assertRolledBack(r.runId(), manifests, "after-snapshot");
       // Never started on the restored data: nothing of it had to be set aside.
       assertThat(lab.ssh(2, "ls /etc/kubernetes/etcd-restore-" + r.runId()).output())
           .doesNotContain("rolled-back")
@@ -171,9 +166,9 @@ class EtcdRestoreFaultsIT {
   @Test
   @Order(5)
   void etcdFailingOnOneMemberAfterTheRestoreRollsBackToTheOriginalData() throws Exception {
-    String manifests = manifests();
+    String manifests = faults.manifests();
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
-      RunOutcome r = toRestartGate(engine);
+      RunOutcome r = faults.toRestartGate(engine);
       String run = r.runId();
       // cp-2's restored WAL is damaged: its etcd exits at start, the other two keep a quorum.
       LabInstance.Result broken =
@@ -206,7 +201,7 @@ class EtcdRestoreFaultsIT {
           "etcd start on a damaged member failed after %d ms (healthTimeout %s)%n",
           JSON.readTree(failed).path("durationMillis").asLong(),
           EtcdRestoreIT.params(lab, snap).get("healthTimeout"));
-      assertRolledBack(run, manifests);
+      faults.assertRolledBack(run, manifests, "after-snapshot");
       for (int n = 1; n <= MEMBERS; n++) {
         assertThat(lab.ssh(n, "ls /etc/kubernetes/etcd-restore-" + run).output())
             .contains("etcd.yaml.rolled-back.1");
@@ -226,16 +221,15 @@ class EtcdRestoreFaultsIT {
     // Kill it (SIGKILL) as soon as the evidence shows a member's restore command sent: that
     // restore, and the others, are still running on the nodes when the process is gone.
     String inFlightOn =
-        killWhen(
-                run,
-                l ->
-                    l.contains("\"type\":\"command.sent\"")
-                        && l.contains("--initial-cluster-token"),
-                home.toString(),
+        faults
+            .killWhen(
                 run,
                 "Gate_ApproveStop",
                 "bob",
-                lab.people().resolve("bob").toString())
+                false,
+                l ->
+                    l.contains("\"type\":\"command.sent\"")
+                        && l.contains("--initial-cluster-token"))
             .replaceAll(".*\"node\":\"(cp-[0-9]+)\".*", "$1");
     int node = Integer.parseInt(inFlightOn.substring("cp-".length()));
 
@@ -270,7 +264,7 @@ class EtcdRestoreFaultsIT {
     }
     // Every restore command ran under the run marker.
     assertThat(restore)
-        .filteredOn(r -> isRestore(r))
+        .filteredOn(r -> RestoreFaults.isRestore(r))
         .isNotEmpty()
         .allMatch(r -> r.path("wire").asText().contains("runbook_marker="), "marked");
     // On the member where one still ran, the resume's wait ended only after it had (the lab's
@@ -284,14 +278,17 @@ class EtcdRestoreFaultsIT {
         .isAfterOrEqualTo(outlivedAt);
     for (int n = 1; n <= MEMBERS; n++) {
       String name = "cp-" + n;
-      long restores = restore.stream().filter(r -> isRestore(r) && onNode(r, name)).count();
+      long restores =
+          restore.stream()
+              .filter(r -> RestoreFaults.isRestore(r) && RestoreFaults.onNode(r, name))
+              .count();
       assertThat(restores).as(name).isBetween(1L, 2L);
       if (restores == 2) {
         // Restored again only after the wait for the first restore's commands on that member.
         java.time.Instant second =
             java.time.Instant.parse(
                 restore.stream()
-                    .filter(r -> isRestore(r) && onNode(r, name))
+                    .filter(r -> RestoreFaults.isRestore(r) && RestoreFaults.onNode(r, name))
                     .reduce((a, b) -> b)
                     .orElseThrow()
                     .path("at")
@@ -304,20 +301,11 @@ class EtcdRestoreFaultsIT {
     assertThat(Runs.verify(home, run).ok()).isTrue();
   }
 
-  private static boolean isRestore(JsonNode r) {
-    return r.path("type").asText().equals("command.sent")
-        && r.path("command").asText().contains("--initial-cluster-token");
-  }
-
-  private static boolean onNode(JsonNode r, String node) {
-    return r.path("node").asText().equals(node);
-  }
-
   /** When the resume's wait for earlier commands on {@code node} ended (exit 0), or null. */
   private static java.time.Instant waitEnded(List<JsonNode> records, String node) {
     boolean waiting = false;
     for (JsonNode r : records) {
-      if (!onNode(r, node)) {
+      if (!RestoreFaults.onNode(r, node)) {
         continue;
       }
       if (r.path("type").asText().equals("command.sent")) {
@@ -330,104 +318,6 @@ class EtcdRestoreFaultsIT {
     return null;
   }
 
-  /** The step in flight when the CLI was killed ran a second time, and no reconcile gate came. */
-  private void assertRanAgainWithoutAPerson(String run, String activityId) throws Exception {
-    List<JsonNode> records = new java.util.ArrayList<>();
-    for (String line : Runs.records(home, run)) {
-      records.add(JSON.readTree(line));
-    }
-    assertThat(records).noneMatch(r -> r.path("type").asText().equals("reconcile.required"));
-    assertThat(records)
-        .filteredOn(
-            r ->
-                r.path("type").asText().equals("step.started")
-                    && r.path("activityId").asText().equals(activityId))
-        .extracting(r -> r.path("attempt").asInt())
-        .containsExactly(1, 2);
-  }
-
-  /** Starts a restore and approves the stop: every member is stopped, restored and patched. */
-  private RunOutcome toRestartGate(RunbookEngine engine) {
-    RunOutcome r = start(engine, lab, lab.inventory(), snap, Map.of("healthTimeout", "PT40S"));
-    assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
-    r = engine.approve(r.runId(), "Gate_ApproveStop", "bob", "plan read", as(lab, "bob"));
-    assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
-    assertThat(r.gate().activityId()).isEqualTo("Gate_ApproveRestart");
-    return r;
-  }
-
-  private void assertRolledBack(String run, String manifests) throws Exception {
-    assertThat(marker(lab)).isEqualTo("after-snapshot");
-    assertThat(manifests()).isEqualTo(manifests);
-    for (int n = 1; n <= MEMBERS; n++) {
-      assertThat(lab.etcdctl(n, "endpoint", "health").exitCode()).isZero();
-      assertThat(lab.ssh(n, "crictl ps --name '^kube-apiserver$' -q").output()).isNotBlank();
-    }
-    JsonNode back = outputs(home, run, "Task_RollBack");
-    assertThat(back.path("marker").asText()).isEqualTo("after-snapshot");
-    assertThat(Runs.verify(home, run).ok()).isTrue();
-  }
-
-  /** Every member's manifests, by digest. */
-  private String manifests() {
-    StringBuilder s = new StringBuilder();
-    for (int n = 1; n <= MEMBERS; n++) {
-      s.append(lab.ssh(n, "cd /etc/kubernetes/manifests && sha256sum *.yaml").output());
-    }
-    return s.toString();
-  }
-
-  /** How many times the run sent a snapshot restore command to {@code node}. */
-  /**
-   * A CLI stand-in in its own JVM, so that the test can SIGKILL it mid-run: home, run, gate, who
-   * and the key file who signs with.
-   */
-  static final class ApproveDriver {
-    public static void main(String[] args) {
-      try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(Path.of(args[0])))) {
-        Identity key = new Identity.KeyFile(Path.of(args[4]), null);
-        boolean reject = args.length > 5 && args[5].equals("reject");
-        System.out.println(
-            (reject
-                    ? engine.reject(args[1], args[2], args[3], "no", key)
-                    : engine.approve(args[1], args[2], args[3], "go", key))
-                .state());
-      }
-    }
-  }
-
-  /**
-   * Starts the driver in its own JVM and SIGKILLs it as soon as the evidence has a line that
-   * matches; returns that line.
-   */
-  private String killWhen(String run, java.util.function.Predicate<String> line, String... args)
-      throws Exception {
-    List<String> command =
-        new java.util.ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                ApproveDriver.class.getName()));
-    command.addAll(List.of(args));
-    Path log = lab.dir().resolve("driver.log");
-    Process driver =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Path evidence = home.resolve("runs").resolve(run).resolve("evidence.jsonl");
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (driver.isAlive() && System.nanoTime() < deadline) {
-      java.util.Optional<String> seen =
-          Files.readAllLines(evidence).stream().filter(line).findFirst();
-      if (seen.isPresent()) {
-        driver.destroyForcibly();
-        driver.waitFor(30, TimeUnit.SECONDS);
-        return seen.get();
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("the driver ended before the line was seen: " + Files.readString(log));
-  }
-
   @Test
   @Order(8)
   void aCliKilledDuringTheStopIsResumedByItsProbeWithoutAPerson() throws Exception {
@@ -438,14 +328,12 @@ class EtcdRestoreFaultsIT {
       run = r.runId();
     }
     // Approved, the stop starts; the process dies at its first command.
-    killWhen(
-        run,
-        l -> l.contains("\"type\":\"command.sent\"") && l.contains("\"Task_StopControlPlane\""),
-        home.toString(),
+    faults.killWhen(
         run,
         "Gate_ApproveStop",
         "bob",
-        lab.people().resolve("bob").toString());
+        false,
+        RestoreFaults.line("command.sent", "Task_StopControlPlane"));
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
       RunOutcome r = engine.resume(run, "alice", as(lab, "alice"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
@@ -456,7 +344,7 @@ class EtcdRestoreFaultsIT {
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.DONE);
     }
     // Every member's etcd.yaml was where the stop leaves it: it ran again, and no person was asked.
-    assertRanAgainWithoutAPerson(run, "Task_StopControlPlane");
+    faults.assertRanAgainWithoutAPerson(run, "Task_StopControlPlane");
     assertThat(marker(lab)).isEqualTo("before-snapshot");
     assertThat(Runs.verify(home, run).ok()).isTrue();
   }
@@ -464,28 +352,25 @@ class EtcdRestoreFaultsIT {
   @Test
   @Order(6) // before the restore to the end below, which leaves the marker as the snapshot has it
   void aCliKilledDuringTheRollbackIsResumedByItsProbeWithoutAPerson() throws Exception {
-    String manifests = manifests();
+    String manifests = faults.manifests();
     String run;
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
-      run = toRestartGate(engine).runId();
+      run = faults.toRestartGate(engine).runId();
     }
     // Rejected at the restart gate: the rollback starts; the process dies during it.
-    killWhen(
-        run,
-        l -> l.contains("\"type\":\"command.sent\"") && l.contains("\"Task_RollBack\""),
-        home.toString(),
+    faults.killWhen(
         run,
         "Gate_ApproveRestart",
         "carol",
-        lab.people().resolve("carol").toString(),
-        "reject");
+        true,
+        RestoreFaults.line("command.sent", "Task_RollBack"));
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
       RunOutcome r = engine.resume(run, "alice", as(lab, "alice"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.ROLLED_BACK);
     }
     // The rollback's probe found every etcd.yaml where the run had put it: no person was asked.
-    assertRanAgainWithoutAPerson(run, "Task_RollBack");
-    assertRolledBack(run, manifests);
+    faults.assertRanAgainWithoutAPerson(run, "Task_RollBack");
+    faults.assertRolledBack(run, manifests, "after-snapshot");
     assertThat(Runs.verify(home, run).ok()).isTrue();
   }
 }

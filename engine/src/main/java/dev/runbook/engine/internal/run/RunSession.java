@@ -421,18 +421,23 @@ public final class RunSession implements AutoCloseable {
   }
 
   /**
-   * Was this job's step started and never finished? That is a step in flight when an engine process
-   * died: the job is being executed again.
+   * Was this activity's step started and never finished? That is a step in flight when an engine
+   * process died: its job is being executed again. Asked by activity, not by job: the evidence is
+   * fsynced, the engine's database may not be, and a database that lost the last commit of a killed
+   * process (seen with H2 on SIGKILL under load) runs the activity again under a new job.
    */
-  synchronized boolean inFlight(String jobId, String activityId) {
+  synchronized boolean inFlight(String activityId) {
     replay();
-    return jobId.equals(openJobByActivity.get(activityId));
+    return openJobByActivity.containsKey(activityId);
   }
 
-  /** How many times this job's step was started before. */
-  synchronized int attempts(String jobId) {
+  /**
+   * How many times this step was started before in the job now running it, or in the job that had
+   * it in flight.
+   */
+  synchronized int attempts(String jobId, String activityId) {
     replay();
-    return startsByJob.getOrDefault(jobId, 0);
+    return startsByJob.getOrDefault(openJobByActivity.getOrDefault(activityId, jobId), 0);
   }
 
   /** A person approved running this step again after the last reconcile.required for it. */

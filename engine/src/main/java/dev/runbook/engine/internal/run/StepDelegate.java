@@ -54,8 +54,8 @@ public final class StepDelegate implements JavaDelegate {
     Object nodesInput = inputs.remove(NODES);
     // Before the step starts, so a refusal leaves no step in flight for a resume to probe.
     session.nodeLock.before(activityId);
-    boolean inFlight = session.inFlight(jobId, activityId);
-    int attempt = session.attempts(jobId) + 1;
+    boolean inFlight = session.inFlight(activityId);
+    int attempt = session.attempts(jobId, activityId) + 1;
     List<Inventory.Member> members = List.of();
     IllegalArgumentException badNodes = null;
     try {

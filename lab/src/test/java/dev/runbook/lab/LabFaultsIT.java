@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The SSH faults a test can put on a lab node: a cut connection, and a node off the network. */
-class SshFaultsIT {
+/**
+ * The faults a test can put on a lab node: a cut SSH connection, a node off the network, a full
+ * disk.
+ */
+class LabFaultsIT {
 
   @Test
   void aCutBreaksOpenConnectionsAndLeavesTheirCommandsRunningAndAStoppedSshdRefusesUntilStarted()
@@ -49,5 +52,24 @@ class SshFaultsIT {
       lab.startSsh(1);
       assertThat(lab.ssh(1, "echo back").output()).contains("back");
     }
+  }
+
+  @Test
+  void aNodeDiskOfItsOwnFillsUpAndIsGoneAfterDown() throws Exception {
+    java.nio.file.Path dir;
+    try (LabInstance lab = LabInstance.up(1, "3.5", 128)) {
+      dir = lab.dir();
+      // The node sees its /var/lib as a disk of 128 MiB, and etcd runs on it.
+      assertThat(lab.ssh(1, "df -m --output=size /var/lib | tail -1").output().strip())
+          .isEqualTo("128");
+      assertThat(lab.etcdctl(1, "endpoint", "health").exitCode()).isZero();
+      LabInstance.Result full =
+          lab.ssh(1, "dd if=/dev/zero of=/var/lib/filler bs=1M count=200 2>&1; echo exit=$?");
+      assertThat(full.output()).contains("No space left on device").doesNotContain("exit=0");
+      assertThat(lab.ssh(1, "rm /var/lib/filler && echo freed").output()).contains("freed");
+    }
+    assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/mounts")))
+        .doesNotContain(dir.toString());
+    assertThat(dir).doesNotExist();
   }
 }
