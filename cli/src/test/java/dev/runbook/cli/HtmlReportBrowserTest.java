@@ -90,6 +90,11 @@ class HtmlReportBrowserTest {
         .contains("<pre class=\"stderr\">mv: cannot stat\n</pre>")
         .contains("<pre class=\"stdout\">moved &lt;b&gt;etcd.yaml&lt;/b&gt;\n</pre>");
     assertThat(dom).contains("<svg", "id=\"runbook-diagram\"");
+    // Fitted to the page width, so it does not scroll sideways over empty space.
+    assertThat(dom)
+        .containsPattern(
+            "id=\"runbook-diagram\" width=\"(\\d+)\" height=\"\\d+\""
+                + " style=\"width:100%;max-width:\\1px;height:auto\"");
     assertThat(dom)
         .contains("id=\"node-Gate_ApproveRestart\" class=\"node gate visited\"")
         .contains("id=\"node-Task_RollBack\" class=\"node task visited\"")

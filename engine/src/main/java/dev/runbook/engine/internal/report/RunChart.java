@@ -45,6 +45,14 @@ final class RunChart {
   private static final DateTimeFormatter CLOCK =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
+  // A run shorter than this gets milliseconds on its axis, or every tick would read the same.
+  private static final long SHORT_MS = 10_000;
+  private static final DateTimeFormatter CLOCK_MS =
+      DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+
+  /** Room right of the plot for half of the last tick's label. */
+  static final int RIGHT = 44;
+
   private RunChart() {}
 
   /** The downtime: never null; {@code stopped} false when the run never stopped anything. */
@@ -167,10 +175,10 @@ final class RunChart {
     List<Tick> ticks = new ArrayList<>();
     for (int i = 0; i <= 4; i++) {
       Instant at = t0.plusMillis(span * i / 4);
-      ticks.add(new Tick(x.at(at), CLOCK.format(at)));
+      ticks.add(new Tick(x.at(at), (span < SHORT_MS ? CLOCK_MS : CLOCK).format(at)));
     }
     return new Chart(
-        LABEL_W + PLOT_W + 20,
+        LABEL_W + PLOT_W + RIGHT,
         y + AXIS_H,
         text(t0) + " to " + text(t1) + " (" + ReportBuilder.duration(millis(t0, t1)) + ")",
         drawn,

@@ -133,6 +133,18 @@ class RunChartTest {
   }
 
   @Test
+  void aShortRunsAxisShowsMilliseconds() {
+    List<JsonNode> rs = new ArrayList<>();
+    rs.add(started("10:00:00.000", "Task_Verify", "etcdVerifySnapshot"));
+    rs.add(finished("10:00:00.200", "Task_Verify", "etcdVerifySnapshot", "done"));
+
+    assertThat(RunChart.of(rs).ticks())
+        .extracting(Tick::label)
+        .containsExactly(
+            "10:00:00.000", "10:00:00.050", "10:00:00.100", "10:00:00.150", "10:00:00.200");
+  }
+
+  @Test
   void aCommandIsNamedByItsFirstLineThatIsNotBlank() {
     assertThat(ReportBuilder.firstLine("\n  set -e\nmv a b\n")).isEqualTo("set -e");
     assertThat(ReportBuilder.firstLine("mv a b")).isEqualTo("mv a b");
