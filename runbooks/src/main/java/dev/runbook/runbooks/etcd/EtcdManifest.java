@@ -293,11 +293,16 @@ final class EtcdManifest {
 
   /** The changed lines, as a unified diff with no context. */
   static String diff(String name, EtcdManifest before, EtcdManifest after) {
+    return diff(name, before, after, "restored");
+  }
+
+  /** The changed lines, the new side labelled {@code label} (what the change made of it). */
+  static String diff(String name, EtcdManifest before, EtcdManifest after, String label) {
     String[] a = before.text.split("\n", -1);
     String[] b = after.text.split("\n", -1);
     StringBuilder out = new StringBuilder();
     out.append("--- ").append(name).append(" (original)\n");
-    out.append("+++ ").append(name).append(" (restored)\n");
+    out.append("+++ ").append(name).append(" (").append(label).append(")\n");
     for (int i = 0; i < Math.min(a.length, b.length); i++) {
       if (!a[i].equals(b[i])) {
         out.append("@@ -").append(i + 1).append(" +").append(i + 1).append(" @@\n");

@@ -321,6 +321,21 @@ final class ReplacePreflight implements Step<ReplacePreflight.Input, ReplacePref
     }
   }
 
+  /**
+   * The data dir a later step's plan shows: its input once the run knows it, else the etcd-data
+   * hostPath of the member's manifest as the probe read it, else the input's placeholder.
+   */
+  static String planDataDir(PlanContext plan, String node) {
+    String input = plan.input("dataDir");
+    if (!input.startsWith("⟨")) {
+      return input;
+    }
+    String manifest = manifestPath(plan.inventory(), plan.parameters().get("manifest"));
+    return parsed(plan, node, plan.render(RestorePlan.CAT_FILE, RestorePlan.catModel(manifest)))
+        .flatMap(ReplacePreflight::dataDir)
+        .orElse(input);
+  }
+
   /** The member's manifest as the plan read it (with --probe). */
   static Optional<EtcdManifest> parsed(PlanContext plan, String node, String cat) {
     return plan.read(node, cat)

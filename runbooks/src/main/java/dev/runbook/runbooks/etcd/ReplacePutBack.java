@@ -125,7 +125,7 @@ final class ReplacePutBack implements Step<ReplacePutBack.Input, ReplacePutBack.
                   plan.inventory(),
                   PlanContext.RUN_ID,
                   plan.input("manifest"),
-                  plan.input("dataDir"))));
+                  ReplacePreflight.planDataDir(plan, m.name()))));
     }
   }
 }

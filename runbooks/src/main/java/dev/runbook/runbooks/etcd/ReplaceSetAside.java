@@ -121,7 +121,7 @@ final class ReplaceSetAside implements Step<ReplaceSetAside.Input, ReplaceSetAsi
           m.name(),
           plan.render(
               Replace.TEMPLATES + DATA_ASIDE,
-              dataModel(plan.input("dataDir"), PlanContext.RUN_ID)));
+              dataModel(ReplacePreflight.planDataDir(plan, m.name()), PlanContext.RUN_ID)));
     }
   }
 }

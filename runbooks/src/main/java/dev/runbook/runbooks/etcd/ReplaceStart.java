@@ -79,7 +79,7 @@ final class ReplaceStart implements Step<ReplaceStart.Input, ReplaceStart.Output
       throw new RunbookError(
           ErrorCode.VALIDATION_FAILED, m.name() + ": " + file + " does not read back as written");
     }
-    String diff = EtcdManifest.diff(Restore.ETCD, original, reread);
+    String diff = EtcdManifest.diff(Restore.ETCD, original, reread, "replaced");
     context.artifact("manifest-" + m.name() + ".diff", diff.getBytes(StandardCharsets.UTF_8));
     context.progress(m.name() + ": starting etcd on the empty data dir");
     NodeCommands.check(
@@ -178,7 +178,7 @@ final class ReplaceStart implements Step<ReplaceStart.Input, ReplaceStart.Output
       if (original.isPresent()) {
         EtcdManifest patched = patch(node, original.get(), plan.input("initialCluster"));
         plan.command(node, plan.render(WRITE, writeModel(file, patched)));
-        plan.diff(node, EtcdManifest.diff(Restore.ETCD, original.get(), patched));
+        plan.diff(node, EtcdManifest.diff(Restore.ETCD, original.get(), patched, "replaced"));
       } else {
         plan.unknown(
             node
