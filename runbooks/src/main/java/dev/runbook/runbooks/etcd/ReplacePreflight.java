@@ -177,6 +177,15 @@ final class ReplacePreflight implements Step<ReplacePreflight.Input, ReplacePref
               INSPECT,
               inspectModel(context.inventory(), context.runId(), member, m));
       problems.addAll(nodeProblems(member.name(), kv, dataDir));
+      if (!inPlace && "true".equals(kv.get("installedExists"))) {
+        // The start installs the patched copy there, past the removal: a file in the way would
+        // stop the run where there is no way back.
+        problems.add(
+            member.name()
+                + ": the manifest dir holds an etcd.yaml while the member's manifest is "
+                + manifest
+                + ": set it aside, or replace from the manifest dir's");
+      }
     }
     if (!problems.isEmpty()) {
       throw new RunbookError(
@@ -204,6 +213,7 @@ final class ReplacePreflight implements Step<ReplacePreflight.Input, ReplacePref
     model.put("cert", hostPath(m, "cert-file"));
     model.put("peerCert", hostPath(m, "peer-cert-file"));
     model.put("host", member.peerUrl().getHost());
+    model.put("installed", Replace.inPlaceManifest(inv));
     return model;
   }
 
