@@ -182,11 +182,8 @@ class EtcdMemberReplaceIT {
       Path home = tmp.resolve("home");
       Map<String, String> params = Map.of("member", "cp-2", "healthTimeout", "PT1M");
       try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
-        RunOutcome r =
-            engine.start(
-                "etcd-member-replace", lab.inventory(), params, "alice", null, as(lab, "alice"));
-        assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
-        String run = r.runId();
+        String run = startAtTheGate(engine, lab, params);
+        RunOutcome r;
         String stranger = "/var/lib/etcd-replaced-" + run;
         assertThat(
                 lab.ssh(2, "mkdir " + stranger + " && echo mine > " + stranger + "/f").exitCode())
@@ -242,11 +239,8 @@ class EtcdMemberReplaceIT {
       Path home = tmp.resolve("home");
       Map<String, String> params = Map.of("member", "cp-2", "manifest", OFF);
       try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
-        RunOutcome r =
-            engine.start(
-                "etcd-member-replace", lab.inventory(), params, "alice", null, as(lab, "alice"));
-        assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
-        String run = r.runId();
+        String run = startAtTheGate(engine, lab, params);
+        RunOutcome r;
         // Not a pod the kubelet can start: it only logs it.
         assertThat(lab.ssh(2, "echo 'not: a pod' > /etc/kubernetes/manifests/etcd.yaml").exitCode())
             .isZero();
@@ -272,6 +266,17 @@ class EtcdMemberReplaceIT {
         assertThat(Runs.verify(home, run).ok()).isTrue();
       }
     }
+  }
+
+  /** Starts the run as alice, not bound to a plan, and returns its id once it waits at the gate. */
+  private static String startAtTheGate(
+      RunbookEngine engine, LabInstance lab, Map<String, String> params) {
+    RunOutcome r =
+        engine.start(
+            "etcd-member-replace", lab.inventory(), params, "alice", null, as(lab, "alice"));
+    assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
+    assertThat(r.gate().activityId()).isEqualTo("Gate_ApproveReplace");
+    return r.runId();
   }
 
   private static boolean allAre(java.util.Map<String, Long> revisions, long leader) {
