@@ -126,6 +126,9 @@ class ElementTemplatesTest {
     if (c.getName().equals("sha256")) {
       return "a".repeat(64);
     }
+    if (c.getName().equals("memberId") || c.getName().equals("learnerId")) {
+      return "8e9e05c52164694d"; // a member id is hex
+    }
     return "/var/lib/runbook-sample";
   }
 

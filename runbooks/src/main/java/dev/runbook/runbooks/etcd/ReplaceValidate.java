@@ -25,7 +25,8 @@ final class ReplaceValidate implements Step<ReplaceValidate.Input, ReplaceValida
   record Input(
       @Doc(value = "The name of the member replaced.", required = true) String member,
       @Doc(value = "Its id before the run (hex).", required = true) String memberId,
-      @Doc("Whether the preflight read the marker key.") boolean markerRead,
+      @Doc(value = "Whether the preflight read the marker key.", defaultValue = "false")
+          boolean markerRead,
       @Doc("The marker's value the preflight read.") String marker,
       @Doc(
               value = "How long to wait for health and revisions, as an ISO-8601 duration.",
