@@ -37,7 +37,11 @@ class EtcdMemberReplaceIT {
   @TempDir Path tmp;
 
   static Stream<Arguments> labs() {
-    return Stream.of(Arguments.of("3.5", 3), Arguments.of("3.4", 3), Arguments.of("3.5", 5));
+    return Stream.of(
+        Arguments.of("3.5", 3),
+        Arguments.of("3.4", 3),
+        Arguments.of("3.5", 5),
+        Arguments.of("3.4", 5));
   }
 
   @ParameterizedTest(name = "etcd {0}, {1} members")
