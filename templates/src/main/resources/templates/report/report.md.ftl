@@ -50,6 +50,29 @@
 | Last record hash | <@hex r.evidence.lastHash!""/> |
 | Engine key | <@hex r.evidence.engineKey!""/> |
 
+## Decisions
+
+<#if r.decisions?has_content>
+| Gate | Decision | Person | Key fingerprint | Time | Plan hash | Role | Approvals | Comment |
+|---|---|---|---|---|---|---|---|---|
+<#list r.decisions as d>
+| ${d.gate!} (${d.activityId!}) | **${d.decision!}** | ${d.by!} | <#if d.keyFingerprint??>${code(d.keyFingerprint)} (signed, verified)<#else>unsigned</#if> | ${d.at!} | <@hex d.planSha256!""/> | ${d.role!"any"} | ${d.approvals} | ${d.comment!} |
+</#list>
+<#else>
+None: no gate was decided.
+</#if>
+
+## Downtime
+
+<#assign dt = r.downtime>
+<#if !dt.stopped>
+No downtime: the run never stopped the control plane.
+<#elseif dt.to??>
+Down for **${dt.duration!"?"}**: from ${dt.from} (the stop of the control plane started) to ${dt.to} (${code(dt.by!"")} ended, etcd and the API serving again).
+<#else>
+**Down since ${dt.from}** (the stop of the control plane started); nothing in evidence brought it back<#if dt.duration??> (${dt.duration} to the last record)</#if>.
+</#if>
+
 ## Parameters
 
 <#if r.parameters?has_content>
@@ -136,18 +159,6 @@ ${fence(o.value, "json")}
 </#if>
 </#if>
 </#list>
-## Approvals and rejections
-
-<#if r.decisions?has_content>
-| Time | Gate | Decision | By | Key | Role | Comment | Plan approved | Approvals |
-|---|---|---|---|---|---|---|---|---|
-<#list r.decisions as d>
-| ${d.at!} | ${d.gate!} (${d.activityId!}) | **${d.decision!}** | ${d.by!} | <#if d.keyFingerprint??>${code(d.keyFingerprint)} (verified)<#else>unsigned</#if> | ${d.role!"any"} | ${d.comment!} | <@hex d.planSha256!""/> | ${d.approvals} |
-</#list>
-<#else>
-None: no gate was decided.
-</#if>
-
 ## Signed checkpoints
 
 <#if r.evidence.checkpoints?has_content>

@@ -23,6 +23,8 @@ class ReportCommandTest {
         .contains("| Evidence | verifies: ")
         .contains("`````sh\n" + RestoreRun.COMMAND + "\n`````")
         .contains("| **rejected** | carol |")
+        .contains("## Decisions", "## Downtime")
+        .containsPattern("Down for \\*\\*[0-9.]+ m?s\\*\\*: from .* to .* \\(`etcdRollBack` ended")
         .contains("+      path: /var/lib/etcd-restored-7f3c2a01")
         .contains("| revision | 1042 |");
   }

@@ -33,6 +33,11 @@ final class RestoreRun {
       +      path: /var/lib/etcd-restored-7f3c2a01
       """;
 
+  /**
+   * The 3-member lab cluster the steps that change it run on; the checks run on the engine host.
+   */
+  static final List<String> MEMBERS = List.of("cp-1", "cp-2", "cp-3");
+
   private RestoreRun() {}
 
   /** Writes the run under {@code home/runs/ID} and returns its dir. */
@@ -75,13 +80,18 @@ final class RestoreRun {
               "approved",
               "bob",
               "plan read in CHG-1 " + HOSTILE));
-      step(j, "Task_StopControlPlane", "Stop the API servers, then etcd", Effect.DESTRUCTIVE);
+      step(
+          j,
+          "Task_StopControlPlane",
+          "Stop the API servers, then etcd",
+          Effect.DESTRUCTIVE,
+          MEMBERS);
       command(j, "Task_StopControlPlane", "cp-1", COMMAND, 0, "moved <b>etcd.yaml</b>\n", "");
       command(j, "Task_StopControlPlane", "cp-2", COMMAND, 1, "", "mv: cannot stat\n");
       j.append(done("Task_StopControlPlane", "etcdStopControlPlane", Map.of()));
-      step(j, "Task_RestoreMembers", "Restore every member", Effect.DESTRUCTIVE);
+      step(j, "Task_RestoreMembers", "Restore every member", Effect.DESTRUCTIVE, MEMBERS);
       j.append(done("Task_RestoreMembers", "etcdRestoreMembers", Map.of()));
-      step(j, "Task_PatchManifests", "Point a copy of each etcd.yaml", Effect.MUTATING);
+      step(j, "Task_PatchManifests", "Point a copy of each etcd.yaml", Effect.MUTATING, MEMBERS);
       j.artifact(
           "Task_PatchManifests", "manifest-cp-1.diff", DIFF.getBytes(StandardCharsets.UTF_8));
       j.append(
@@ -94,7 +104,7 @@ final class RestoreRun {
               "rejected",
               "carol",
               "not today " + HOSTILE));
-      step(j, "Task_RollBack", "Roll back to the original data dirs", Effect.MUTATING);
+      step(j, "Task_RollBack", "Roll back to the original data dirs", Effect.MUTATING, MEMBERS);
       j.append(done("Task_RollBack", "etcdRollBack", Map.of()));
       j.append(new RunEvent.RunEnded("rolled-back", "rolled back after " + HOSTILE, null));
     }
@@ -103,7 +113,13 @@ final class RestoreRun {
 
   private static void step(EvidenceJournal j, String id, String name, Effect effect)
       throws IOException {
-    j.append(new RunEvent.StepStarted(id, name, "step", effect, "job-" + id, 1, List.of()));
+    step(j, id, name, effect, List.of());
+  }
+
+  private static void step(
+      EvidenceJournal j, String id, String name, Effect effect, List<String> nodes)
+      throws IOException {
+    j.append(new RunEvent.StepStarted(id, name, "step", effect, "job-" + id, 1, nodes));
   }
 
   private static RunEvent.StepFinished done(String id, String step, Map<String, Object> outputs) {

@@ -30,7 +30,8 @@ public final class EtcdRunbookPack implements RunbookPack {
         "runbooks/ssh-check.bpmn",
         "runbooks/etcd-snapshot.bpmn",
         "runbooks/etcd-restore-rehearsal.bpmn",
-        "runbooks/etcd-restore.bpmn");
+        "runbooks/etcd-restore.bpmn",
+        "runbooks/etcd-member-replace.bpmn");
   }
 
   @Override

@@ -9,10 +9,12 @@ import com.networknt.schema.InputFormat;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.internal.modeler.ElementTemplates;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,6 +106,109 @@ class ElementTemplatesTest {
     Map<String, JsonNode> verify =
         properties(byId(templates()).get("dev.runbook.etcdVerifySnapshot"));
     assertThat(verify.get("camunda:inputParameter:expectSha256").has("constraints")).isFalse();
+  }
+
+  /**
+   * Sample values that every shipped input record accepts, so one input at a time can be left out
+   * against an otherwise valid task. By name where a record checks the shape, else by type.
+   */
+  private static String sample(RecordComponent c) {
+    Class<?> type = c.getType();
+    if (type == long.class || type == Long.class || type == int.class || type == Integer.class) {
+      return "1";
+    }
+    if (type == boolean.class || type == Boolean.class) {
+      return "true";
+    }
+    if (c.getName().equals("timeout")) {
+      return "PT2M";
+    }
+    if (c.getName().equals("sha256")) {
+      return "a".repeat(64);
+    }
+    if (c.getName().equals("memberId") || c.getName().equals("learnerId")) {
+      return "8e9e05c52164694d"; // a member id is hex
+    }
+    return "/var/lib/runbook-sample";
+  }
+
+  /** Binds the inputs as the engine does (StepDelegate): Jackson, absent primitives are zero. */
+  private static final ObjectMapper BIND =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .disable(
+              com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .build();
+
+  /**
+   * The code is the one source of truth and {@code @Doc} must tell it as it is: an input marked
+   * required is refused by the step's record when the task leaves it out, an optional one is not,
+   * and what the record makes of an absent optional input is its {@code defaultValue} (empty when
+   * absent stays null or empty text).
+   */
+  @Test
+  void docRequiredAndDefaultAgreeWithWhatTheRecordDoes() throws Exception {
+    List<String> wrong = new ArrayList<>();
+    int required = 0;
+    int defaults = 0;
+    for (Step<?, ?> step : steps) {
+      RecordComponent[] components = step.inputType().getRecordComponents();
+      Map<String, Object> all = new java.util.LinkedHashMap<>();
+      for (RecordComponent c : components) {
+        all.put(c.getName(), sample(c));
+      }
+      try {
+        BIND.convertValue(all, step.inputType());
+      } catch (IllegalArgumentException e) {
+        wrong.add(step.name() + ": the samples are refused, fix sample(): " + e.getMessage());
+        continue;
+      }
+      for (RecordComponent c : components) {
+        Doc doc = c.getAnnotation(Doc.class);
+        String where = step.name() + "." + c.getName();
+        Map<String, Object> without = new java.util.LinkedHashMap<>(all);
+        without.remove(c.getName());
+        c.getAccessor().setAccessible(true); // the records are package-private
+        Object bound;
+        try {
+          bound = c.getAccessor().invoke(BIND.convertValue(without, step.inputType()));
+        } catch (IllegalArgumentException refused) {
+          if (!doc.required()) {
+            wrong.add(where + ": refused when absent, so @Doc must say required = true");
+          }
+          required++;
+          continue;
+        }
+        if (doc.required()) {
+          wrong.add(where + ": @Doc says required, but the record accepts it absent");
+        }
+        String effective = bound == null ? "" : String.valueOf(bound);
+        if (!effective.equals(doc.defaultValue())) {
+          wrong.add(
+              where
+                  + ": absent, the record makes it '"
+                  + effective
+                  + "' but @Doc(defaultValue) says '"
+                  + doc.defaultValue()
+                  + "'");
+        }
+        if (!effective.isEmpty()) {
+          defaults++;
+        }
+      }
+    }
+    assertThat(wrong).isEmpty();
+    // Guards against a pack change making the check above pass on nothing.
+    assertThat(required).isGreaterThan(10);
+    assertThat(defaults).isGreaterThan(3);
+  }
+
+  @Test
+  void aDefaultIsThePropertysValue() throws IOException {
+    Map<String, JsonNode> props = properties(byId(templates()).get("dev.runbook.remoteCheck"));
+    assertThat(props.get("camunda:inputParameter:timeoutSeconds").get("value").asText())
+        .isEqualTo("60");
+    assertThat(props.get("camunda:inputParameter:template").has("value")).isFalse();
   }
 
   /** Properties keyed by binding: {@code type:name}. */

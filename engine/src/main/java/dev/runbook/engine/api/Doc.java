@@ -23,4 +23,12 @@ public @interface Doc {
    * Modeler asks for one.
    */
   boolean required() default false;
+
+  /**
+   * On an input: the value the step uses when the task gives none, as text ({@code "60"}, {@code
+   * "0"}, {@code "false"}); empty when there is none. The step's record sets it (its compact
+   * constructor, or a primitive's zero); this only tells the Modeler, which pre-fills it, and a
+   * test in the runbooks module fails when the two disagree.
+   */
+  String defaultValue() default "";
 }

@@ -42,8 +42,13 @@ final class ApplyRetention implements Step<ApplyRetention.Input, ApplyRetention.
       @Doc(value = "The engine host's snapshot directory.", required = true) String dir,
       @Doc("The backup directory on the nodes (ignored when the task targets no nodes).")
           String backupDir,
-      @Doc("How many of the newest snapshots to keep; 0 (the default) keeps all.") Integer keep,
-      @Doc("Keep snapshots younger than this many days; 0 (the default) keeps all.")
+      @Doc(
+              value = "How many of the newest snapshots to keep; 0 (the default) keeps all.",
+              defaultValue = "0")
+          Integer keep,
+      @Doc(
+              value = "Keep snapshots younger than this many days; 0 (the default) keeps all.",
+              defaultValue = "0")
           Integer keepDays) {
     Input {
       keep = keep == null ? 0 : keep;

@@ -81,9 +81,9 @@ final class ClusterHealth {
   }
 
   /** A member's status, or why it is not healthy. */
-  private record Check(MemberClient.Status status, String failure) {}
+  record Check(MemberClient.Status status, String failure) {}
 
-  private static Check check(EtcdAccess etcd, Inventory.Member m) {
+  static Check check(EtcdAccess etcd, Inventory.Member m) {
     try {
       MemberClient c = etcd.member(m);
       c.health();

@@ -216,13 +216,93 @@ final class EtcdManifest {
     return after;
   }
 
+  /**
+   * This manifest with the etcd container's {@code --name=value} flags in {@code values} set to
+   * their new values, and nothing else changed: each flag must be on exactly one line of the text,
+   * in block style ({@code - --name=value}), and the edited text must parse to the original tree
+   * with only those command entries changed.
+   *
+   * @throws IllegalArgumentException when an edit cannot be made unambiguously on the text
+   */
+  EtcdManifest withFlags(Map<String, String> values) {
+    String patched = text;
+    for (Map.Entry<String, String> e : values.entrySet()) {
+      Pattern line =
+          Pattern.compile(
+              "^(\\s*-\\s*)([\"']?)--" + Pattern.quote(e.getKey()) + "=[^\"'\n]*\\2(\\s*(#.*)?)$",
+              Pattern.MULTILINE);
+      Matcher m = line.matcher(patched);
+      int hits = 0;
+      while (m.find()) {
+        hits++;
+      }
+      if (hits != 1) {
+        throw new IllegalArgumentException(
+            hits
+                + " lines set --"
+                + e.getKey()
+                + ": the replace edits exactly one (in block style, '- --"
+                + e.getKey()
+                + "=...' on its own line); edit the manifest by hand");
+      }
+      patched =
+          line.matcher(patched)
+              .replaceFirst(
+                  "$1$2"
+                      + Matcher.quoteReplacement("--" + e.getKey() + "=" + e.getValue())
+                      + "$2$3");
+    }
+    EtcdManifest after = parse(patched);
+    Object expected = parse(text).tree;
+    setFlags(expected, values);
+    if (!Objects.equals(expected, after.tree)) {
+      throw new IllegalArgumentException(
+          "the edited manifest differs from the original in more than the flags "
+              + values.keySet()
+              + "; edit it by hand");
+    }
+    for (Map.Entry<String, String> e : values.entrySet()) {
+      if (!e.getValue().equals(after.flag(e.getKey()))) {
+        throw new IllegalArgumentException(
+            "after the edit --" + e.getKey() + " reads " + after.flag(e.getKey()));
+      }
+    }
+    return after;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void setFlags(Object tree, Map<String, String> values) {
+    Map<?, ?> spec = map(map(tree, "the document").get("spec"), "spec");
+    for (Object c : list(spec.get("containers"), "spec.containers")) {
+      Map<Object, Object> container = (Map<Object, Object>) c;
+      for (String key : List.of("command", "args")) {
+        if (container.get(key) instanceof List<?> l) {
+          List<Object> args = (List<Object>) l;
+          for (int i = 0; i < args.size(); i++) {
+            String a = String.valueOf(args.get(i));
+            for (Map.Entry<String, String> e : values.entrySet()) {
+              if (a.startsWith("--" + e.getKey() + "=")) {
+                args.set(i, "--" + e.getKey() + "=" + e.getValue());
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   /** The changed lines, as a unified diff with no context. */
   static String diff(String name, EtcdManifest before, EtcdManifest after) {
+    return diff(name, before, after, "restored");
+  }
+
+  /** The changed lines, the new side labelled {@code label} (what the change made of it). */
+  static String diff(String name, EtcdManifest before, EtcdManifest after, String label) {
     String[] a = before.text.split("\n", -1);
     String[] b = after.text.split("\n", -1);
     StringBuilder out = new StringBuilder();
     out.append("--- ").append(name).append(" (original)\n");
-    out.append("+++ ").append(name).append(" (restored)\n");
+    out.append("+++ ").append(name).append(" (").append(label).append(")\n");
     for (int i = 0; i < Math.min(a.length, b.length); i++) {
       if (!a[i].equals(b[i])) {
         out.append("@@ -").append(i + 1).append(" +").append(i + 1).append(" @@\n");

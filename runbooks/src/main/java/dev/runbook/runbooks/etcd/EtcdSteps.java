@@ -29,6 +29,14 @@ public final class EtcdSteps {
         new StartEtcd(),
         new ValidateRestore(),
         new StartControlPlane(),
-        new RollBack());
+        new RollBack(),
+        new ReplacePreflight(),
+        new ReplaceSetAside(),
+        new ReplacePutBack(),
+        new ReplaceRemove(),
+        new ReplaceAddLearner(),
+        new ReplaceStart(),
+        new ReplacePromote(),
+        new ReplaceValidate());
   }
 }

@@ -97,6 +97,54 @@ final class MemberClient implements AutoCloseable {
         .toList();
   }
 
+  /** Removes the member with id {@code hexId} from the cluster (a cluster change: needs quorum). */
+  void removeMember(String hexId) {
+    await(
+        client.getClusterClient().removeMember(Long.parseUnsignedLong(hexId, 16)), "member remove");
+  }
+
+  /**
+   * Adds a member with {@code peerUrl} as a learner: it receives the log but does not vote until
+   * promoted, so a new member catching up never costs the quorum.
+   *
+   * @return the new member as the list shows it (no name until it starts)
+   */
+  Listed addLearner(String peerUrl) {
+    var m =
+        await(
+                client.getClusterClient().addMember(List.of(java.net.URI.create(peerUrl)), true),
+                "member add --learner")
+            .getMember();
+    return new Listed(
+        Long.toHexString(m.getId()),
+        m.getName(),
+        m.getPeerURIs().stream().map(Object::toString).toList(),
+        m.isLearner(),
+        m.getClientURIs().stream().map(Object::toString).toList());
+  }
+
+  /** Promotes the learner {@code hexId} to a voting member; etcd refuses until it caught up. */
+  void promote(String hexId) {
+    await(
+        client.getClusterClient().promoteMember(Long.parseUnsignedLong(hexId, 16)),
+        "member promote");
+  }
+
+  /**
+   * The value of {@code key} as this member's own store holds it (a serializable read, answered
+   * locally without asking the leader), or null when it does not exist.
+   */
+  String getLocal(String key) {
+    var kvs =
+        await(
+                client
+                    .getKVClient()
+                    .get(bytes(key), GetOption.builder().withSerializable(true).build()),
+                "local get " + key)
+            .getKvs();
+    return kvs.isEmpty() ? null : kvs.get(0).getValue().toString(StandardCharsets.UTF_8);
+  }
+
   /** The value of {@code key}, or null when it does not exist. */
   String get(String key) {
     var kvs = await(client.getKVClient().get(bytes(key)), "get " + key).getKvs();

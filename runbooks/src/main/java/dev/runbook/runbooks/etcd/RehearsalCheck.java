@@ -31,7 +31,13 @@ final class RehearsalCheck implements Step<RehearsalCheck.Input, RehearsalCheck.
       @Doc(value = "Client URL of the throwaway etcd (from the start step).", required = true)
           String endpoint,
       @Doc("The revision the snapshot holds.") Long revision,
-      @Doc("The number of live keys the snapshot holds.") Long keys) {}
+      @Doc("The number of live keys the snapshot holds.") Long keys) {
+    Input {
+      if (endpoint == null) {
+        throw new IllegalArgumentException("endpoint is required");
+      }
+    }
+  }
 
   record Output(long revision, long keys, long namespaces, String marker, List<String> checked) {}
 

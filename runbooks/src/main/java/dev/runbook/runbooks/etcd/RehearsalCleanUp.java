@@ -23,7 +23,13 @@ final class RehearsalCleanUp implements Step<RehearsalCleanUp.Input, RehearsalCl
               value =
                   "Absolute directory on the node under which the rehearsal's scratch dir lives.",
               required = true)
-          String scratchRoot) {}
+          String scratchRoot) {
+    Input {
+      if (scratchRoot == null) {
+        throw new IllegalArgumentException("scratchRoot is required");
+      }
+    }
+  }
 
   record Output(String stopped, String removed) {}
 

@@ -34,7 +34,14 @@ final class RehearsalRestore implements Step<RehearsalRestore.Input, RehearsalRe
               required = true)
           String restoreTool,
       @Doc(value = "Path of that tool on the node (from tool detection).", required = true)
-          String restoreToolPath) {}
+          String restoreToolPath) {
+    Input {
+      if (scratchRoot == null || restoreTool == null || restoreToolPath == null) {
+        throw new IllegalArgumentException(
+            "scratchRoot, restoreTool and restoreToolPath are required");
+      }
+    }
+  }
 
   record Output(String dataDir, int clientPort, int peerPort, String command) {}
 

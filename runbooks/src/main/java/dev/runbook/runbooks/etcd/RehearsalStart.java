@@ -23,8 +23,13 @@ final class RehearsalStart implements Step<RehearsalStart.Input, RehearsalStart.
       @Doc("Path of etcdctl on the node.") String etcdctl,
       @Doc("Loopback client port for the throwaway etcd (from the restore step).")
           Integer clientPort,
-      @Doc("Loopback peer port for the throwaway etcd (from the restore step).")
-          Integer peerPort) {}
+      @Doc("Loopback peer port for the throwaway etcd (from the restore step).") Integer peerPort) {
+    Input {
+      if (scratchRoot == null) {
+        throw new IllegalArgumentException("scratchRoot is required");
+      }
+    }
+  }
 
   record Output(String endpoint, String pid) {}
 

@@ -30,7 +30,13 @@ final class RehearsalUpload implements Step<RehearsalUpload.Input, RehearsalUplo
               value =
                   "Absolute directory on the node under which the rehearsal's scratch dir is made.",
               required = true)
-          String scratchRoot) {}
+          String scratchRoot) {
+    Input {
+      if (file == null || sha256 == null || scratchRoot == null) {
+        throw new IllegalArgumentException("file, sha256 and scratchRoot are required");
+      }
+    }
+  }
 
   record Output(String scratch, String snapshot, String sha256) {}
 

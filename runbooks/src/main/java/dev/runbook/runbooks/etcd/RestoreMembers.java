@@ -29,7 +29,8 @@ final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.
   record Input(
       @Doc(value = "The snapshot file on the engine host.", required = true) String file,
       @Doc(value = "Its SHA-256 digest (64 lowercase hex digits).", required = true) String sha256,
-      @Doc("How far to bump the revision on restore; 0 for none.") long bumpRevision) {
+      @Doc(value = "How far to bump the revision on restore; 0 for none.", defaultValue = "0")
+          long bumpRevision) {
     Input {
       if (file == null || file.isBlank()) {
         throw new IllegalArgumentException("file is required");

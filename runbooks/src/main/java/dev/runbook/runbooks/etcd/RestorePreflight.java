@@ -47,7 +47,8 @@ final class RestorePreflight implements Step<RestorePreflight.Input, RestorePref
       @Doc(value = "The snapshot's size in bytes.", required = true) long size,
       @Doc("The cluster version recorded in the snapshot (empty when absent).")
           String snapshotVersion,
-      @Doc("The revision bump asked for; 0 for none.") long bumpRevision) {
+      @Doc(value = "The revision bump asked for; 0 for none.", defaultValue = "0")
+          long bumpRevision) {
     Input {
       snapshotVersion = snapshotVersion == null ? "" : snapshotVersion;
       if (size <= 0) {

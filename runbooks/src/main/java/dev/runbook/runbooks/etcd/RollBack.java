@@ -38,7 +38,8 @@ final class RollBack implements Step<RollBack.Input, RollBack.Output> {
           String timeout,
       @Doc("The cluster id read before the run (empty when etcd did not answer).")
           String clusterIdBefore,
-      @Doc("Whether the marker key was read before the run.") boolean markerRead,
+      @Doc(value = "Whether the marker key was read before the run.", defaultValue = "false")
+          boolean markerRead,
       @Doc("The marker's value read before the run.") String markerBefore) {
     Input {
       Restore.duration(timeout, "timeout");

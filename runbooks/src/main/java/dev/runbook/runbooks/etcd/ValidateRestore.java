@@ -25,9 +25,17 @@ import java.util.stream.Collectors;
 final class ValidateRestore implements Step<ValidateRestore.Input, ValidateRestore.Output> {
 
   record Input(
-      @Doc("The revision the snapshot holds.") long snapshotRevision,
-      @Doc("The number of keys the snapshot holds.") long snapshotKeys,
-      @Doc("The revision bump used on restore; 0 for none.") long bumpRevision) {}
+      @Doc(value = "The revision the snapshot holds.", required = true) Long snapshotRevision,
+      @Doc(value = "The number of keys the snapshot holds.", required = true) Long snapshotKeys,
+      @Doc(value = "The revision bump used on restore; 0 for none.", defaultValue = "0")
+          long bumpRevision) {
+    Input {
+      // Absent, a primitive would read as 0 and the check would compare against revision 0.
+      if (snapshotRevision == null || snapshotKeys == null) {
+        throw new IllegalArgumentException("snapshotRevision and snapshotKeys are required");
+      }
+    }
+  }
 
   record Output(
       String clusterId,

@@ -26,7 +26,9 @@ public final class RemoteCheck implements Step<RemoteCheck.Input, RemoteCheck.Ou
       @Doc(value = "Command template, e.g. commands/ssh-check/identify.ftl.", required = true)
           String template,
       @Doc(
-              "Per node, 1 to 3600 (default 60); the command is killed on the node when it runs longer.")
+              value =
+                  "Per node, 1 to 3600 (default 60); the command is killed on the node when it runs longer.",
+              defaultValue = "60")
           Integer timeoutSeconds) {
     public Input {
       if (template == null || template.isBlank()) {

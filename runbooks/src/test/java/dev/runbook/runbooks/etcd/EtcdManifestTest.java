@@ -115,4 +115,34 @@ class EtcdManifestTest {
         .hasMessageContaining("spec.containers");
     assertThatThrownBy(() -> EtcdManifest.parse("a: [b")).hasMessageContaining("not valid YAML");
   }
+
+  @Test
+  void theReplaceChangesOnlyTheInitialClusterFlags() {
+    String text =
+        KUBEADM.replace(
+            "    - --name=cp-1\n", "    - --initial-cluster-state=new\n    - --name=cp-1\n");
+    EtcdManifest original = EtcdManifest.parse(text);
+    String cluster = "cp-1=https://10.0.0.11:2380,cp-2=https://10.0.0.12:2380";
+    EtcdManifest patched =
+        original.withFlags(
+            new java.util.LinkedHashMap<>(
+                java.util.Map.of("initial-cluster", cluster, "initial-cluster-state", "existing")));
+    assertThat(patched.flag("initial-cluster")).isEqualTo(cluster);
+    assertThat(patched.flag("initial-cluster-state")).isEqualTo("existing");
+    assertThat(patched.flag("data-dir")).isEqualTo("/var/lib/etcd");
+    String diff = EtcdManifest.diff("etcd.yaml", original, patched);
+    assertThat(diff.lines().filter(l -> l.startsWith("+") && !l.startsWith("+++")))
+        .containsExactlyInAnyOrder(
+            "+    - --initial-cluster=" + cluster, "+    - --initial-cluster-state=existing");
+    // The operator's comment stays.
+    assertThat(patched.text()).contains("# keep on the SSD");
+  }
+
+  @Test
+  void theReplaceRefusesAFlagItCannotFindOnExactlyOneLine() {
+    EtcdManifest m = EtcdManifest.parse(KUBEADM);
+    assertThatThrownBy(() -> m.withFlags(java.util.Map.of("initial-cluster-state", "existing")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("0 lines set --initial-cluster-state");
+  }
 }

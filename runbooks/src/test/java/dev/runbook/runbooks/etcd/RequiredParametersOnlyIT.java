@@ -84,6 +84,18 @@ class RequiredParametersOnlyIT {
           Files.deleteIfExists(Path.of(safety));
         }
 
+        // On one member there is no quorum to rejoin: the preflight refuses, nothing changed.
+        RunOutcome replace =
+            engine.start(
+                "etcd-member-replace",
+                lab.inventory(),
+                Map.of("member", "cp-1"),
+                "alice",
+                null,
+                as(lab, "alice"));
+        assertThat(replace.state()).as(replace.message()).isEqualTo(RunState.FAILED);
+        assertThat(replace.message()).contains("a cluster of one cannot replace its member");
+
         RunOutcome check =
             engine.start("ssh-check", lab.inventory(), Map.of(), "alice", null, as(lab, "alice"));
         assertThat(check.state()).as(check.message()).isEqualTo(RunState.WAITING);

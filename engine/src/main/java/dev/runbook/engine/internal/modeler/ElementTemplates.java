@@ -18,7 +18,8 @@ import java.util.Map;
  * Camunda 7 element templates for steps, made from the steps themselves (bean name, effect, input
  * record and their {@link Doc}s) so they cannot drift from the code: one per step, applying to a
  * service task, binding it exactly as the engine needs ({@code delegateExpression}, {@code
- * asyncBefore}) and offering one input parameter per input record component plus {@code nodes}.
+ * asyncBefore}) and offering one input parameter per input record component plus {@code nodes},
+ * with its default ({@link Doc#defaultValue()}) as the value and, when required, not empty.
  */
 public final class ElementTemplates {
 
@@ -98,9 +99,10 @@ public final class ElementTemplates {
           input(
               c.getName(),
               (doc == null ? "" : doc.value()) + typeHint(c.getType()),
-              doc != null && doc.required()));
+              doc != null && doc.required(),
+              doc == null ? "" : doc.defaultValue()));
     }
-    properties.add(input(Nodes.INPUT, NODES_DOC, false));
+    properties.add(input(Nodes.INPUT, NODES_DOC, false, ""));
     t.put("properties", properties);
     return t;
   }
@@ -137,11 +139,16 @@ public final class ElementTemplates {
     return p;
   }
 
-  private static Map<String, Object> input(String name, String description, boolean required) {
+  private static Map<String, Object> input(
+      String name, String description, boolean required, String defaultValue) {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("label", name);
     p.put("description", description.strip());
     p.put("type", "String");
+    if (!defaultValue.isEmpty()) {
+      // The Modeler pre-fills it, so a drawn task shows what the step would use anyway.
+      p.put("value", defaultValue);
+    }
     p.put("binding", binding("camunda:inputParameter", name));
     if (required) {
       p.put("constraints", Map.of("notEmpty", true));

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.camunda.bpm.model.bpmn.instance.BaseElement;
+import org.camunda.bpm.model.bpmn.instance.SubProcess;
 import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnEdge;
 import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnLabel;
 import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnShape;
@@ -72,6 +73,16 @@ final class DiagramInterchange {
     double maxX = -Double.MAX_VALUE;
     double maxY = -Double.MAX_VALUE;
     List<Bounds> boxes = new ArrayList<>();
+    // An expanded subprocess (etcd-restore's abort path) is not a node of the graph, but its box
+    // holds nodes that are: drawn under them, so the reader sees what belongs to it.
+    List<SubProcess> containers = new ArrayList<>();
+    for (SubProcess sp : model.getModelElementsByType(SubProcess.class)) {
+      BpmnShape s = shapes.get(sp.getId());
+      if (s != null && s.getBounds() != null) {
+        containers.add(sp);
+        boxes.add(s.getBounds());
+      }
+    }
     for (Node n : nodes) {
       BpmnShape s = shapes.get(n.id());
       boxes.add(s.getBounds());
@@ -97,6 +108,9 @@ final class DiagramInterchange {
     int dy = DiagramLayout.MARGIN - (int) Math.floor(minY);
 
     List<Shape> drawn = new ArrayList<>();
+    for (SubProcess sp : containers) {
+      drawn.add(container(sp, shapes.get(sp.getId()).getBounds(), dx, dy, path));
+    }
     // Boundary events after the tasks, so they are drawn on top of the task they sit on.
     for (Node n : nodes) {
       if (n.kind() != Kind.BOUNDARY) {
@@ -178,6 +192,30 @@ final class DiagramInterchange {
         box ? 0 : Math.min(w, h) / 2,
         labels,
         path.visited(n.id()));
+  }
+
+  private static Shape container(SubProcess sp, Bounds b, int dx, int dy, RunPath path) {
+    int x = round(b.getX()) + dx;
+    int y = round(b.getY()) + dy;
+    int w = round(b.getWidth());
+    int h = round(b.getHeight());
+    String name = sp.getName() == null || sp.getName().isBlank() ? sp.getId() : sp.getName();
+    boolean visited =
+        sp.getFlowElements().stream().anyMatch(e -> e.getId() != null && path.visited(e.getId()));
+    return new Shape(
+        sp.getId(),
+        "subprocess",
+        name + " (" + sp.getId() + ")",
+        x,
+        y,
+        w,
+        h,
+        x + w / 2,
+        y + h / 2,
+        0,
+        // Top left, as the Modeler puts an expanded subprocess's name; the template anchors it.
+        List.of(new Label(x + 8, y + 16, name)),
+        visited);
   }
 
   private static Bounds labelBounds(BpmnShape s) {

@@ -142,7 +142,9 @@ public final class ReportBuilder {
         diagram,
         note,
         text(started, "identity"),
-        text(started, "allowedSignersSha256"));
+        text(started, "allowedSignersSha256"),
+        RunChart.downtime(records),
+        RunChart.of(records));
   }
 
   private void accept(JsonNode r) throws IOException {
@@ -180,6 +182,7 @@ public final class ReportBuilder {
                       text(r, "hostKeyFingerprint"),
                       at,
                       text(r, "command"),
+                      firstLine(text(r, "command")),
                       null,
                       null,
                       null,
@@ -331,6 +334,7 @@ public final class ReportBuilder {
                 c.hostKey(),
                 c.sentAt(),
                 c.command(),
+                c.firstLine(),
                 r.path("exitStatus").asInt(),
                 duration(r.path("durationMillis").asLong()),
                 text(r, "failure"),
@@ -455,6 +459,19 @@ public final class ReportBuilder {
       lines.remove(lines.size() - 1);
     }
     return new Diff(title, source, text, lines);
+  }
+
+  /** The first line that is not blank, so a command starting with a newline still has a name. */
+  static String firstLine(String command) {
+    if (command == null) {
+      return null;
+    }
+    for (String line : command.split("\n")) {
+      if (!line.isBlank()) {
+        return line.strip();
+      }
+    }
+    return "";
   }
 
   private static Output output(String text) {

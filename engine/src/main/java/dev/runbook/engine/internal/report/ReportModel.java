@@ -16,6 +16,8 @@ import java.util.List;
  * @param identity {@code signed} or {@code unsigned} as run.started says; null for a run from
  *     before signed identities
  * @param allowedSignersSha256 of the allowed-signers file the run started with, when signed
+ * @param downtime from the stop of the control plane to it serving again, from evidence times
+ * @param chart the steps per node on a time axis, or null when no step started
  */
 public record ReportModel(
     String runId,
@@ -41,7 +43,49 @@ public record ReportModel(
     Diagram diagram,
     String diagramNote,
     String identity,
-    String allowedSignersSha256) {
+    String allowedSignersSha256,
+    Downtime downtime,
+    Chart chart) {
+
+  /**
+   * How long the cluster did not serve.
+   *
+   * @param stopped the run stopped the control plane; when false the other fields are null
+   * @param from when the stop step started
+   * @param to when the step that brought it back (start of the control plane, or the rollback)
+   *     ended; null while it is still down as far as evidence says
+   * @param by the step that brought it back, or null
+   * @param duration from {@code from} to {@code to}, or to the last record when still down
+   */
+  public record Downtime(boolean stopped, String from, String to, String by, String duration) {}
+
+  /**
+   * A per-node timeline as an SVG: one lane per node, a bar per step on it, gates and waits as
+   * bands across every lane. Geometry in pixels.
+   *
+   * @param span from the first record drawn to the last, for people
+   */
+  public record Chart(
+      int width, int height, String span, List<Lane> lanes, List<Mark> marks, List<Tick> ticks) {}
+
+  /** A node's lane; {@code engine host} for steps that ran on no node. */
+  public record Lane(String node, int y, int h, List<Bar> bars) {}
+
+  /**
+   * One step on a lane.
+   *
+   * @param outcome done, failed, running, ... (also the bar's CSS class)
+   */
+  public record Bar(int x, int w, String label, String title, String outcome) {}
+
+  /**
+   * A gate (pending to decided) or a wait (a reconcile stop to its resume), drawn across the lanes.
+   *
+   * @param kind gate or wait
+   */
+  public record Mark(String kind, int x, int w, String label, String title) {}
+
+  public record Tick(int x, String label) {}
 
   public record Entry(String key, String value) {}
 
@@ -91,6 +135,8 @@ public record ReportModel(
   /**
    * A command sent to a node and what came back.
    *
+   * @param firstLine the command's first non-blank line, to name it; the whole is in {@code
+   *     command}
    * @param exitStatus null when no command.finished was recorded (the run stopped in between)
    */
   public record Command(
@@ -100,6 +146,7 @@ public record ReportModel(
       String hostKey,
       String sentAt,
       String command,
+      String firstLine,
       Integer exitStatus,
       String duration,
       String failure,
@@ -151,7 +198,8 @@ public record ReportModel(
   /**
    * A node of the diagram.
    *
-   * @param kind start, end, task, gate, gateway, event or boundary
+   * @param kind start, end, task, gate, gateway, event, boundary or subprocess (a box drawn under
+   *     the nodes it holds, its label in its top left corner)
    * @param r the radius, for events
    * @param visited the run went through it
    */

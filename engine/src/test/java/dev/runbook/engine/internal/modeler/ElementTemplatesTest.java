@@ -16,7 +16,8 @@ class ElementTemplatesTest {
   record Bare(String path, long count) {}
 
   record Described(
-      @Doc(value = "Where it goes.", required = true) String path, @Doc("How many.") long count) {}
+      @Doc(value = "Where it goes.", required = true) String path,
+      @Doc(value = "How many.", defaultValue = "3") long count) {}
 
   record Out() {}
 
@@ -93,7 +94,12 @@ class ElementTemplatesTest {
         .containsEntry("constraints", Map.of("notEmpty", true));
     assertThat(props.get(3))
         .containsEntry("description", "How many. A whole number.")
+        .containsEntry("value", "3")
         .doesNotContainKey("constraints");
-    assertThat(props.get(4)).containsEntry("label", "nodes").doesNotContainKey("constraints");
+    assertThat(props.get(2)).doesNotContainKey("value");
+    assertThat(props.get(4))
+        .containsEntry("label", "nodes")
+        .doesNotContainKey("constraints")
+        .doesNotContainKey("value");
   }
 }

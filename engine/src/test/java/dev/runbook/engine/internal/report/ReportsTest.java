@@ -117,7 +117,8 @@ class ReportsTest {
             "## Timeline",
             "## Commands",
             "## Outputs",
-            "## Approvals and rejections",
+            "## Decisions",
+            "## Downtime",
             "## Artifacts",
             "## Changes (manifest diffs)",
             "## Snapshots and files")
@@ -131,8 +132,10 @@ class ReportsTest {
         // the command verbatim, in a fence longer than the four backticks inside it
         .contains("`````sh\necho <script>alert(1)</script> ```` `x` | **b**\n`````")
         .contains("```diff\n-old\n+new\n```")
-        .contains(
-            "| **rejected** | bob | unsigned | any | \\<script\\>alert\\(1\\)\\</script\\> \\`\\`\\`\\`")
+        .containsPattern(
+            "\\| \\*\\*rejected\\*\\* \\| bob \\| unsigned \\| [0-9T:.Z-]+ \\| `f{64}` \\| any \\|"
+                + " 0 of 1 \\| \\\\<script\\\\>alert\\\\\\(1\\\\\\)\\\\</script\\\\> \\\\`")
+        .contains("No downtime: the run never stopped the control plane.")
         .contains("`" + "f".repeat(64) + "`")
         .contains("| revision | 7 |");
     // Outside fences, no raw tag and no unescaped pipe or backtick from a value.
@@ -158,7 +161,12 @@ class ReportsTest {
         .contains("class=\"flow exception taken\"");
     assertThat(html).containsPattern("id=\"flow-Flow_ToNote\" class=\"flow taken\"");
     assertThat(html).containsPattern("id=\"flow-Flow_ToWrite\" class=\"flow\"");
-    assertThat(html).contains("<details><summary>cp-1: stdout");
+    // A command by its first line, opening to the whole of it and what came back.
+    assertThat(html)
+        .contains(
+            "<details class=\"command\"><summary><strong>cp-1</strong>: <code>echo &lt;script&gt;")
+        .contains("<pre class=\"stdout\">out &lt;script&gt;");
+    assertThat(html).contains("id=\"downtime-none\"").contains("<svg", "id=\"node-timeline\"");
   }
 
   @Test
@@ -186,7 +194,11 @@ class ReportsTest {
     Reports.Report r = Reports.render(options(), RUN, Format.HTML);
 
     assertThat(r.diagramProblem()).contains("unknown runbook 'gone-runbook'");
-    assertThat(r.text()).contains("id=\"no-diagram\"").doesNotContain("<svg").contains("Timeline");
+    assertThat(r.text())
+        .contains("id=\"no-diagram\"")
+        .doesNotContain("id=\"runbook-diagram\"")
+        // The per-node timeline needs only evidence, so it is still drawn.
+        .contains("id=\"node-timeline\"");
   }
 
   @Test

@@ -1,0 +1,116 @@
+package dev.runbook.runbooks.etcd;
+
+import dev.runbook.engine.api.Doc;
+import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.ErrorCode;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.PlanContext;
+import dev.runbook.engine.api.RunbookError;
+import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Adds the member back as a learner with its peer URL, through a healthy member, and says the
+ * --initial-cluster it must start with: every member now listed, itself included. A learner does
+ * not vote, so the quorum does not grow until it has caught up and is promoted.
+ */
+@Doc(
+    "Adds the member back as a learner with the same peer URL, through a healthy member, and returns the --initial-cluster it must start with.")
+final class ReplaceAddLearner implements Step<ReplaceAddLearner.Input, ReplaceAddLearner.Output> {
+
+  record Input(
+      @Doc(value = "The name of the member being replaced.", required = true) String member,
+      @Doc(value = "Its old id (hex): it must not be listed any more.", required = true)
+          String memberId) {
+    Input {
+      if (member == null || member.isBlank() || memberId == null || memberId.isBlank()) {
+        throw new IllegalArgumentException("member and memberId are required");
+      }
+    }
+  }
+
+  /**
+   * @param learnerId the new member's id (hex)
+   * @param initialCluster name=peerURL for every listed member, the new one included
+   */
+  record Output(String learnerId, String initialCluster) {}
+
+  @Override
+  public String name() {
+    return "etcdReplaceAddLearner";
+  }
+
+  @Override
+  public Class<Input> inputType() {
+    return Input.class;
+  }
+
+  @Override
+  public Effect effect() {
+    return Effect.MUTATING;
+  }
+
+  @Override
+  public Output run(Input input, StepContext context) {
+    return Replace.etcd(() -> doRun(input, context));
+  }
+
+  private Output doRun(Input input, StepContext context) {
+    Inventory inv = context.inventory();
+    Inventory.Member member = Replace.member(inv, input.member());
+    String peer = Replace.peerUrl(member);
+    try (EtcdAccess etcd = EtcdAccess.of(context)) {
+      MemberClient c = Replace.healthyOther(etcd, inv, member.name());
+      MemberClient.Listed there = Replace.byPeerUrl(c.members(), peer);
+      if (there != null && there.id().equals(input.memberId())) {
+        throw new RunbookError(
+            ErrorCode.STEP_FAILED, "the old member " + input.memberId() + " is still listed");
+      }
+      if (there == null) {
+        context.progress("adding " + member.name() + " back as a learner at " + peer);
+        there = c.addLearner(peer);
+      } else if (!there.learner()) {
+        throw new RunbookError(
+            ErrorCode.STEP_FAILED,
+            "a voting member "
+                + there.id()
+                + " already has the peer URL "
+                + peer
+                + ": someone added it by hand; look at the member list");
+      }
+      return new Output(there.id(), initialCluster(c.members(), member));
+    }
+  }
+
+  /** Every listed member as name=peerURL; the unstarted learner has no name yet: it is ours. */
+  static String initialCluster(List<MemberClient.Listed> list, Inventory.Member member) {
+    List<String> parts = new ArrayList<>();
+    for (MemberClient.Listed l : list) {
+      String name = l.name().isEmpty() ? member.name() : l.name();
+      for (String url : l.peerUrls()) {
+        parts.add(name + "=" + url);
+      }
+    }
+    return String.join(",", parts);
+  }
+
+  /** A learner already added with our peer URL is taken as it is: running again adds no other. */
+  @Override
+  public Probe probe(Input input, StepContext context) {
+    return Probe.NOT_DONE;
+  }
+
+  @Override
+  public void plan(PlanContext plan) {
+    Inventory.Member m = Replace.member(plan.inventory(), plan.input("member"));
+    plan.note(
+        "through a healthy member other than "
+            + m.name()
+            + " (jetcd): member add --learner "
+            + m.peerUrl()
+            + " (unless a learner with that peer URL is already listed); the --initial-cluster for"
+            + " the new member is every member then listed");
+  }
+}
