@@ -191,10 +191,15 @@ public final class EngineCore implements AutoCloseable {
     }
   }
 
-  /** H2's DATABASE_CALLED_AT_SHUTDOWN (90121): the process serving the file closed it. */
+  /**
+   * H2's DATABASE_CALLED_AT_SHUTDOWN (90121) or CONNECTION_BROKEN_1 (90067, "session closed"): the
+   * process serving the file closed it, or exited, under a query of the boot. Both were seen in CI
+   * when the serving process ended during the boot.
+   */
   private static boolean servingProcessWentAway(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof java.sql.SQLException sql && sql.getErrorCode() == 90121) {
+      if (c instanceof java.sql.SQLException sql
+          && (sql.getErrorCode() == 90121 || sql.getErrorCode() == 90067)) {
         return true;
       }
     }
