@@ -180,9 +180,18 @@ public final class EngineCore implements AutoCloseable {
    * itself, so the boot tries again (a few times) instead of failing the person's command.
    */
   private static ProcessEngine build(EngineOptions options, Map<String, Step<?, ?>> steps) {
+    return whileServerExits(() -> configuration(options, steps).buildProcessEngine());
+  }
+
+  /**
+   * Runs {@code work}, again (a few times) if the process serving the H2 file exited under it. Only
+   * for work that is safe to repeat: the boot, and the deploy (one transaction, with duplicate
+   * filtering), which run before this process drives anything.
+   */
+  private static <T> T whileServerExits(java.util.function.Supplier<T> work) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return configuration(options, steps).buildProcessEngine();
+        return work.get();
       } catch (RuntimeException e) {
         if (attempt >= 3 || !servingProcessWentAway(e)) {
           throw e;
@@ -247,7 +256,11 @@ public final class EngineCore implements AutoCloseable {
         built.thenApply(
             engine -> {
               try {
-                deploy(engine, catalog);
+                whileServerExits(
+                    () -> {
+                      deploy(engine, catalog);
+                      return null;
+                    });
                 return new Booted(
                     engine,
                     new ClusterLock(
