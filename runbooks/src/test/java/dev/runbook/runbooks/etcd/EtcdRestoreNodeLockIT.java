@@ -106,12 +106,15 @@ class EtcdRestoreNodeLockIT {
     }
   }
 
-  /** What the stop would change: the manifests, etcd's data dir and its health. */
+  /**
+   * What the stop would change: the manifests, etcd's data dir and its health. stderr joins stdout
+   * in the shell, so that the two arrive in one order (ssh's two streams interleave at random).
+   */
   private static String nodeState(LabInstance lab) {
     return lab.ssh(
             1,
-            "cd /etc/kubernetes/manifests && ls -a && sha256sum *.yaml; ls -a /etc/kubernetes;"
-                + " ls -a /var/lib; ls -id /var/lib/etcd/member")
+            "{ cd /etc/kubernetes/manifests && ls -a && sha256sum *.yaml; ls -a /etc/kubernetes;"
+                + " ls -a /var/lib; ls -id /var/lib/etcd/member; } 2>&1")
         .output();
   }
 
