@@ -100,7 +100,9 @@ class SignedApprovalIT {
     assertThat(evidence)
         .contains("\"type\":\"statement.verified\"")
         .contains("\"principal\":\"bob\"");
-    assertThat(cli.run("report", run).out()).contains("(verified)");
+    // The report's decisions name bob's key, signed and verified.
+    assertThat(cli.run("report", run).out())
+        .containsPattern("\\| bob \\| `SHA256:[^`]+` \\(signed, verified\\)");
     Path zip = tmp.resolve(run + ".zip");
     assertThat(cli.run("evidence", run, "--export", zip.toString()).code()).isZero();
     Cli.Result offline = cli.run("evidence", "--verify", zip.toString());
