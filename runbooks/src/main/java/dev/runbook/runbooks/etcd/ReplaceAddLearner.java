@@ -70,7 +70,7 @@ final class ReplaceAddLearner implements Step<ReplaceAddLearner.Input, ReplaceAd
       }
       if (there == null) {
         context.progress("adding " + member.name() + " back as a learner at " + peer);
-        there = c.addLearner(peer);
+        there = addWhenHealthy(c, peer, context);
       } else if (!there.learner()) {
         throw new RunbookError(
             ErrorCode.STEP_FAILED,
@@ -81,6 +81,33 @@ final class ReplaceAddLearner implements Step<ReplaceAddLearner.Input, ReplaceAd
                 + ": someone added it by hand; look at the member list");
       }
       return new Output(there.id(), initialCluster(c.members(), member));
+    }
+  }
+
+  /**
+   * How long the add waits for etcd to call the cluster healthy. With its strict reconfiguration
+   * check, etcd refuses a member add ("unhealthy cluster", gRPC UNAVAILABLE) until the leader has
+   * been connected to every voter for 5 s, which a removal of the leader, or a leader elected just
+   * before, does not yet give. Seen in CI right after the removal.
+   */
+  static final java.time.Duration HEALTHY_WITHIN = java.time.Duration.ofSeconds(30);
+
+  private static MemberClient.Listed addWhenHealthy(
+      MemberClient c, String peer, StepContext context) {
+    long deadline = System.nanoTime() + HEALTHY_WITHIN.toNanos();
+    while (true) {
+      try {
+        return c.addLearner(peer);
+      } catch (EtcdUnreachable e) {
+        boolean unavailable =
+            e.getCause() instanceof io.etcd.jetcd.common.exception.EtcdException x
+                && x.getErrorCode() == io.etcd.jetcd.common.exception.ErrorCode.UNAVAILABLE;
+        if (!unavailable || System.nanoTime() > deadline) {
+          throw e;
+        }
+        context.progress("etcd refuses the add for now (" + e.getMessage() + "); asking again");
+        ReplaceStart.sleep(java.time.Duration.ofSeconds(1));
+      }
     }
   }
 
