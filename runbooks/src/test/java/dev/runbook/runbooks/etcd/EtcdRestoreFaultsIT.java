@@ -256,8 +256,7 @@ class EtcdRestoreFaultsIT {
     }
     assertThat(marker(lab)).isEqualTo("before-snapshot");
     List<JsonNode> restore = new java.util.ArrayList<>();
-    for (String line : Runs.records(home, run)) {
-      JsonNode rec = JSON.readTree(line);
+    for (JsonNode rec : faults.records(run)) {
       if (rec.path("activityId").asText().equals("Task_RestoreMembers")) {
         restore.add(rec);
       }

@@ -2,7 +2,6 @@ package dev.runbook.runbooks.etcd;
 
 import static dev.runbook.runbooks.etcd.EtcdRestoreIT.marker;
 import static dev.runbook.runbooks.etcd.EtcdRestoreIT.start;
-import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.JSON;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -150,13 +149,13 @@ final class RestoreFaults {
     }
   }
 
-  /** The run's evidence, one record per line. */
+  /**
+   * The run's evidence records, read as the engine reads them: a record a killed process left torn
+   * (no newline) stays in the file as the crash's evidence and is not a record (EVIDENCE-001).
+   */
   List<JsonNode> records(String run) throws Exception {
-    List<JsonNode> records = new ArrayList<>();
-    for (String line : Runs.records(home, run)) {
-      records.add(JSON.readTree(line));
-    }
-    return records;
+    return dev.runbook.engine.internal.evidence.EvidenceReader.read(
+        home.resolve("runs").resolve(run));
   }
 
   /** The step in flight when the CLI was killed ran a second time, and no reconcile gate came. */
