@@ -116,6 +116,11 @@ final class ConsoleProgress implements Console {
               ? " (" + e.approvals() + " of " + e.approversRequired() + " approvals)"
               : "",
           e.planSha256() == null ? "" : "; plan " + e.planSha256());
+    } else if (event instanceof RunEvent.RunRecovered e) {
+      line(
+          "%s %s: the engine's database had lost what the evidence records (%s); brought level"
+              + " from the evidence",
+          now(), e.activityId() == null ? "run" : e.activityId(), e.detail());
     } else if (event instanceof RunEvent.GateApprovedAhead e) {
       line(
           "%s gate %s: approved ahead by %s%s; held until the run reaches it%s",

@@ -395,6 +395,20 @@ public sealed interface RunEvent {
     }
   }
 
+  /**
+   * The engine database was behind the evidence when a process opened the run (a SIGKILL can cost
+   * H2 its last commit, while the evidence is fsynced first), and the engine brought it level from
+   * the evidence, without asking anyone again. {@code kind}: {@code gate-decision} (the gate the
+   * evidence shows decided at {@code activityId} was closed as decided) or {@code run-ended} (the
+   * run the evidence shows ended was removed from the database). {@code detail}: what the evidence
+   * held.
+   */
+  record RunRecovered(String kind, String activityId, String detail) implements RunEvent {
+    public String type() {
+      return "run.recovered";
+    }
+  }
+
   /** A person picked the run up again after a crash or a stop. */
   record RunResumed(String by) implements RunEvent {
     public String type() {

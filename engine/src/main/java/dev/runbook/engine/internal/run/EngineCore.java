@@ -761,7 +761,12 @@ public final class EngineCore implements AutoCloseable {
         runId,
         s -> {
           requireReviewedPlan(s, reviewedPlan);
+          if (recover(s)) {
+            // The gate was decided already (the evidence says so): go on as that decision did.
+            return drive(s);
+          }
           fireDueTimers(s);
+          settle(s); // the gate is announced in the evidence before anyone's decision on it
           if (reconcilePending(s) != null && (gate == null || gate.equals(RECONCILE))) {
             return approveReconcile(s, by, comment, identity);
           }
@@ -773,12 +778,9 @@ public final class EngineCore implements AutoCloseable {
           Gates.Rules rules = Gates.rules(model);
           Attestor.Attested who =
               attest(s, "approve", model.getId(), "approved", comment, by, identity);
-          List<String> approvals = approvals(task);
+          List<String> approvals = approvals(s, task);
           checkApprover(s, who, model, rules, by, approvals);
           approvals.add(by);
-          engine()
-              .getTaskService()
-              .setVariableLocal(task.getId(), "approvals", String.join("\n", approvals));
           recordVerified(s, who);
           s.emit(
               new RunEvent.GateDecision(
@@ -809,7 +811,18 @@ public final class EngineCore implements AutoCloseable {
     return withRun(
         runId,
         s -> {
+          if (recover(s)) {
+            throw new BadInputException(
+                "run "
+                    + s.runId
+                    + "'s gate was decided already: the evidence records it (see above), and the"
+                    + " engine's database, which had lost it, now holds it too. Nothing was"
+                    + " rejected. To stop the run: `runbook abort "
+                    + s.runId
+                    + " --as NAME --comment WHY`");
+          }
           fireDueTimers(s);
+          settle(s); // the gate is announced in the evidence before anyone's decision on it
           String reconcile = reconcilePending(s);
           if (reconcile != null && (gate == null || gate.equals(RECONCILE))) {
             // Rejecting a reconcile ends the run as an abort does: past a DESTRUCTIVE step by the
@@ -848,7 +861,7 @@ public final class EngineCore implements AutoCloseable {
                   null,
                   comment,
                   s.planSha256(),
-                  approvals(task).size(),
+                  approvals(s, task).size(),
                   rules.approvers(),
                   who.keyFingerprint()));
           engine().getTaskService().handleBpmnError(task.getId(), "GATE_REJECTED", comment);
@@ -861,6 +874,7 @@ public final class EngineCore implements AutoCloseable {
     return withRun(
         runId,
         s -> {
+          recover(s);
           recordVerified(s, attest(s, "resume", "", "", "", by, identity));
           s.emit(new RunEvent.RunResumed(by));
           retryFailedJobs(s);
@@ -894,6 +908,7 @@ public final class EngineCore implements AutoCloseable {
     return withRun(
         runId,
         s -> {
+          recover(s);
           if (s.inventory.member(node).isEmpty()) {
             throw new BadInputException(
                 "no member '"
@@ -932,6 +947,7 @@ public final class EngineCore implements AutoCloseable {
     return withRun(
         runId,
         s -> {
+          recover(s);
           // A plain abort's statement cannot be used to skip the rollback: it is another action.
           Attestor.Attested who =
               attest(s, noRollback ? ABORT_NO_ROLLBACK : "abort", "", "", comment, by, identity);
@@ -1375,16 +1391,13 @@ public final class EngineCore implements AutoCloseable {
     settle(s); // records gate.pending first: the evidence shows the gate reached, then decided
     UserTask model = gateModel(s, task.getTaskDefinitionKey());
     Gates.Rules rules = Gates.rules(model);
-    List<String> approvals = approvals(task);
+    List<String> approvals = approvals(s, task);
     for (JsonNode h : held) {
       String by = h.path("by").asText();
       if (approvals.contains(by)) {
         continue;
       }
       approvals.add(by);
-      engine()
-          .getTaskService()
-          .setVariableLocal(task.getId(), "approvals", String.join("\n", approvals));
       String comment = h.path("comment").asText("");
       s.emit(
           new RunEvent.GateDecision(
@@ -1408,13 +1421,85 @@ public final class EngineCore implements AutoCloseable {
     return false;
   }
 
-  private List<String> approvals(Task task) {
-    Object v = engine().getTaskService().getVariableLocal(task.getId(), "approvals");
-    List<String> list = new ArrayList<>();
-    if (v != null && !v.toString().isEmpty()) {
-      list.addAll(Arrays.asList(v.toString().split("\n")));
+  /** Who approved this visit of the gate so far, from the evidence (see {@link GateLedger}). */
+  private static List<String> approvals(RunSession s, Task task) {
+    return new ArrayList<>(
+        GateLedger.of(s.evidence(), task.getTaskDefinitionKey(), task.getId()).approvals());
+  }
+
+  /**
+   * Brings the engine database level with the run's evidence, before a process acts on the run. The
+   * evidence is fsynced before the database commits, and a SIGKILL can cost H2 its last commit even
+   * so (seen in the fault matrix: a resume found the run still waiting at a gate whose approval,
+   * and the first command after it, were in the evidence). So what the evidence shows decided is
+   * not asked of anyone again:
+   *
+   * <ul>
+   *   <li>a run the evidence shows ended is removed from the database (its end was recorded, so
+   *       nothing more is written to its evidence), its cluster released, and the action refused as
+   *       for any ended run;
+   *   <li>a waiting gate whose visit the evidence shows decided (rejected, or approved by as many
+   *       people as it needs) is closed as decided, recorded as {@code run.recovered}.
+   * </ul>
+   *
+   * A gate's expiry is left to its timer, still due in the database. True when a gate was closed.
+   */
+  private boolean recover(RunSession s) {
+    List<JsonNode> evidence = s.evidence();
+    JsonNode end = null;
+    for (JsonNode r : evidence) {
+      if (r.path("type").asText().equals("run.ended")) {
+        end = r;
+      }
     }
-    return list;
+    RuntimeService runtime = engine().getRuntimeService();
+    if (end != null) {
+      if (runtime.createProcessInstanceQuery().processInstanceId(s.processInstanceId).count() > 0) {
+        // Without its listeners: the end is in the evidence already, and nothing may follow it.
+        runtime.deleteProcessInstance(
+            s.processInstanceId, "ended per its evidence: " + end.path("outcome").asText(), true);
+        options
+            .listener()
+            .notice(
+                "run "
+                    + s.runId
+                    + " ended ("
+                    + end.path("outcome").asText()
+                    + ") per its evidence; the engine's database, which had lost that, now"
+                    + " holds it too");
+      }
+      locks().release(s.inventory.cluster(), s.runId);
+      throw new BadInputException(
+          "run "
+              + s.runId
+              + " has ended ("
+              + end.path("outcome").asText()
+              + "): "
+              + end.path("message").asText());
+    }
+    boolean closed = false;
+    for (Task task : activeGates(s)) {
+      UserTask model = gateModel(s, task.getTaskDefinitionKey());
+      if (model == null) {
+        continue;
+      }
+      GateLedger.Decided d =
+          GateLedger.of(evidence, model.getId(), task.getId())
+              .decided(Gates.rules(model).approvers());
+      if (d == null) {
+        continue;
+      }
+      s.emit(
+          new RunEvent.RunRecovered(
+              "gate-decision", model.getId(), d.decision() + " by " + d.by() + " at " + d.at()));
+      if (d.decision().equals("rejected")) {
+        engine().getTaskService().handleBpmnError(task.getId(), "GATE_REJECTED", d.comment());
+      } else {
+        engine().getTaskService().complete(task.getId());
+      }
+      closed = true;
+    }
+    return closed;
   }
 
   // ---- driving ---------------------------------------------------------------------------
@@ -1541,7 +1626,7 @@ public final class EngineCore implements AutoCloseable {
         new RunOutcome.PendingGate(
             model.getId(),
             model.getName(),
-            approvals(task),
+            approvals(s, task),
             rules.approvers(),
             rules.role(),
             rules.starterMayApprove(),

@@ -33,24 +33,15 @@ class CrashResumeTest {
   Path work;
   Path runbooks;
   Path inventory;
+  CrashHome crash;
 
   @BeforeEach
   void setUp() throws Exception {
-    home = tmp.resolve("home");
-    work = Files.createDirectories(tmp.resolve("work"));
-    runbooks = Path.of(getClass().getResource("/test-runbooks").toURI());
-    Files.writeString(tmp.resolve("id"), "unused\n");
-    Files.writeString(tmp.resolve("known_hosts"), "");
-    inventory = tmp.resolve("inventory.yaml");
-    Files.writeString(
-        inventory,
-        """
-        cluster: crash
-        ssh: {identityFile: id, knownHosts: known_hosts}
-        members:
-          - {name: n1, host: 127.0.0.1, clientUrl: https://127.0.0.1:2379, peerUrl: https://127.0.0.1:2380}
-        approval: {identity: unsigned}
-        """);
+    crash = CrashHome.in(tmp, "crash");
+    home = crash.home();
+    work = crash.work();
+    runbooks = crash.runbooks();
+    inventory = crash.inventory();
   }
 
   /** Starts the run in another JVM, waits until step NAME hangs, kills the JVM with SIGKILL. */
@@ -70,34 +61,18 @@ class CrashResumeTest {
   private void awaitFile(Process child, String file) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!Files.exists(work.resolve(file))) {
-      assertThat(child.isAlive())
-          .as("child: %s", Files.readString(tmp.resolve("child.log")))
-          .isTrue();
+      assertThat(child.isAlive()).as("child: %s", crash.childLog()).isTrue();
       assertThat(System.nanoTime()).as("%s never appeared", file).isLessThan(deadline);
       Thread.sleep(50);
     }
   }
 
-  /** Starts crash-test in another JVM (the test's class path), as a separate engine process. */
   private Process child(String probe) throws IOException {
-    return new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp",
-            System.getProperty("java.class.path"),
-            CrashRunMain.class.getName(),
-            home.toString(),
-            runbooks.toString(),
-            inventory.toString(),
-            work.toString(),
-            probe)
-        .redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("child.log").toFile())
-        .start();
+    return crash.child(probe);
   }
 
   private RunbookEngine engine() {
-    return RunbookEngine.open(
-        new EngineOptions(home, null, runbooks, null, TestSteps.all(), RunListener.NONE));
+    return crash.engine();
   }
 
   private List<JsonNode> started(String run, String activity) throws IOException {
@@ -189,7 +164,7 @@ class CrashResumeTest {
       assertThat(engine.resume(run, "bob").state()).isEqualTo(RunState.DONE);
     }
     assertThat(Files.readString(work.resolve("write.started")))
-        .as(String.join("\n", Runs.records(home, run)) + Files.readString(tmp.resolve("child.log")))
+        .as(String.join("\n", Runs.records(home, run)) + crash.childLog())
         .isEqualTo("x");
     assertThat(EvidenceReader.read(home.resolve("runs").resolve(run)))
         .anyMatch(r -> r.path("outcome").asText().equals("already-done"));

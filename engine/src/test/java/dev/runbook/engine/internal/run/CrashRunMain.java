@@ -11,7 +11,11 @@ public final class CrashRunMain {
 
   private CrashRunMain() {}
 
-  /** Args: home, runbooks dir, inventory, work dir, probe. */
+  /**
+   * Args: home, runbooks dir, inventory, work dir, probe, and optionally the runbook to start
+   * (crash-test by default) or {@code approve:RUN} to approve run RUN's waiting gate as bob
+   * instead.
+   */
   public static void main(String[] args) {
     try (RunbookEngine engine =
         RunbookEngine.open(
@@ -22,8 +26,12 @@ public final class CrashRunMain {
                 null,
                 TestSteps.all(),
                 RunListener.NONE))) {
-      engine.start(
-          "crash-test", Path.of(args[2]), Map.of("dir", args[3], "probe", args[4]), "alice");
+      String what = args.length > 5 ? args[5] : "crash-test";
+      if (what.startsWith("approve:")) {
+        engine.approve(what.substring("approve:".length()), null, "bob", "go");
+      } else {
+        engine.start(what, Path.of(args[2]), Map.of("dir", args[3], "probe", args[4]), "alice");
+      }
     }
   }
 }
