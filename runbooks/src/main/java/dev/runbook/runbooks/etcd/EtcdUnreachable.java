@@ -27,6 +27,16 @@ final class EtcdUnreachable extends RuntimeException {
     return reason;
   }
 
+  /**
+   * Whether etcd said it cannot serve the call for now (gRPC UNAVAILABLE: no leader yet, or its
+   * strict reconfiguration check calling the cluster unhealthy), which asking again a little later
+   * may get past. The jetcd type stays here, behind the pack's etcd interface.
+   */
+  boolean unavailable() {
+    return getCause() instanceof io.etcd.jetcd.common.exception.EtcdException x
+        && x.getErrorCode() == io.etcd.jetcd.common.exception.ErrorCode.UNAVAILABLE;
+  }
+
   String member() {
     return member;
   }

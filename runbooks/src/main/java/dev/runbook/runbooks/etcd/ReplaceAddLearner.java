@@ -99,10 +99,7 @@ final class ReplaceAddLearner implements Step<ReplaceAddLearner.Input, ReplaceAd
       try {
         return c.addLearner(peer);
       } catch (EtcdUnreachable e) {
-        boolean unavailable =
-            e.getCause() instanceof io.etcd.jetcd.common.exception.EtcdException x
-                && x.getErrorCode() == io.etcd.jetcd.common.exception.ErrorCode.UNAVAILABLE;
-        if (!unavailable || System.nanoTime() > deadline) {
+        if (!e.unavailable() || System.nanoTime() > deadline) {
           throw e;
         }
         context.progress("etcd refuses the add for now (" + e.getMessage() + "); asking again");
