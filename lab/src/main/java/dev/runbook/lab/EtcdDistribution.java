@@ -14,22 +14,36 @@ import java.util.stream.Stream;
 
 /**
  * Where a lab node's etcd binaries come from. 3.4 is the system's apt package (Debian bookworm).
- * 3.5 comes from a newer Debian suite's etcd-server and etcd-client packages, fetched with {@code
- * apt-get download} through a private apt state (the system's sources and package lists are not
- * touched) and unpacked with {@code dpkg -x} into the lab cache: never installed over the system's
- * etcd.
+ * The others come from a newer Debian suite's etcd-server and etcd-client packages, fetched with
+ * {@code apt-get download} through a private apt state (the system's sources and package lists are
+ * not touched) and unpacked with {@code dpkg -x} into the lab cache: never installed over the
+ * system's etcd. 3.5 is Debian trixie's (3.5.16); 3.5.30 is Debian unstable's, the newest 3.5
+ * Debian carries.
  */
 record EtcdDistribution(String version, Path binDir) {
 
-  static final List<String> SUPPORTED = List.of("3.4", "3.5");
+  /** The lab's etcd versions: a minor (any patch the suite ships) or one exact version. */
+  static final List<String> SUPPORTED = List.of("3.4", "3.5", "3.5.30");
 
-  /** The Debian suite whose etcd packages are 3.5. */
-  static final String SUITE_FOR_35 = "trixie";
+  /** The Debian suite each fetched lab version comes from. */
+  private static final Map<String, String> SUITES = Map.of("3.5", "trixie", "3.5.30", "unstable");
 
   private static final Pattern VERSION = Pattern.compile("etcd Version: (\\d+\\.\\d+\\.\\d+)");
 
   Path etcdctl() {
     return binDir.resolve("etcdctl");
+  }
+
+  /**
+   * Whether etcd {@code version} is lab version {@code labVersion}: the exact version when the lab
+   * version names one, else a patch of the minor that no other lab version names exactly (so that
+   * 3.5 stays trixie's 3.5.16 with unstable's 3.5.30 in the same cache).
+   */
+  static boolean provides(String labVersion, String version) {
+    if (labVersion.equals(version)) {
+      return true;
+    }
+    return version.startsWith(labVersion + ".") && !SUPPORTED.contains(version);
   }
 
   static EtcdDistribution resolve(String minor, Path cacheDir, PrintWriter out) {
@@ -44,7 +58,7 @@ record EtcdDistribution(String version, Path binDir) {
             "etcd 3.4 is not installed: run `apt-get install etcd-server etcd-client` (Debian bookworm ships 3.4)");
       }
       String version = versionOf(bin.resolve("etcd"));
-      if (!version.startsWith("3.4.")) {
+      if (!provides("3.4", version)) {
         throw LabException.badInput(
             "the system's etcd is "
                 + version
@@ -79,7 +93,11 @@ record EtcdDistribution(String version, Path binDir) {
       return null;
     }
     try (Stream<Path> dirs = Files.list(cacheDir)) {
-      return dirs.filter(d -> d.getFileName().toString().startsWith("etcd-" + minor + "."))
+      return dirs.filter(
+              d -> {
+                String name = d.getFileName().toString();
+                return name.startsWith("etcd-") && provides(minor, name.substring(5));
+              })
           .map(d -> d.resolve("usr/bin"))
           .filter(
               b ->
@@ -93,11 +111,12 @@ record EtcdDistribution(String version, Path binDir) {
   }
 
   private static Path fetch(Path cacheDir, String minor, PrintWriter out) {
+    String suite = SUITES.get(minor);
     out.printf(
         "Fetching etcd %s from Debian %s (apt-get download, unpacked with dpkg -x into %s)%n",
-        minor, SUITE_FOR_35, cacheDir);
+        minor, suite, cacheDir);
     out.flush();
-    Path apt = cacheDir.resolve("apt-" + SUITE_FOR_35);
+    Path apt = cacheDir.resolve("apt-" + suite);
     Path work = cacheDir.resolve("download.part");
     try {
       deleteTree(work);
@@ -105,7 +124,7 @@ record EtcdDistribution(String version, Path binDir) {
       Files.createDirectories(apt.resolve("cache/archives/partial"));
       Files.createDirectories(work);
       Path sources = apt.resolve("sources.list");
-      Files.writeString(sources, AptSources.debianLine(SUITE_FOR_35) + "\n");
+      Files.writeString(sources, AptSources.debianLine(suite) + "\n");
       List<String> aptOptions =
           List.of(
               "-o",
@@ -124,12 +143,12 @@ record EtcdDistribution(String version, Path binDir) {
           aptOptions,
           work,
           List.of("update"),
-          "cannot read Debian " + SUITE_FOR_35 + "'s package lists (needed for etcd 3.5)");
+          "cannot read Debian " + suite + "'s package lists (needed for etcd " + minor + ")");
       aptGet(
           aptOptions,
           work,
           List.of("download", "etcd-server", "etcd-client"),
-          "cannot download etcd-server and etcd-client from Debian " + SUITE_FOR_35);
+          "cannot download etcd-server and etcd-client from Debian " + suite);
       Path unpacked = work.resolve("root");
       try (Stream<Path> debs = Files.list(work)) {
         for (Path deb : debs.filter(p -> p.toString().endsWith(".deb")).toList()) {
@@ -139,9 +158,16 @@ record EtcdDistribution(String version, Path binDir) {
         }
       }
       String version = versionOf(unpacked.resolve("usr/bin/etcd"));
-      if (!version.startsWith(minor + ".")) {
+      if (!provides(minor, version)) {
+        // unstable moves on: a pinned version it no longer ships is named, not replaced.
         throw LabException.badInput(
-            "Debian " + SUITE_FOR_35 + " ships etcd " + version + ", not " + minor);
+            "Debian "
+                + suite
+                + " ships etcd "
+                + version
+                + ", not "
+                + minor
+                + "; nothing was cached");
       }
       Path target = cacheDir.resolve("etcd-" + version);
       deleteTree(target);

@@ -89,7 +89,8 @@ final class Lab {
     if (LabState.exists(dir)) {
       LabState state = LabState.read(dir);
       if (isUp(state)) {
-        if (state.nodes().size() == members && state.etcdVersion().startsWith(etcdMinor + ".")) {
+        if (state.nodes().size() == members
+            && EtcdDistribution.provides(etcdMinor, state.etcdVersion())) {
           out.printf(
               "A lab is already up in %s (%d members, etcd %s); nothing to do.%n",
               dir, members, state.etcdVersion());

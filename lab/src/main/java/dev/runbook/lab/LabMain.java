@@ -83,7 +83,9 @@ public final class LabMain {
     @Option(
         names = "--etcd",
         defaultValue = "3.5",
-        description = "etcd version: 3.4 or 3.5 (default ${DEFAULT-VALUE}).")
+        description =
+            "etcd version: 3.4 (the system's), 3.5 (Debian trixie's 3.5.16) or 3.5.30 (Debian"
+                + " unstable's) (default ${DEFAULT-VALUE}).")
     String etcd;
 
     @Option(

@@ -2,7 +2,8 @@
   restore: restores an etcd snapshot into a new data directory (the rehearsal's throwaway, or a
   live member's new data dir: nothing here is specific to the rehearsal).
   Model:
-    tool            "etcdutl" (etcd >= 3.5: etcdutl snapshot restore)
+    tool            "etcdutl" (etcd >= 3.5: etcdutl snapshot restore; the only one in 3.6 and later,
+                    which removed etcdctl snapshot restore)
                     or "etcdctl" (etcd 3.4: ETCDCTL_API=3 etcdctl snapshot restore)
     toolPath        path of that tool on the node
     snapshot        snapshot file on the node
@@ -12,12 +13,16 @@
     peerUrl         this member's advertised peer URL (--initial-advertise-peer-urls)
     token           --initial-cluster-token
     bumpRevision    number, or absent/null: --bump-revision is then omitted
-    markCompacted   boolean, optional; --mark-compacted is rendered only with bumpRevision
+    markCompacted   boolean, optional, true when absent: --mark-compacted is rendered with, and
+                    only with, --bump-revision, since etcdutl (3.5 and 3.6) refuses either without
+                    the other ("--mark-compacted required if --revision-bump > 0"); false with a
+                    bumpRevision is refused here, before the command reaches a node
   The snapshot's hash is always checked (never --skip-hash-check).
   Prints: restored=DATADIR
   Exits 2 when the snapshot is unreadable, 3 when dataDir exists, else the tool's exit status.
 -->
 <#if tool != "etcdutl" && tool != "etcdctl"><#stop "restore.ftl: tool must be etcdutl or etcdctl, not " + tool></#if>
+<#if bumpRevision?? && !(markCompacted!true)><#stop "restore.ftl: --bump-revision goes with --mark-compacted (etcdutl refuses one without the other), so markCompacted cannot be false with a bumpRevision"></#if>
 if [ -e ${dataDir} ] || [ -L ${dataDir} ]; then
   echo "refusing to restore into existing dir "${dataDir}": move it aside or choose another data dir" >&2
   exit 3
@@ -32,8 +37,8 @@ fi
   --initial-cluster ${initialCluster} \
   --initial-cluster-token ${token} \
   --initial-advertise-peer-urls ${peerUrl}<#if bumpRevision??> \
-  --bump-revision ${bumpRevision}<#if (markCompacted!false)> \
-  --mark-compacted</#if></#if> >&2
+  --bump-revision ${bumpRevision} \
+  --mark-compacted</#if> >&2
 rc=$?
 if [ "$rc" -ne 0 ]; then
   echo ${tool}" snapshot restore failed (exit $rc): see the messages above; "${dataDir}" may hold a partial restore, remove it before retrying" >&2

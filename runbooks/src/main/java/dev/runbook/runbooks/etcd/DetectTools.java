@@ -8,11 +8,15 @@ import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Finds the etcd tools on the node and what its {@code snapshot restore} accepts: etcdutl (3.5+) or
  * {@code etcdctl snapshot restore} (3.4), and whether {@code --bump-revision} and {@code
- * --mark-compacted} exist, read from the tool's help rather than guessed from a version.
+ * --mark-compacted} exist, read from the tool's help rather than guessed from a version. etcd 3.6
+ * removed {@code etcdctl snapshot restore}: its help names no {@code --data-dir}, so a 3.6 node
+ * restores with etcdutl, and one with only etcdctl 3.6 is refused, naming the etcdutl to install.
  */
 @Doc(
     "Finds the etcd tools on the node and what its snapshot restore accepts (etcdutl or etcdctl, --bump-revision, --mark-compacted), read from the tools' help.")
@@ -63,6 +67,40 @@ final class DetectTools implements Step<DetectTools.Input, DetectTools.Output> {
         NodeCommands.require(kv, tool, "detect tools"),
         Boolean.parseBoolean(kv.get("bumpRevision")),
         Boolean.parseBoolean(kv.get("markCompacted")));
+  }
+
+  /**
+   * Why a node has no restore tool, from the keys detect-tools printed there (the same finding its
+   * own message states): etcdctl 3.6 or later without etcdutl is named with the etcdutl to install,
+   * since only etcdutl restores a snapshot from 3.6 on; anything else is the general case.
+   */
+  static String noRestoreTool(Map<String, String> tools) {
+    String etcdctl = tools.getOrDefault("etcdctl", "");
+    String version = tools.getOrDefault("etcdctlVersion", "");
+    if (!etcdctl.isEmpty()
+        && tools.getOrDefault("etcdutl", "").isEmpty()
+        && withoutSnapshotRestore(version)) {
+      return etcdctl
+          + " is etcdctl "
+          + version
+          + ", which has no snapshot restore (etcd 3.6 removed it from etcdctl; only etcdutl"
+          + " restores a snapshot), and there is no etcdutl on PATH: install etcdutl "
+          + version
+          + ", the same version as etcdctl, on this node";
+    }
+    return "no etcdutl, and no etcdctl with snapshot restore, on PATH";
+  }
+
+  private static final Pattern MAJOR_MINOR = Pattern.compile("(\\d{1,6})\\.(\\d{1,6})\\..*");
+
+  /** etcdctl 3.6 and later: {@code snapshot restore} and {@code snapshot status} are etcdutl's. */
+  static boolean withoutSnapshotRestore(String etcdctlVersion) {
+    Matcher m = MAJOR_MINOR.matcher(etcdctlVersion);
+    if (!m.matches()) {
+      return false;
+    }
+    int major = Integer.parseInt(m.group(1));
+    return major > 3 || (major == 3 && Integer.parseInt(m.group(2)) >= 6);
   }
 
   @Override

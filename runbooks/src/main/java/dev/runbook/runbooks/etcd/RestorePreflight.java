@@ -159,7 +159,7 @@ final class RestorePreflight implements Step<RestorePreflight.Input, RestorePref
       Map<String, String> t = KeyValues.parse(tools.stdout());
       String tool = t.getOrDefault("restoreTool", "");
       if (tool.isEmpty()) {
-        problems.add(node + ": no etcdutl, and no etcdctl with snapshot restore, on PATH");
+        problems.add(node + ": " + DetectTools.noRestoreTool(t));
       }
       bump &= "true".equals(t.get("bumpRevision")) && "true".equals(t.get("markCompacted"));
       String version = manifest.imageVersion();

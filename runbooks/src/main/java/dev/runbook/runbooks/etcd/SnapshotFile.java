@@ -26,7 +26,9 @@ import java.util.zip.CRC32C;
  * <p>A snapshot is a bbolt database followed by a 32-byte SHA-256 of that database. {@link #verify}
  * checks the file is that; {@link #status} reads the database and reports what {@code etcdctl
  * snapshot status} (etcd 3.4) and {@code etcdutl snapshot status} (etcd 3.5) report, plus the
- * number of live keys.
+ * number of live keys. No node needs a tool for it, which matters from etcd 3.6 on: 3.6 removed
+ * {@code etcdctl snapshot status}, and its {@code etcdutl snapshot status} counts "totalKey" as the
+ * live keys ({@link Status#liveKeys()} here), no longer every key/value.
  */
 public final class SnapshotFile {
 
@@ -61,7 +63,8 @@ public final class SnapshotFile {
    * @param hash CRC-32C over every bucket name, key and value, an unsigned 32-bit value; the JSON
    *     output ({@code -w json}) prints it as this decimal number
    * @param revision the newest revision in the snapshot
-   * @param totalKeys every key/value in every bucket (etcd's "totalKey"; not the user key count)
+   * @param totalKeys every key/value in every bucket (etcd 3.4 and 3.5's "totalKey"; not the user
+   *     key count; etcd 3.6's "totalKey" is {@code liveKeys})
    * @param totalSize the database size etcd reports: bbolt's high-water page count times page size
    * @param liveKeys user keys whose newest revision is not a deletion: what {@code etcdctl get ""
    *     --prefix --count-only} reports for the snapshot's revision

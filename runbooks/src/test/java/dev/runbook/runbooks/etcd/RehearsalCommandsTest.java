@@ -35,13 +35,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The node-side commands of the etcd-restore-rehearsal runbook (templates/commands/etcd), rendered
  * with the engine's renderer and run locally under {@code sh -c} against real etcd 3.4 and 3.5
- * binaries: a source etcd on 127.0.0.202 is snapshotted, the snapshot restored and served by a
- * throwaway etcd on 127.0.0.1, checked, and torn down.
+ * binaries (3.4.23, 3.5.16 and 3.5.30, the lab's): a source etcd on 127.0.0.202 is snapshotted, the
+ * snapshot restored and served by a throwaway etcd on 127.0.0.1, checked, and torn down.
  */
 class RehearsalCommandsTest {
 
   private static final Path ETCD_34 = Path.of("/usr/bin");
   private static final Path ETCD_35 = Path.of("/var/cache/runbook-lab/etcd-3.5.16/usr/bin");
+  private static final Path ETCD_3530 = Path.of("/var/cache/runbook-lab/etcd-3.5.30/usr/bin");
   private static final String SYSTEM_PATH =
       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   private static final String SOURCE_HOST = "127.0.0.202";
@@ -108,6 +109,11 @@ class RehearsalCommandsTest {
   @Test
   void rehearsalWithEtcd35BumpsTheRevision() throws Exception {
     rehearse(ETCD_35, "3.5.16", "etcdutl", true, 1000L);
+  }
+
+  @Test
+  void rehearsalWithEtcd3530BumpsTheRevision() throws Exception {
+    rehearse(ETCD_3530, "3.5.30", "etcdutl", true, 1000L);
   }
 
   private void rehearse(
