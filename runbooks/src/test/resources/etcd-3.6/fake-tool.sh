@@ -14,6 +14,8 @@ case "$TOOL $*" in
   'etcd --version') recorded etcd--version.txt ;;
   'etcdctl version') recorded etcdctl-version.txt ;;
   'etcdctl snapshot restore --help') recorded etcdctl-snapshot-restore--help.txt ;;
+  # etcdctl 3.6 has no `snapshot restore`: it prints the usage of `etcdctl snapshot`, exit 0.
+  'etcdctl snapshot restore '*) recorded etcdctl-snapshot-restore--help.txt ;;
   'etcdutl version') recorded etcdutl-version.txt ;;
   'etcdutl snapshot restore --help') recorded etcdutl-snapshot-restore--help.txt ;;
   'etcdutl snapshot restore '*) ;;

@@ -19,7 +19,8 @@
                     bumpRevision is refused here, before the command reaches a node
   The snapshot's hash is always checked (never --skip-hash-check).
   Prints: restored=DATADIR
-  Exits 2 when the snapshot is unreadable, 3 when dataDir exists, else the tool's exit status.
+  Exits 2 when the snapshot is unreadable, 3 when dataDir exists, 4 when the tool exited 0 but
+  wrote no member dir (nothing restored), else the tool's exit status.
 -->
 <#if tool != "etcdutl" && tool != "etcdctl"><#stop "restore.ftl: tool must be etcdutl or etcdctl, not " + tool></#if>
 <#if bumpRevision?? && !(markCompacted!true)><#stop "restore.ftl: --bump-revision goes with --mark-compacted (etcdutl refuses one without the other), so markCompacted cannot be false with a bumpRevision"></#if>
@@ -43,5 +44,12 @@ rc=$?
 if [ "$rc" -ne 0 ]; then
   echo ${tool}" snapshot restore failed (exit $rc): see the messages above; "${dataDir}" may hold a partial restore, remove it before retrying" >&2
   exit "$rc"
+fi
+# A tool that cannot restore may still exit 0: etcdctl 3.6 and later answer `snapshot restore`
+# with their usage only. A restore that wrote no member dir restored nothing; starting etcd on it
+# would start an empty cluster.
+if [ ! -d ${dataDir}/member ]; then
+  echo ${tool}" snapshot restore exited 0 but wrote no member dir into "${dataDir}": nothing was restored (etcdctl 3.6 and later cannot restore: use etcdutl)" >&2
+  exit 4
 fi
 printf 'restored=%s\n' ${dataDir}

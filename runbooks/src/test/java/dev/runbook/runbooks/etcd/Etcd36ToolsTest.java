@@ -160,6 +160,32 @@ class Etcd36ToolsTest {
   }
 
   @Test
+  void aRestoreToolThatExitsZeroWithoutRestoringFailsTheCommand() throws Exception {
+    // etcdctl 3.6 answers `snapshot restore` with its usage and exit 0; were it ever chosen, the
+    // command must fail rather than report a restore that wrote nothing.
+    install("etcdctl");
+    Path snapshot = Files.writeString(tmp.resolve("etcd-restore-run1.db"), "snapshot");
+    Path part = tmp.resolve("etcd-restore-run1.part");
+    Inventory.Member a = member("cp-1", "10.0.0.1");
+    Map<String, Object> model =
+        RestoreMembers.restoreModel(
+            "etcdctl",
+            bin.resolve("etcdctl").toString(),
+            snapshot.toString(),
+            part.toString(),
+            a,
+            inventory(a),
+            "run1",
+            0L);
+
+    Result r = sh(renderer.render("commands/etcd/restore.ftl", model));
+
+    assertThat(r.exit()).as("exit (stderr: %s)", r.stderr()).isEqualTo(4);
+    assertThat(r.stdout()).doesNotContain("restored=");
+    assertThat(r.stderr()).contains("wrote no member dir", "nothing was restored", "use etcdutl");
+  }
+
+  @Test
   void theRehearsalRestoreOn36NamesNeitherBumpNorMarkCompacted() throws Exception {
     install("etcdctl", "etcdutl");
     Path snapshotDir = Files.createDirectories(tmp.resolve("scratch/etcd-rehearsal-run1"));
