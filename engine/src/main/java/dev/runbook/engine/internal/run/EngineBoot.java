@@ -40,7 +40,7 @@ final class EngineBoot {
    * Starts the boot in a thread of its own, reads and lints the runbooks meanwhile, and deploys
    * them once the engine is built.
    */
-  static Opening open(EngineOptions options, Map<String, Step<?, ?>> steps) {
+  static Opening open(EngineOptions options, Map<String, Step<?, ?>> steps, Sessions sessions) {
     try {
       Files.createDirectories(HomeDir.ensure(options.home()).resolve("runs"));
     } catch (IOException e) {
@@ -52,7 +52,7 @@ final class EngineBoot {
         new Thread(
             () -> {
               try {
-                ProcessEngine engine = build(options, steps);
+                ProcessEngine engine = build(options, steps, sessions);
                 // H2 made its files with the umask's mode (0644): they hold the run's variables.
                 try {
                   HomeDir.tighten(options.home());
@@ -146,8 +146,9 @@ final class EngineBoot {
    * connection it served is closed under the boot. The next attempt reconnects, or serves the file
    * itself, so the boot tries again (a few times) instead of failing the person's command.
    */
-  static ProcessEngine build(EngineOptions options, Map<String, Step<?, ?>> steps) {
-    return whileServerExits(() -> configuration(options, steps).buildProcessEngine());
+  static ProcessEngine build(
+      EngineOptions options, Map<String, Step<?, ?>> steps, Sessions sessions) {
+    return whileServerExits(() -> configuration(options, steps, sessions).buildProcessEngine());
   }
 
   /**
@@ -183,7 +184,7 @@ final class EngineBoot {
   }
 
   static StandaloneProcessEngineConfiguration configuration(
-      EngineOptions options, Map<String, Step<?, ?>> steps) {
+      EngineOptions options, Map<String, Step<?, ?>> steps, Sessions sessions) {
     StandaloneProcessEngineConfiguration cfg =
         new StandaloneProcessEngineConfiguration() {
           @Override
@@ -215,10 +216,10 @@ final class EngineBoot {
     cfg.setEnableExceptionsAfterUnhandledBpmnError(true);
     cfg.setProcessEngineName("runbook");
     Map<Object, Object> beans = new HashMap<>();
-    steps.forEach((name, step) -> beans.put(name, new StepDelegate(step)));
+    steps.forEach((name, step) -> beans.put(name, new StepDelegate(step, sessions)));
     cfg.setBeans(beans);
     List<BpmnParseListener> listeners = new ArrayList<>();
-    listeners.add(new RunbookParseListener());
+    listeners.add(new RunbookParseListener(sessions));
     cfg.setCustomPostBPMNParseListeners(listeners);
     return cfg;
   }

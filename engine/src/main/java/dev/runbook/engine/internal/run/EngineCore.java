@@ -56,6 +56,7 @@ public final class EngineCore implements AutoCloseable {
   static final String ABORT_NO_ROLLBACK = "abort-no-rollback";
 
   private final EngineOptions options;
+  final Sessions sessions;
 
   EngineOptions options() {
     return options;
@@ -77,8 +78,10 @@ public final class EngineCore implements AutoCloseable {
       EngineOptions options,
       CompletableFuture<EngineBoot.Booted> boot,
       Catalog catalog,
-      Map<String, Step<?, ?>> steps) {
+      Map<String, Step<?, ?>> steps,
+      Sessions sessions) {
     this.options = options;
+    this.sessions = sessions;
     this.boot = boot;
     this.catalog = catalog;
     this.steps = steps;
@@ -154,9 +157,11 @@ public final class EngineCore implements AutoCloseable {
    */
   public static EngineCore open(EngineOptions options) {
     Map<String, Step<?, ?>> steps = EngineBoot.steps(options);
-    EngineBoot.Opening opening = EngineBoot.open(options, steps);
-    EngineCore core = new EngineCore(options, opening.booted(), opening.catalog(), steps);
-    Sessions.opener(new SessionOpener(core)::openSession);
+    // This engine's sessions, given to its delegates and listeners: nothing is kept per JVM.
+    Sessions sessions = new Sessions();
+    EngineBoot.Opening opening = EngineBoot.open(options, steps, sessions);
+    EngineCore core = new EngineCore(options, opening.booted(), opening.catalog(), steps, sessions);
+    sessions.opener(new SessionOpener(core)::openSession);
     return core;
   }
 
@@ -312,10 +317,10 @@ public final class EngineCore implements AutoCloseable {
     }
     try {
       holdDriverLock(runDir);
-      RunSession s = Sessions.get(runId);
+      RunSession s = sessions.get(runId);
       return op.apply(s);
     } finally {
-      Sessions.closeAll();
+      sessions.closeAll();
     }
   }
 
@@ -388,7 +393,7 @@ public final class EngineCore implements AutoCloseable {
 
   @Override
   public void close() {
-    Sessions.closeAll();
+    sessions.closeAll();
     try {
       EngineBoot.Booted b = null;
       try {

@@ -81,7 +81,7 @@ final class RunLauncher {
           RunInputs.redactor(inventory, entry, params),
           RunInputs.secretDigest(core.options().home()),
           true);
-      Sessions.put(session);
+      core.sessions.put(session);
       session.emit(
           new RunEvent.RunStarted(
               runId,
@@ -128,7 +128,7 @@ final class RunLauncher {
       }
       throw e;
     } finally {
-      Sessions.closeAll();
+      core.sessions.closeAll();
     }
   }
 

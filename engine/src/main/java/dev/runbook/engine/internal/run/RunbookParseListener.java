@@ -20,21 +20,26 @@ import org.camunda.bpm.model.bpmn.instance.UserTask;
  */
 final class RunbookParseListener extends AbstractBpmnParseListener {
 
+  private final Sessions sessions;
+
+  RunbookParseListener(Sessions sessions) {
+    this.sessions = sessions;
+  }
+
   @Override
   public void parseEndEvent(Element element, ScopeImpl scope, ActivityImpl activity) {
-    activity.addListener(
-        ExecutionListener.EVENTNAME_START, (ExecutionListener) RunbookParseListener::runEnded);
+    activity.addListener(ExecutionListener.EVENTNAME_START, (ExecutionListener) this::runEnded);
   }
 
   @Override
   public void parseBoundaryTimerEventDefinition(
       Element timerEventDefinition, boolean interrupting, ActivityImpl timerActivity) {
     timerActivity.addListener(
-        ExecutionListener.EVENTNAME_START, (ExecutionListener) RunbookParseListener::timerFired);
+        ExecutionListener.EVENTNAME_START, (ExecutionListener) this::timerFired);
   }
 
-  private static void runEnded(DelegateExecution execution) {
-    RunSession s = Sessions.get(execution.getProcessBusinessKey());
+  private void runEnded(DelegateExecution execution) {
+    RunSession s = sessions.get(execution.getProcessBusinessKey());
     EndEvent end = s.runbook.model().getModelElementById(execution.getCurrentActivityId());
     String outcome = Catalog.properties(end).getOrDefault("outcome", "done");
     String name = end.getName() == null ? end.getId() : end.getName();
@@ -46,8 +51,8 @@ final class RunbookParseListener extends AbstractBpmnParseListener {
     s.emit(new RunEvent.RunEnded(outcome, name, null));
   }
 
-  private static void timerFired(DelegateExecution execution) {
-    RunSession s = Sessions.get(execution.getProcessBusinessKey());
+  private void timerFired(DelegateExecution execution) {
+    RunSession s = sessions.get(execution.getProcessBusinessKey());
     BoundaryEvent timer = s.runbook.model().getModelElementById(execution.getCurrentActivityId());
     if (timer.getAttachedTo() instanceof UserTask gate) {
       s.emit(

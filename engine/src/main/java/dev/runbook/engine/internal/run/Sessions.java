@@ -5,38 +5,38 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * The open run sessions of this engine process, by run id (the process instance's business key).
- * Delegates and listeners find their run here; one engine per JVM.
+ * The open run sessions of one engine, by run id (the process instance's business key). The
+ * engine's delegates and listeners are given this when the engine is configured, and find their run
+ * here.
  */
-public final class Sessions {
+final class Sessions {
 
-  private static final Map<String, RunSession> OPEN = new ConcurrentHashMap<>();
-  private static volatile Function<String, RunSession> opener;
+  private final Map<String, RunSession> open = new ConcurrentHashMap<>();
+  private volatile Function<String, RunSession> opener;
 
-  private Sessions() {}
-
-  static void opener(Function<String, RunSession> f) {
+  /** How a run not open yet is opened: set once the engine exists (it opens from its records). */
+  void opener(Function<String, RunSession> f) {
     opener = f;
   }
 
   /** The session of {@code runId}, opened from the engine's records when not open yet. */
-  public static RunSession get(String runId) {
-    return OPEN.computeIfAbsent(
+  RunSession get(String runId) {
+    return open.computeIfAbsent(
         runId,
         id -> {
           if (opener == null) {
-            throw new IllegalStateException("no engine is open in this process");
+            throw new IllegalStateException("the engine is not open yet");
           }
           return opener.apply(id);
         });
   }
 
-  static void put(RunSession s) {
-    OPEN.put(s.runId, s);
+  void put(RunSession s) {
+    open.put(s.runId, s);
   }
 
-  static void closeAll() {
-    OPEN.values().forEach(RunSession::close);
-    OPEN.clear();
+  void closeAll() {
+    open.values().forEach(RunSession::close);
+    open.clear();
   }
 }

@@ -34,15 +34,17 @@ public final class StepDelegate implements JavaDelegate {
           .build();
 
   private final Step<Record, Record> step;
+  private final Sessions sessions;
 
   @SuppressWarnings("unchecked")
-  public StepDelegate(Step<?, ?> step) {
+  StepDelegate(Step<?, ?> step, Sessions sessions) {
     this.step = (Step<Record, Record>) step;
+    this.sessions = sessions;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    RunSession session = Sessions.get(execution.getProcessBusinessKey());
+    RunSession session = sessions.get(execution.getProcessBusinessKey());
     String activityId = execution.getCurrentActivityId();
     String jobId = Driver.currentJob();
     // The database keeps secret values sealed; the step gets them opened, in memory only. One
