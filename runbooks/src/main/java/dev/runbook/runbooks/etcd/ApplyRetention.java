@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  */
 @Doc(
     "Deletes this cluster's older snapshots from the engine host's snapshot dir and the nodes' backup dir as keep / keepDays ask (both 0 by default: nothing is deleted); never the snapshot just taken.")
-final class ApplyRetention implements Step<ApplyRetention.Input, ApplyRetention.Output> {
+final class ApplyRetention extends DeclaredStep<ApplyRetention.Input, ApplyRetention.Output> {
 
   private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
@@ -64,19 +64,8 @@ final class ApplyRetention implements Step<ApplyRetention.Input, ApplyRetention.
    */
   record Output(String policy, Map<String, List<String>> deleted) {}
 
-  @Override
-  public String name() {
-    return "etcdSnapshotRetention";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  ApplyRetention() {
+    super("etcdSnapshotRetention", Input.class, Effect.MUTATING);
   }
 
   @Override

@@ -1,11 +1,11 @@
 package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.CommandResult;
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,7 +20,7 @@ import java.util.Map;
  */
 @Doc(
     "Records the symptom before anything changes: per member, containers, etcd's log, status, health, member list and disk use, plus what the engine reads through jetcd. Never fails the run.")
-final class CaptureSymptom implements Step<CaptureSymptom.Input, CaptureSymptom.Output> {
+final class CaptureSymptom extends DeclaredStep<CaptureSymptom.Input, CaptureSymptom.Output> {
 
   record Input() {}
 
@@ -33,19 +33,8 @@ final class CaptureSymptom implements Step<CaptureSymptom.Input, CaptureSymptom.
   record Output(
       Map<String, String> answered, String clusterId, boolean markerRead, String marker) {}
 
-  @Override
-  public String name() {
-    return "etcdCaptureSymptom";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.READ_ONLY;
+  CaptureSymptom() {
+    super("etcdCaptureSymptom", Input.class, Effect.READ_ONLY);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
@@ -7,7 +8,6 @@ import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RemoteFailure;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ import java.util.Map;
  */
 @Doc(
     "Copies the snapshot from the engine host into the backup directory on each node, checks its SHA-256 there and only then gives it its final name.")
-final class CopySnapshot implements Step<CopySnapshot.Input, CopySnapshot.Output> {
+final class CopySnapshot extends DeclaredStep<CopySnapshot.Input, CopySnapshot.Output> {
 
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
@@ -50,19 +50,8 @@ final class CopySnapshot implements Step<CopySnapshot.Input, CopySnapshot.Output
    */
   record Output(Map<String, String> copies) {}
 
-  @Override
-  public String name() {
-    return "etcdCopySnapshot";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  CopySnapshot() {
+    super("etcdCopySnapshot", Input.class, Effect.MUTATING);
   }
 
   @Override

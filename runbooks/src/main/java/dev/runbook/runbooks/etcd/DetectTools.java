@@ -1,10 +1,10 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.Map;
@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 @Doc(
     "Finds the etcd tools on the node and what its snapshot restore accepts (etcdutl or etcdctl, --bump-revision, --mark-compacted), read from the tools' help.")
-final class DetectTools implements Step<DetectTools.Input, DetectTools.Output> {
+final class DetectTools extends DeclaredStep<DetectTools.Input, DetectTools.Output> {
 
   record Input() {}
 
@@ -35,19 +35,8 @@ final class DetectTools implements Step<DetectTools.Input, DetectTools.Output> {
       boolean bumpRevision,
       boolean markCompacted) {}
 
-  @Override
-  public String name() {
-    return "etcdDetectTools";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.READ_ONLY;
+  DetectTools() {
+    super("etcdDetectTools", Input.class, Effect.READ_ONLY);
   }
 
   @Override

@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -21,7 +21,7 @@ import java.util.Map;
  */
 @Doc(
     "Writes, beside each member's original etcd.yaml in the run's dir, a copy whose etcd-data volume points at the restored dir, and nothing else changed. The manifest dir is not touched.")
-final class PatchManifests implements Step<PatchManifests.Input, PatchManifests.Output> {
+final class PatchManifests extends DeclaredStep<PatchManifests.Input, PatchManifests.Output> {
 
   record Input() {}
 
@@ -31,19 +31,8 @@ final class PatchManifests implements Step<PatchManifests.Input, PatchManifests.
    */
   record Output(Map<String, String> diffs, Map<String, String> patched) {}
 
-  @Override
-  public String name() {
-    return "etcdPatchManifests";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  PatchManifests() {
+    super("etcdPatchManifests", Input.class, Effect.MUTATING);
   }
 
   @Override

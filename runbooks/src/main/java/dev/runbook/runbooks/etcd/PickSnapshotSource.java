@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import dev.runbook.engine.api.WaitProgress;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import java.util.Map;
 @Doc(
     "Checks every member's health and picks the member to snapshot: the healthy leader, else the healthy voter with the highest raft index; never a learner.")
 final class PickSnapshotSource
-    implements Step<PickSnapshotSource.Input, PickSnapshotSource.Output> {
+    extends DeclaredStep<PickSnapshotSource.Input, PickSnapshotSource.Output> {
 
   record Input() {}
 
@@ -43,19 +43,8 @@ final class PickSnapshotSource
       List<MemberClient.Listed> memberList,
       String access) {}
 
-  @Override
-  public String name() {
-    return "etcdPickSnapshotSource";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.READ_ONLY;
+  PickSnapshotSource() {
+    super("etcdPickSnapshotSource", Input.class, Effect.READ_ONLY);
   }
 
   @Override

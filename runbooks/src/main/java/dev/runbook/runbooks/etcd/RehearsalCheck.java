@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,7 +24,7 @@ import java.util.Map;
  */
 @Doc(
     "Proves the rehearsal's restored copy holds what the snapshot holds: healthy, same revision, same key count, Kubernetes namespaces present, marker key as expected.")
-final class RehearsalCheck implements Step<RehearsalCheck.Input, RehearsalCheck.Output> {
+final class RehearsalCheck extends DeclaredStep<RehearsalCheck.Input, RehearsalCheck.Output> {
 
   record Input(
       @Doc("Path of etcdctl on the node (from tool detection).") String etcdctl,
@@ -41,19 +41,8 @@ final class RehearsalCheck implements Step<RehearsalCheck.Input, RehearsalCheck.
 
   record Output(long revision, long keys, long namespaces, String marker, List<String> checked) {}
 
-  @Override
-  public String name() {
-    return "etcdRehearsalCheck";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.READ_ONLY;
+  RehearsalCheck() {
+    super("etcdRehearsalCheck", Input.class, Effect.READ_ONLY);
   }
 
   @Override

@@ -1,11 +1,11 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RemoteFailure;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.Map;
@@ -16,7 +16,7 @@ import java.util.Map;
  */
 @Doc(
     "Keeps the throwaway etcd's log as an artifact, stops the throwaway etcd and removes the rehearsal's scratch dir, nothing else.")
-final class RehearsalCleanUp implements Step<RehearsalCleanUp.Input, RehearsalCleanUp.Output> {
+final class RehearsalCleanUp extends DeclaredStep<RehearsalCleanUp.Input, RehearsalCleanUp.Output> {
 
   record Input(
       @Doc(
@@ -33,19 +33,8 @@ final class RehearsalCleanUp implements Step<RehearsalCleanUp.Input, RehearsalCl
 
   record Output(String stopped, String removed) {}
 
-  @Override
-  public String name() {
-    return "etcdRehearsalCleanUp";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  RehearsalCleanUp() {
+    super("etcdRehearsalCleanUp", Input.class, Effect.MUTATING);
   }
 
   @Override

@@ -1,10 +1,10 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +19,7 @@ import java.util.Map;
  */
 @Doc(
     "Restores the uploaded snapshot into the scratch dir as a one-member cluster on two free loopback ports, never the member's live ports.")
-final class RehearsalRestore implements Step<RehearsalRestore.Input, RehearsalRestore.Output> {
+final class RehearsalRestore extends DeclaredStep<RehearsalRestore.Input, RehearsalRestore.Output> {
 
   static final String NAME = "rehearsal";
 
@@ -45,19 +45,8 @@ final class RehearsalRestore implements Step<RehearsalRestore.Input, RehearsalRe
 
   record Output(String dataDir, int clientPort, int peerPort, String command) {}
 
-  @Override
-  public String name() {
-    return "etcdRehearsalRestore";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  RehearsalRestore() {
+    super("etcdRehearsalRestore", Input.class, Effect.MUTATING);
   }
 
   @Override

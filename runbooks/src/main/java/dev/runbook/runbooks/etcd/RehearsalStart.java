@@ -1,9 +1,9 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.PlanContext;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -11,7 +11,7 @@ import java.util.Map;
 
 /** Starts a throwaway etcd on the restored scratch data, on loopback ports nobody else uses. */
 @Doc("Starts a throwaway etcd on the restored scratch data, on loopback ports nobody else uses.")
-final class RehearsalStart implements Step<RehearsalStart.Input, RehearsalStart.Output> {
+final class RehearsalStart extends DeclaredStep<RehearsalStart.Input, RehearsalStart.Output> {
 
   record Input(
       @Doc(
@@ -33,19 +33,8 @@ final class RehearsalStart implements Step<RehearsalStart.Input, RehearsalStart.
 
   record Output(String endpoint, String pid) {}
 
-  @Override
-  public String name() {
-    return "etcdRehearsalStart";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  RehearsalStart() {
+    super("etcdRehearsalStart", Input.class, Effect.MUTATING);
   }
 
   @Override

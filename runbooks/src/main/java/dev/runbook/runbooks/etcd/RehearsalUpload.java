@@ -1,10 +1,10 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +20,7 @@ import java.util.Map;
  */
 @Doc(
     "Creates the rehearsal's scratch dir on the node (it must not exist), uploads the snapshot into it and re-checks its SHA-256 there.")
-final class RehearsalUpload implements Step<RehearsalUpload.Input, RehearsalUpload.Output> {
+final class RehearsalUpload extends DeclaredStep<RehearsalUpload.Input, RehearsalUpload.Output> {
 
   record Input(
       @Doc(value = "The snapshot file on the engine host.", required = true) String file,
@@ -40,19 +40,8 @@ final class RehearsalUpload implements Step<RehearsalUpload.Input, RehearsalUplo
 
   record Output(String scratch, String snapshot, String sha256) {}
 
-  @Override
-  public String name() {
-    return "etcdRehearsalUpload";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  RehearsalUpload() {
+    super("etcdRehearsalUpload", Input.class, Effect.MUTATING);
   }
 
   @Override

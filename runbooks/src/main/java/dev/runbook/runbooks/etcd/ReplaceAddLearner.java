@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +18,8 @@ import java.util.List;
  */
 @Doc(
     "Adds the member back as a learner with the same peer URL, through a healthy member, and returns the --initial-cluster it must start with.")
-final class ReplaceAddLearner implements Step<ReplaceAddLearner.Input, ReplaceAddLearner.Output> {
+final class ReplaceAddLearner
+    extends DeclaredStep<ReplaceAddLearner.Input, ReplaceAddLearner.Output> {
 
   record Input(
       @Doc(value = "The name of the member being replaced.", required = true) String member,
@@ -37,19 +38,8 @@ final class ReplaceAddLearner implements Step<ReplaceAddLearner.Input, ReplaceAd
    */
   record Output(String learnerId, String initialCluster) {}
 
-  @Override
-  public String name() {
-    return "etcdReplaceAddLearner";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  ReplaceAddLearner() {
+    super("etcdReplaceAddLearner", Input.class, Effect.MUTATING);
   }
 
   @Override

@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +24,7 @@ import java.util.Optional;
  */
 @Doc(
     "Checks that one member can be replaced: every other member healthy, the member in the member list with its name and peer URL, no learner, and the replacement node reachable as root with its etcd.yaml and certificates right. Changes nothing.")
-final class ReplacePreflight implements Step<ReplacePreflight.Input, ReplacePreflight.Output> {
+final class ReplacePreflight extends DeclaredStep<ReplacePreflight.Input, ReplacePreflight.Output> {
 
   record Input(
       @Doc(value = "The name of the member to replace, as in the inventory.", required = true)
@@ -58,19 +58,8 @@ final class ReplacePreflight implements Step<ReplacePreflight.Input, ReplacePref
       boolean markerRead,
       String marker) {}
 
-  @Override
-  public String name() {
-    return "etcdReplacePreflight";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.READ_ONLY;
+  ReplacePreflight() {
+    super("etcdReplacePreflight", Input.class, Effect.READ_ONLY);
   }
 
   @Override

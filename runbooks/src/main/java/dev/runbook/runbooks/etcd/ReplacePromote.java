@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import dev.runbook.engine.api.WaitProgress;
 import java.time.Duration;
@@ -18,7 +18,7 @@ import java.time.Duration;
  */
 @Doc(
     "Promotes the new learner to a voting member, asking again every second while etcd says it has not caught up with the leader, within a bounded wait.")
-final class ReplacePromote implements Step<ReplacePromote.Input, ReplacePromote.Output> {
+final class ReplacePromote extends DeclaredStep<ReplacePromote.Input, ReplacePromote.Output> {
 
   static final Duration EVERY = Duration.ofSeconds(1);
 
@@ -43,19 +43,8 @@ final class ReplacePromote implements Step<ReplacePromote.Input, ReplacePromote.
    */
   record Output(int attempts, long waitedMillis) {}
 
-  @Override
-  public String name() {
-    return "etcdReplacePromote";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  ReplacePromote() {
+    super("etcdReplacePromote", Input.class, Effect.MUTATING);
   }
 
   @Override

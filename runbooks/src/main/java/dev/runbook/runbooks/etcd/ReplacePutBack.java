@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,7 +20,7 @@ import java.util.Map;
  */
 @Doc(
     "Puts the member's old data dir and manifest back as the run found them, while the member is still in the member list; refuses once it was removed.")
-final class ReplacePutBack implements Step<ReplacePutBack.Input, ReplacePutBack.Output> {
+final class ReplacePutBack extends DeclaredStep<ReplacePutBack.Input, ReplacePutBack.Output> {
 
   record Input(
       @Doc(value = "The name of the member being replaced.", required = true) String member,
@@ -41,19 +41,8 @@ final class ReplacePutBack implements Step<ReplacePutBack.Input, ReplacePutBack.
 
   record Output(String data, String manifest) {}
 
-  @Override
-  public String name() {
-    return "etcdReplacePutBack";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  ReplacePutBack() {
+    super("etcdReplacePutBack", Input.class, Effect.MUTATING);
   }
 
   @Override

@@ -1,11 +1,11 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 
 /**
@@ -15,7 +15,7 @@ import dev.runbook.engine.api.StepContext;
  */
 @Doc(
     "Removes the member to replace from the cluster by its id, through a healthy member, and checks the member list no longer holds it. Its old data can never rejoin afterwards.")
-final class ReplaceRemove implements Step<ReplaceRemove.Input, ReplaceRemove.Output> {
+final class ReplaceRemove extends DeclaredStep<ReplaceRemove.Input, ReplaceRemove.Output> {
 
   record Input(
       @Doc(value = "The name of the member being replaced.", required = true) String member,
@@ -35,19 +35,8 @@ final class ReplaceRemove implements Step<ReplaceRemove.Input, ReplaceRemove.Out
    */
   record Output(boolean removed, String through) {}
 
-  @Override
-  public String name() {
-    return "etcdReplaceRemove";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.DESTRUCTIVE;
+  ReplaceRemove() {
+    super("etcdReplaceRemove", Input.class, Effect.DESTRUCTIVE);
   }
 
   @Override

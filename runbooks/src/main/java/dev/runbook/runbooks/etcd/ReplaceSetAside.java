@@ -1,10 +1,10 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -20,7 +20,7 @@ import java.util.Map;
  */
 @Doc(
     "Stops the member to replace on its node (its etcd.yaml into the run's dir) and renames its old data dir aside, never deleted, leaving an empty one. The cluster is not touched.")
-final class ReplaceSetAside implements Step<ReplaceSetAside.Input, ReplaceSetAside.Output> {
+final class ReplaceSetAside extends DeclaredStep<ReplaceSetAside.Input, ReplaceSetAside.Output> {
 
   record Input(
       @Doc("Where the member's etcd.yaml is on its node; empty: the manifest dir's etcd.yaml.")
@@ -46,19 +46,8 @@ final class ReplaceSetAside implements Step<ReplaceSetAside.Input, ReplaceSetAsi
    */
   record Output(String runDir, String manifest, String aside) {}
 
-  @Override
-  public String name() {
-    return "etcdReplaceSetAside";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  ReplaceSetAside() {
+    super("etcdReplaceSetAside", Input.class, Effect.MUTATING);
   }
 
   @Override

@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import dev.runbook.engine.api.WaitProgress;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +24,7 @@ import java.util.Optional;
  */
 @Doc(
     "Starts the replaced member on its empty data dir from a copy of its etcd.yaml with only --initial-cluster and --initial-cluster-state=existing changed, and waits until it answers.")
-final class ReplaceStart implements Step<ReplaceStart.Input, ReplaceStart.Output> {
+final class ReplaceStart extends DeclaredStep<ReplaceStart.Input, ReplaceStart.Output> {
 
   record Input(
       @Doc(
@@ -45,19 +45,8 @@ final class ReplaceStart implements Step<ReplaceStart.Input, ReplaceStart.Output
 
   record Output(String manifest, String diff, MemberClient.Status status, long waitedMillis) {}
 
-  @Override
-  public String name() {
-    return "etcdReplaceStart";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  ReplaceStart() {
+    super("etcdReplaceStart", Input.class, Effect.MUTATING);
   }
 
   @Override

@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +20,7 @@ import java.util.List;
  */
 @Doc(
     "Checks the replaced member: member list equals the inventory with a new id for it and no learner, every member healthy, every revision equal to the leader's, the marker read from the new member's own store.")
-final class ReplaceValidate implements Step<ReplaceValidate.Input, ReplaceValidate.Output> {
+final class ReplaceValidate extends DeclaredStep<ReplaceValidate.Input, ReplaceValidate.Output> {
 
   record Input(
       @Doc(value = "The name of the member replaced.", required = true) String member,
@@ -48,19 +48,8 @@ final class ReplaceValidate implements Step<ReplaceValidate.Input, ReplaceValida
       List<MemberClient.Status> statuses,
       String marker) {}
 
-  @Override
-  public String name() {
-    return "etcdReplaceValidate";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.READ_ONLY;
+  ReplaceValidate() {
+    super("etcdReplaceValidate", Input.class, Effect.READ_ONLY);
   }
 
   @Override

@@ -1,10 +1,10 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ import java.util.Map;
  */
 @Doc(
     "Restores every member at once, after all are stopped: uploads and re-checks the snapshot, restores it into a fresh sibling of the data dir with the inventory's cluster and a token unique to the run. The old data dir is never touched.")
-final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.Output> {
+final class RestoreMembers extends DeclaredStep<RestoreMembers.Input, RestoreMembers.Output> {
 
   record Input(
       @Doc(value = "The snapshot file on the engine host.", required = true) String file,
@@ -49,19 +49,8 @@ final class RestoreMembers implements Step<RestoreMembers.Input, RestoreMembers.
   record Output(
       Map<String, String> restored, List<String> alreadyRestored, Map<String, String> commands) {}
 
-  @Override
-  public String name() {
-    return "etcdRestoreMembers";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  RestoreMembers() {
+    super("etcdRestoreMembers", Input.class, Effect.MUTATING);
   }
 
   @Override

@@ -1,13 +1,13 @@
 package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.CommandResult;
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  */
 @Doc(
     "Checks every member before a restore changes anything: manifests, tools, versions, disk room, certificates; every problem on every member is reported at once.")
-final class RestorePreflight implements Step<RestorePreflight.Input, RestorePreflight.Output> {
+final class RestorePreflight extends DeclaredStep<RestorePreflight.Input, RestorePreflight.Output> {
 
   /**
    * @param size the snapshot's size in bytes
@@ -79,19 +79,8 @@ final class RestorePreflight implements Step<RestorePreflight.Input, RestorePref
   record Output(
       List<NodePlan> nodes, long bumpRevision, String clusterVersion, List<String> plan) {}
 
-  @Override
-  public String name() {
-    return "etcdRestorePreflight";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.READ_ONLY;
+  RestorePreflight() {
+    super("etcdRestorePreflight", Input.class, Effect.READ_ONLY);
   }
 
   @Override

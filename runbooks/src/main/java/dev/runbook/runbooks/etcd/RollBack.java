@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ import java.util.Map;
  */
 @Doc(
     "Puts the cluster back as it was before the restore: the original etcd.yaml (still pointing at the untouched data dir), a healthy quorum, the control plane; then checks the cluster id and marker read before the run.")
-final class RollBack implements Step<RollBack.Input, RollBack.Output> {
+final class RollBack extends DeclaredStep<RollBack.Input, RollBack.Output> {
 
   /**
    * @param clusterIdBefore the cluster id read before the run ("" when etcd did not answer)
@@ -54,19 +54,8 @@ final class RollBack implements Step<RollBack.Input, RollBack.Output> {
       Map<String, List<String>> started,
       String marker) {}
 
-  @Override
-  public String name() {
-    return "etcdRollBack";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  RollBack() {
+    super("etcdRollBack", Input.class, Effect.MUTATING);
   }
 
   @Override

@@ -1,9 +1,9 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.PlanContext;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -16,7 +16,8 @@ import java.util.Map;
  */
 @Doc(
     "Starts the control plane again on every member: the manifests the stop set aside go back, then it waits until each member runs them.")
-final class StartControlPlane implements Step<StartControlPlane.Input, StartControlPlane.Output> {
+final class StartControlPlane
+    extends DeclaredStep<StartControlPlane.Input, StartControlPlane.Output> {
 
   record Input(
       @Doc(
@@ -34,19 +35,8 @@ final class StartControlPlane implements Step<StartControlPlane.Input, StartCont
    */
   record Output(Map<String, List<String>> started) {}
 
-  @Override
-  public String name() {
-    return "etcdStartControlPlane";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  StartControlPlane() {
+    super("etcdStartControlPlane", Input.class, Effect.MUTATING);
   }
 
   @Override

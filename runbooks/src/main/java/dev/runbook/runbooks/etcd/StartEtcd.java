@@ -1,6 +1,7 @@
 package dev.runbook.runbooks.etcd;
 
 import dev.runbook.engine.api.CommandResult;
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
@@ -8,7 +9,6 @@ import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RemoteFailure;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +22,7 @@ import java.util.Map;
  */
 @Doc(
     "Starts etcd on the restored data on every member from its patched manifest and waits until every member is healthy with a quorum; the API servers stay stopped.")
-final class StartEtcd implements Step<StartEtcd.Input, StartEtcd.Output> {
+final class StartEtcd extends DeclaredStep<StartEtcd.Input, StartEtcd.Output> {
 
   record Input(
       @Doc(
@@ -36,19 +36,8 @@ final class StartEtcd implements Step<StartEtcd.Input, StartEtcd.Output> {
 
   record Output(List<MemberClient.Status> statuses, long waitedMillis) {}
 
-  @Override
-  public String name() {
-    return "etcdStartEtcd";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  StartEtcd() {
+    super("etcdStartEtcd", Input.class, Effect.MUTATING);
   }
 
   @Override

@@ -1,11 +1,11 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -21,7 +21,7 @@ import java.util.Map;
  */
 @Doc(
     "Stops the control plane on every member, API servers first, then etcd, by setting their manifests aside into the run's dir; returns only when no member runs etcd.")
-final class StopControlPlane implements Step<StopControlPlane.Input, StopControlPlane.Output> {
+final class StopControlPlane extends DeclaredStep<StopControlPlane.Input, StopControlPlane.Output> {
 
   record Input(
       @Doc(
@@ -40,19 +40,8 @@ final class StopControlPlane implements Step<StopControlPlane.Input, StopControl
    */
   record Output(Map<String, List<String>> moved, String runDir) {}
 
-  @Override
-  public String name() {
-    return "etcdStopControlPlane";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.DESTRUCTIVE;
+  StopControlPlane() {
+    super("etcdStopControlPlane", Input.class, Effect.DESTRUCTIVE);
   }
 
   @Override

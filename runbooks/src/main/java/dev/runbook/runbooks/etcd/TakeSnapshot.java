@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +28,7 @@ import java.time.format.DateTimeFormatter;
  */
 @Doc(
     "Streams a snapshot from the chosen member to the engine host, fsyncs it, checks size, SHA-256 trailer and bbolt pages, and only then gives it its final name.")
-final class TakeSnapshot implements Step<TakeSnapshot.Input, TakeSnapshot.Output> {
+final class TakeSnapshot extends DeclaredStep<TakeSnapshot.Input, TakeSnapshot.Output> {
 
   static final Duration IDLE = Duration.ofSeconds(60);
   private static final DateTimeFormatter STAMP =
@@ -75,19 +75,8 @@ final class TakeSnapshot implements Step<TakeSnapshot.Input, TakeSnapshot.Output
       double throughputMiBps,
       String statusReadBy) {}
 
-  @Override
-  public String name() {
-    return "etcdTakeSnapshot";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.READ_ONLY;
+  TakeSnapshot() {
+    super("etcdTakeSnapshot", Input.class, Effect.READ_ONLY);
   }
 
   static String fileName(String cluster, Instant at, String runId) {

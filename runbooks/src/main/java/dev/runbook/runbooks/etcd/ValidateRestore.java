@@ -1,12 +1,12 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  */
 @Doc(
     "Checks the restored cluster before the API servers come back: all members healthy, one cluster id, the inventory's members, the snapshot's revision (plus the bump) and key count, the marker key.")
-final class ValidateRestore implements Step<ValidateRestore.Input, ValidateRestore.Output> {
+final class ValidateRestore extends DeclaredStep<ValidateRestore.Input, ValidateRestore.Output> {
 
   record Input(
       @Doc(value = "The revision the snapshot holds.", required = true) Long snapshotRevision,
@@ -44,19 +44,8 @@ final class ValidateRestore implements Step<ValidateRestore.Input, ValidateResto
       List<MemberClient.Listed> members,
       String marker) {}
 
-  @Override
-  public String name() {
-    return "etcdValidateRestore";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.READ_ONLY;
+  ValidateRestore() {
+    super("etcdValidateRestore", Input.class, Effect.READ_ONLY);
   }
 
   @Override

@@ -1,11 +1,11 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.nio.file.Path;
 
@@ -16,7 +16,7 @@ import java.nio.file.Path;
  */
 @Doc(
     "Checks a snapshot file on the engine host before anything uses it (size, SHA-256 trailer, bbolt meta pages) and reads its revision and key counts.")
-final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.Output> {
+final class VerifySnapshot extends DeclaredStep<VerifySnapshot.Input, VerifySnapshot.Output> {
 
   /**
    * @param expectSha256 optional: the digest the snapshot must have (as etcd-snapshot recorded it)
@@ -43,19 +43,8 @@ final class VerifySnapshot implements Step<VerifySnapshot.Input, VerifySnapshot.
       String clusterVersion,
       String statusReadBy) {}
 
-  @Override
-  public String name() {
-    return "etcdVerifySnapshot";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.READ_ONLY;
+  VerifySnapshot() {
+    super("etcdVerifySnapshot", Input.class, Effect.READ_ONLY);
   }
 
   @Override

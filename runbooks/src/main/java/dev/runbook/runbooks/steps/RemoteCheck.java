@@ -1,11 +1,11 @@
 package dev.runbook.runbooks.steps;
 
 import dev.runbook.engine.api.CommandResult;
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -16,7 +16,7 @@ import java.util.Map;
  * discovery and checks only: its effect is READ_ONLY, so a resume simply runs it again.
  */
 @Doc("Runs a read-only command template on each of the task's nodes and fails on a non-zero exit.")
-public final class RemoteCheck implements Step<RemoteCheck.Input, RemoteCheck.Output> {
+public final class RemoteCheck extends DeclaredStep<RemoteCheck.Input, RemoteCheck.Output> {
 
   /**
    * @param template command template, e.g. {@code commands/ssh-check/identify.ftl}
@@ -46,19 +46,8 @@ public final class RemoteCheck implements Step<RemoteCheck.Input, RemoteCheck.Ou
    */
   public record Output(Map<String, String> stdout) {}
 
-  @Override
-  public String name() {
-    return "remoteCheck";
-  }
-
-  @Override
-  public Class<Input> inputType() {
-    return Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.READ_ONLY;
+  public RemoteCheck() {
+    super("remoteCheck", Input.class, Effect.READ_ONLY);
   }
 
   @Override

@@ -1,9 +1,9 @@
 package dev.runbook.runbooks.steps;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.PlanContext;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 
 /**
@@ -11,23 +11,12 @@ import dev.runbook.engine.api.StepContext;
  * before the run for anything that looks for the stamp.
  */
 @Doc("ssh-check's rollback: moves each node's stamp aside (renamed, never deleted).")
-public final class SetStampAside implements Step<Stamp.Input, SetStampAside.Output> {
+public final class SetStampAside extends DeclaredStep<Stamp.Input, SetStampAside.Output> {
 
   public record Output(int nodes) {}
 
-  @Override
-  public String name() {
-    return "setStampAside";
-  }
-
-  @Override
-  public Class<Stamp.Input> inputType() {
-    return Stamp.Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  public SetStampAside() {
+    super("setStampAside", Stamp.Input.class, Effect.MUTATING);
   }
 
   @Override

@@ -1,32 +1,21 @@
 package dev.runbook.runbooks.steps;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 
 /** Reads each node's stamp back: it must exist and name this run. */
 @Doc("Reads each node's stamp back: it must exist and name this run.")
-public final class VerifyStamp implements Step<Stamp.Input, VerifyStamp.Output> {
+public final class VerifyStamp extends DeclaredStep<Stamp.Input, VerifyStamp.Output> {
 
   public record Output(boolean verified) {}
 
-  @Override
-  public String name() {
-    return "verifyStamp";
-  }
-
-  @Override
-  public Class<Stamp.Input> inputType() {
-    return Stamp.Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.READ_ONLY;
+  public VerifyStamp() {
+    super("verifyStamp", Stamp.Input.class, Effect.READ_ONLY);
   }
 
   @Override

@@ -1,9 +1,9 @@
 package dev.runbook.runbooks.steps;
 
+import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.PlanContext;
-import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,26 +13,15 @@ import java.util.Map;
  * reversible write that proves the engine can change a node, not only read it.
  */
 @Doc("Writes a stamp file naming the run on each node: a small, visible, reversible change.")
-public final class WriteStamp implements Step<Stamp.Input, WriteStamp.Output> {
+public final class WriteStamp extends DeclaredStep<Stamp.Input, WriteStamp.Output> {
 
   /**
    * @param paths per node, the stamp file written
    */
   public record Output(Map<String, String> paths) {}
 
-  @Override
-  public String name() {
-    return "writeStamp";
-  }
-
-  @Override
-  public Class<Stamp.Input> inputType() {
-    return Stamp.Input.class;
-  }
-
-  @Override
-  public Effect effect() {
-    return Effect.MUTATING;
+  public WriteStamp() {
+    super("writeStamp", Stamp.Input.class, Effect.MUTATING);
   }
 
   @Override
