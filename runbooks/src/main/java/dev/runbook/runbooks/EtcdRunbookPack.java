@@ -34,7 +34,8 @@ public final class EtcdRunbookPack implements RunbookPack {
         "runbooks/etcd-restore-rehearsal.bpmn",
         "runbooks/etcd-restore.bpmn",
         "runbooks/etcd-member-replace.bpmn",
-        "runbooks/control-plane-backup.bpmn");
+        "runbooks/control-plane-backup.bpmn",
+        "runbooks/control-plane-restore-files.bpmn");
   }
 
   @Override

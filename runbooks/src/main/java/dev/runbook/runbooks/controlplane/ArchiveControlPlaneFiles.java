@@ -10,12 +10,8 @@ import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.api.StepContext;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -189,17 +185,7 @@ final class ArchiveControlPlaneFiles
       ControlPlaneArchive.Sealed sealed = ControlPlaneArchive.seal(manifest, contents, key);
       Path target = dir.resolve(fileName(context.inventory().cluster(), n, at, context.runId()));
       try {
-        String name = target.getFileName().toString();
-        // The digests land first: an archive under its final name always has them beside it.
-        writeAtomically(
-            target.resolveSibling(name + ".sha256"),
-            (sealed.sha256() + "  " + name + "\n")
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        writeAtomically(
-            target.resolveSibling(name + ".hmac"),
-            (sealed.hmac() + "  " + name + "\n")
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        writeAtomically(target, sealed.bytes());
+        ControlPlaneArchive.write(target, sealed);
       } catch (IOException e) {
         throw new RunbookError(ErrorCode.STEP_FAILED, "cannot write " + target + ": " + e);
       }
@@ -220,35 +206,6 @@ final class ArchiveControlPlaneFiles
       listing.missing().forEach(m -> missing.add(n + ": " + m));
     }
     return new Output(archives, sha, hmac, counts, missing);
-  }
-
-  /**
-   * {@code .part} (mode 0600), fsync, rename, fsync the dir; an existing file is never replaced.
-   */
-  static void writeAtomically(Path target, byte[] bytes) throws IOException {
-    if (Files.exists(target)) {
-      throw new IOException(target + " exists already; it is left as it is");
-    }
-    Path part = target.resolveSibling(target.getFileName() + ".part");
-    try (FileChannel ch =
-        FileChannel.open(
-            part,
-            java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-      ch.force(true);
-    } catch (IOException e) {
-      Files.deleteIfExists(part);
-      throw e;
-    }
-    Files.setPosixFilePermissions(part, PosixFilePermissions.fromString("rw-------"));
-    Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
-    try (FileChannel d = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-      d.force(true);
-    }
   }
 
   @Override

@@ -106,6 +106,66 @@ public final class ControlPlaneArchive {
     return new Sealed(sealed, ArchiveCipher.sha256(sealed), ArchiveCipher.hmac(sealed, key));
   }
 
+  /**
+   * Writes an archive and its digests: {@code NAME.sha256} and {@code NAME.hmac} first, so that an
+   * archive under its final name always has them beside it.
+   */
+  static void write(Path target, Sealed sealed) throws IOException {
+    String name = target.getFileName().toString();
+    writeAtomically(
+        target.resolveSibling(name + ".sha256"),
+        (sealed.sha256() + "  " + name + "\n").getBytes(StandardCharsets.US_ASCII));
+    writeAtomically(
+        target.resolveSibling(name + ".hmac"),
+        (sealed.hmac() + "  " + name + "\n").getBytes(StandardCharsets.US_ASCII));
+    writeAtomically(target, sealed.bytes());
+  }
+
+  /**
+   * An archive of {@code contents} as {@code target}, for a fixture (tests, drills): what the
+   * backup step writes.
+   */
+  public static void write(
+      Path target, Manifest manifest, Map<String, byte[]> contents, Path keyFile)
+      throws IOException {
+    write(target, seal(manifest, contents, KeyFile.read(keyFile)));
+  }
+
+  /**
+   * {@code .part} (mode 0600), fsync, rename, fsync the dir; an existing file is never replaced.
+   */
+  static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    if (Files.exists(target)) {
+      throw new IOException(target + " exists already; it is left as it is");
+    }
+    Path part = target.resolveSibling(target.getFileName() + ".part");
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(
+            part,
+            java.util.Set.of(
+                java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE),
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      ch.force(true);
+    } catch (IOException e) {
+      Files.deleteIfExists(part);
+      throw e;
+    }
+    Files.setPosixFilePermissions(
+        part, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    try (java.nio.channels.FileChannel d =
+        java.nio.channels.FileChannel.open(
+            target.getParent(), java.nio.file.StandardOpenOption.READ)) {
+      d.force(true);
+    }
+  }
+
   /** What {@link #open} found: the manifest and every file's bytes, by node path. */
   public record Opened(Manifest manifest, Map<String, byte[]> contents, String sha256) {}
 

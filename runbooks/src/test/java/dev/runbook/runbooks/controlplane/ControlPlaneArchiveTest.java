@@ -88,13 +88,7 @@ class ControlPlaneArchiveTest {
     Map<String, byte[]> c = contents();
     ControlPlaneArchive.Sealed s = ControlPlaneArchive.seal(manifest(c), c, key);
     Path archive = tmp.resolve(name);
-    ArchiveControlPlaneFiles.writeAtomically(
-        tmp.resolve(name + ".sha256"),
-        (s.sha256() + "  " + name + "\n").getBytes(StandardCharsets.US_ASCII));
-    ArchiveControlPlaneFiles.writeAtomically(
-        tmp.resolve(name + ".hmac"),
-        (s.hmac() + "  " + name + "\n").getBytes(StandardCharsets.US_ASCII));
-    ArchiveControlPlaneFiles.writeAtomically(archive, s.bytes());
+    ControlPlaneArchive.write(archive, s);
     return archive;
   }
 
@@ -241,7 +235,7 @@ class ControlPlaneArchiveTest {
   void anArchiveIsNeverWrittenOverAnExistingFile() throws Exception {
     Path f = tmp.resolve("x");
     Files.writeString(f, "old");
-    assertThatThrownBy(() -> ArchiveControlPlaneFiles.writeAtomically(f, new byte[] {1}))
+    assertThatThrownBy(() -> ControlPlaneArchive.writeAtomically(f, new byte[] {1}))
         .hasMessageContaining("exists already");
     assertThat(f).hasContent("old");
   }

@@ -262,6 +262,126 @@ class ControlPlaneBackupIT {
     }
   }
 
+  /**
+   * control-plane-restore-files: cp-3 loses its PKI and a kubeconfig changes; the plan lists every
+   * file, bob approves alice's run, every file comes back with its bytes, mode and owner, what was
+   * there is set aside, and cp-3's etcd, stopped and started by its kubelet on the way, is healthy.
+   */
+  @Test
+  void aNodesFilesComeBackFromItsArchiveBehindAGateWithWhatWasThereSetAside() throws Exception {
+    Path home = tmp.resolve("home-restore");
+    RunOutcome backup =
+        run(
+            home,
+            new Console(),
+            Map.of(
+                "backupDir", tmp.resolve("backups-restore").toString(), "keyFile", key.toString()));
+    assertThat(backup.state()).as(backup.message()).isEqualTo(RunState.DONE);
+    Path archive =
+        Path.of(
+            structure(
+                    outputs(home, backup.runId(), "Task_ArchiveControlPlaneFiles").path("archives"))
+                .path("cp-3")
+                .asText());
+    ControlPlaneArchive.Opened archived = ControlPlaneArchive.open(archive, key);
+
+    Path pki = lab.nodePath(3, "/etc/kubernetes/pki");
+    try (Stream<Path> walk = Files.walk(pki)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+    Files.writeString(lab.nodePath(3, "/etc/kubernetes/admin.conf"), "changed\n");
+
+    Map<String, String> params =
+        Map.of("archive", archive.toString(), "node", "cp-3", "keyFile", key.toString());
+    java.util.function.Function<Map<String, String>, RunbookPlan> restorePlan =
+        p ->
+            RunbookEngine.plan(
+                EngineOptions.of(home), "control-plane-restore-files", lab.inventory(), p, false);
+    RunbookPlan plan = restorePlan.apply(params);
+    for (ControlPlaneArchive.FileEntry f : archived.manifest().files()) {
+      assertThat(plan.markdown()).contains(f.path() + " mode " + f.mode());
+    }
+    // Another node's archive, or the wrong key: bad input at the plan, nothing made or sent.
+    Map<String, String> otherNode = new LinkedHashMap<>(params);
+    otherNode.put("node", "cp-2");
+    assertThatThrownBy(() -> restorePlan.apply(otherNode))
+        .isInstanceOf(dev.runbook.engine.api.BadInputException.class)
+        .hasMessageContaining("holds the files of node cp-3 of cluster lab, not of cp-2");
+    Map<String, String> wrongKey = new LinkedHashMap<>(params);
+    wrongKey.put("keyFile", Openssl.keyFile(tmp, "wrong-restore.key").toString());
+    assertThatThrownBy(() -> restorePlan.apply(wrongKey))
+        .isInstanceOf(dev.runbook.engine.api.BadInputException.class)
+        .hasMessageContaining("CPB-004");
+    Console console = new Console();
+    RunOutcome waiting;
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home).withListener(console))) {
+      waiting =
+          engine.start(
+              "control-plane-restore-files",
+              lab.inventory(),
+              params,
+              "alice",
+              null,
+              new Identity.KeyFile(lab.people().resolve("alice"), null));
+    }
+    assertThat(waiting.state()).as(waiting.message()).isEqualTo(RunState.WAITING);
+    assertThat(waiting.gate().activityId()).isEqualTo("Gate_ApproveRestoreFiles");
+    // The kubelet makes the etcd-certs hostPath again (DirectoryOrCreate), empty.
+    if (Files.exists(pki)) {
+      try (Stream<Path> walk = Files.walk(pki)) {
+        assertThat(walk.filter(Files::isRegularFile)).isEmpty();
+      }
+    }
+    RunOutcome done;
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home).withListener(console))) {
+      done =
+          engine.approve(
+              waiting.runId(),
+              "Gate_ApproveRestoreFiles",
+              "bob",
+              "archive of cp-3 read",
+              new Identity.KeyFile(lab.people().resolve("bob"), null));
+    }
+    assertThat(done.state()).as(done.message() + "\n" + console.text).isEqualTo(RunState.DONE);
+
+    for (ControlPlaneArchive.FileEntry f : archived.manifest().files()) {
+      Path onNode = lab.nodePath(3, f.path());
+      if (f.linkTarget() != null) {
+        assertThat(Files.readSymbolicLink(onNode)).hasToString(f.linkTarget());
+        continue;
+      }
+      assertThat(onNode).as(f.path()).hasBinaryContent(archived.contents().get(f.path()));
+      int mode = (Integer) Files.getAttribute(onNode, "unix:mode") & 07777;
+      assertThat(Integer.toOctalString(mode)).as(f.path()).isEqualTo(f.mode());
+      assertThat(Files.getAttribute(onNode, "unix:uid")).as(f.path()).isEqualTo(f.uid());
+    }
+    assertThat(lab.nodePath(3, "/etc/kubernetes/.admin.conf.runbook-aside-" + done.runId()))
+        .hasContent("changed\n");
+    assertThat(
+            lab.nodePath(3, "/etc/kubernetes/manifests/.etcd.yaml.runbook-aside-" + done.runId()))
+        .exists();
+    try (Stream<Path> files = Files.list(lab.nodePath(3, "/etc/kubernetes/manifests"))) {
+      assertThat(files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")))
+          .containsExactlyInAnyOrder("etcd.yaml", "kube-apiserver.yaml");
+    }
+    long until = System.nanoTime() + 90_000_000_000L;
+    LabInstance.Result health = lab.etcdctl(3, "endpoint", "health");
+    while (health.exitCode() != 0 && System.nanoTime() < until) {
+      Thread.sleep(1000);
+      health = lab.etcdctl(3, "endpoint", "health");
+    }
+    assertThat(health.exitCode()).as(health.output()).isZero();
+    assertThat(Runs.verify(home, done.runId()).ok()).isTrue();
+    String evidence = String.join("\n", Runs.records(home, done.runId()));
+    assertThat(evidence).doesNotContain("PRIVATE KEY");
+    for (String secret : secrets()) {
+      assertThat(evidence).doesNotContain(secret);
+      assertThat(console.text.toString()).doesNotContain(secret);
+    }
+  }
+
   @Test
   void thePlanMatchesItsGoldenFile() throws Exception {
     Path golden = Path.of("/tmp/runbook-golden");
