@@ -37,6 +37,37 @@ class RunRefusalsTest {
             .formatted(tmp, host));
   }
 
+  /** control-plane-backup: a key file that is not there or not a file, a backupDir that is one. */
+  @Test
+  void aBackupWithoutAUsableKeyFileOrWithAFileForItsDirIsBadInputAndNothingRuns() throws Exception {
+    Path home = tmp.resolve("home");
+    Path inv = inventory();
+    Path key = Files.writeString(tmp.resolve("archive.key"), "k".repeat(64));
+    Path aFile = Files.writeString(tmp.resolve("a-file"), "");
+    String[][] cases = {
+      {"-p", "backupDir=" + tmp}, // no keyFile at all
+      {"-p", "keyFile=" + tmp.resolve("no-such.key")},
+      {"-p", "keyFile=" + tmp}, // a directory: not a file to read
+      {"-p", "keyFile=" + key, "-p", "backupDir=" + aFile},
+    };
+    String[] expected = {
+      "parameter 'keyFile' is required",
+      "'" + tmp.resolve("no-such.key") + "' does not exist on the engine host",
+      "'" + tmp + "' is not a regular file",
+      "parameter 'backupDir' must be dir: '" + aFile + "' exists and is not a directory",
+    };
+    for (int i = 0; i < cases.length; i++) {
+      List<String> args =
+          new java.util.ArrayList<>(
+              List.of("run", "control-plane-backup", "-i", inv.toString(), "--as", "alice"));
+      args.addAll(List.of(cases[i]));
+      Cli.Result r = new Cli(home).run(args.toArray(String[]::new));
+      assertThat(r.code()).as(r.toString()).isEqualTo(Main.BAD_INPUT);
+      assertThat(r.err()).as(r.toString()).contains(expected[i]);
+    }
+    assertThat(home).doesNotExist();
+  }
+
   @Test
   void aHostAShellCouldReadAsACommandIsRefusedNamingTheMemberAndLine() throws Exception {
     Path home = tmp.resolve("home");

@@ -132,6 +132,7 @@ final class Lab {
     try {
       Path clientKey = sshClientKey();
       Pki pki = Pki.createCa(dir.resolve("pki"));
+      Pki kubernetesCa = Pki.createCa(dir.resolve("pki/kubernetes"), "/CN=kubernetes");
       Path commanderCrt = dir.resolve("pki/commander.crt");
       pki.clientCert(
           commanderCrt,
@@ -142,6 +143,7 @@ final class Lab {
           ownDisk(node.hostPath("/var/lib"), diskMb);
         }
         prepareNode(node, nodes, etcd, pki, clientKey, sshPort);
+        Kubeconfigs.write(node, kubernetesCa, dir.resolve("pki/kubernetes"));
       }
       List<LabState.NodeState> states = new ArrayList<>();
       for (Node node : nodes) {

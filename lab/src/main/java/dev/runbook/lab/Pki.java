@@ -24,15 +24,20 @@ final class Pki {
   }
 
   static Pki createCa(Path dir) {
+    return createCa(dir, "/CN=etcd-ca");
+  }
+
+  /** A CA of its own in {@code dir} (ca.crt, ca.key): the etcd CA, or the cluster's. */
+  static Pki createCa(Path dir, String subject) {
     mkdirs(dir);
     Path key = dir.resolve("ca.key");
     Path crt = dir.resolve("ca.crt");
     newKeyAndCert(
-        "creating the etcd CA",
+        "creating the CA " + subject,
         key,
         crt,
         "3650",
-        "/CN=etcd-ca",
+        subject,
         List.of(),
         List.of(
             "basicConstraints=critical,CA:TRUE",

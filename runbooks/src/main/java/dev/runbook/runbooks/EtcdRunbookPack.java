@@ -3,6 +3,7 @@ package dev.runbook.runbooks;
 import dev.runbook.engine.api.InventoryDiscovery;
 import dev.runbook.engine.api.RunbookPack;
 import dev.runbook.engine.api.Step;
+import dev.runbook.runbooks.controlplane.ControlPlaneSteps;
 import dev.runbook.runbooks.etcd.EtcdInventoryDiscovery;
 import dev.runbook.runbooks.etcd.EtcdSteps;
 import dev.runbook.runbooks.steps.RemoteCheck;
@@ -21,6 +22,7 @@ public final class EtcdRunbookPack implements RunbookPack {
         new java.util.ArrayList<>(
             List.of(new RemoteCheck(), new WriteStamp(), new VerifyStamp(), new SetStampAside()));
     steps.addAll(EtcdSteps.all());
+    steps.addAll(ControlPlaneSteps.all());
     return steps;
   }
 
@@ -31,7 +33,9 @@ public final class EtcdRunbookPack implements RunbookPack {
         "runbooks/etcd-snapshot.bpmn",
         "runbooks/etcd-restore-rehearsal.bpmn",
         "runbooks/etcd-restore.bpmn",
-        "runbooks/etcd-member-replace.bpmn");
+        "runbooks/etcd-member-replace.bpmn",
+        "runbooks/control-plane-backup.bpmn",
+        "runbooks/control-plane-restore-files.bpmn");
   }
 
   @Override

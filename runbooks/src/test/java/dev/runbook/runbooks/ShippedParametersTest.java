@@ -8,6 +8,7 @@ import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.RunbookEngine;
 import dev.runbook.engine.api.RunbookInfo;
 import dev.runbook.engine.api.RunbookPlan;
+import dev.runbook.runbooks.controlplane.ControlPlaneArchive;
 import dev.runbook.runbooks.etcd.SnapshotFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,12 +67,51 @@ class ShippedParametersTest {
     try (var in = getClass().getResourceAsStream("/snapshots/etcd-3.4-one-key.db")) {
       Files.copy(in, snapshot);
     }
+    // control-plane-restore-files reads its archive with its key: one of cp-1, as a backup writes.
+    Path key = Files.writeString(tmp.resolve("archive.key"), "k".repeat(64) + "\n");
+    Files.setPosixFilePermissions(
+        key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path archive = tmp.resolve("cp-1.tar.enc");
+    byte[] crt = "not a certificate".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    ControlPlaneArchive.write(
+        archive,
+        new ControlPlaneArchive.Manifest(
+            ControlPlaneArchive.FORMAT,
+            "test",
+            "cp-1",
+            "10.0.0.1",
+            "run1",
+            "2026-12-03T00:00:00Z",
+            List.of(
+                new ControlPlaneArchive.FileEntry(
+                    "/etc/kubernetes/pki/ca.crt",
+                    "file",
+                    "644",
+                    0,
+                    0,
+                    "root",
+                    "root",
+                    crt.length,
+                    0,
+                    java.util.HexFormat.of()
+                        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(crt)),
+                    null)),
+            List.of()),
+        Map.of("/etc/kubernetes/pki/ca.crt", crt),
+        key);
     for (RunbookInfo r : RunbookEngine.list(options)) {
       Map<String, String> required = new LinkedHashMap<>();
       for (RunbookInfo.Parameter p : r.parameters()) {
         if (p.required()) {
-          // etcd-member-replace's member is a member name; every other required one is a file.
-          required.put(p.name(), p.name().equals("member") ? "cp-1" : snapshot.toString());
+          // A member's name, a key file, an archive; every other required one is a snapshot.
+          required.put(
+              p.name(),
+              switch (p.name()) {
+                case "member", "node" -> "cp-1";
+                case "keyFile" -> key.toString();
+                case "archive" -> archive.toString();
+                default -> snapshot.toString();
+              });
         }
       }
       RunbookPlan plan = RunbookEngine.plan(options, r.id(), inventory, required, false);

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * 3 members: the snapshot matches what etcd holds, the backup copies match it, and the rehearsal
  * proves it restores while the live etcd, its data dir and its manifests stay as they were.
  */
-class EtcdRunbooksIT {
+public class EtcdRunbooksIT {
 
   static final String MARKER = "/registry/configmaps/etcd-lab/restore-marker";
   static final ObjectMapper JSON = new ObjectMapper();
@@ -159,7 +159,7 @@ class EtcdRunbooksIT {
     return s.toString();
   }
 
-  static JsonNode outputs(Path home, String run, String activity) throws IOException {
+  public static JsonNode outputs(Path home, String run, String activity) throws IOException {
     for (String line : Runs.records(home, run)) {
       JsonNode r = JSON.readTree(line);
       if (r.path("type").asText().equals("step.finished")

@@ -21,6 +21,16 @@ public enum ParameterType {
   DURATION("duration"),
   /** An absolute path, on the engine host or a node (the documentation says which). */
   PATH("path"),
+  /**
+   * An absolute path to a regular file on the engine host that the engine can read (a key file): a
+   * missing or unreadable one is bad input before anything runs.
+   */
+  FILE("file"),
+  /**
+   * An absolute path on the engine host that is a directory or does not exist yet (the step makes
+   * it): one that is a file is bad input before anything runs.
+   */
+  DIRECTORY("dir"),
   /** 64 hex digits, as {@code sha256sum} prints. */
   SHA256("sha256"),
   BOOLEAN("boolean");
@@ -116,6 +126,28 @@ public enum ParameterType {
       if (pattern != null && !Pattern.compile(pattern).matcher(value).matches()) {
         return Optional.of("'" + value + "' does not match " + pattern);
       }
+      return onTheEngineHost(value);
+    }
+
+    /** What the engine host says about a file or dir parameter, checked before anything runs. */
+    private Optional<String> onTheEngineHost(String value) {
+      java.nio.file.Path p = java.nio.file.Path.of(value);
+      if (type == FILE) {
+        if (!java.nio.file.Files.exists(p)) {
+          return Optional.of("'" + value + "' does not exist on the engine host");
+        }
+        if (!java.nio.file.Files.isRegularFile(p)) {
+          return Optional.of("'" + value + "' is not a regular file");
+        }
+        if (!java.nio.file.Files.isReadable(p)) {
+          return Optional.of("'" + value + "' cannot be read by this user");
+        }
+      }
+      if (type == DIRECTORY
+          && java.nio.file.Files.exists(p)
+          && !java.nio.file.Files.isDirectory(p)) {
+        return Optional.of("'" + value + "' exists and is not a directory");
+      }
       return Optional.empty();
     }
 
@@ -124,7 +156,7 @@ public enum ParameterType {
         case STRING -> "a string";
         case INTEGER -> "a whole number (e.g. 7)";
         case DURATION -> "an ISO-8601 duration (e.g. PT30M, PT4H, P1D)";
-        case PATH -> "an absolute path (starting with /)";
+        case PATH, FILE, DIRECTORY -> "an absolute path (starting with /)";
         case SHA256 -> "a SHA-256 digest (64 hex digits, as sha256sum prints)";
         case BOOLEAN -> "true or false";
       };
@@ -149,7 +181,7 @@ public enum ParameterType {
                 yield null;
               }
             }
-            case PATH -> v.startsWith("/") ? v : null;
+            case PATH, FILE, DIRECTORY -> v.startsWith("/") ? v : null;
             case SHA256 -> HEX64.matcher(v).matches() ? v : null;
             case BOOLEAN -> v.equals("true") || v.equals("false") ? v : null;
           };

@@ -52,6 +52,27 @@ class ParameterTypeTest {
   }
 
   @Test
+  void aFileMustBeThereAndReadableAndADirMustNotBeAFile(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("key"), "k");
+    ParameterType.Spec f = spec(ParameterType.FILE, null, null, null);
+    assertThat(check(f, file.toString())).isEmpty();
+    assertThat(check(f, tmp.resolve("none").toString()))
+        .get()
+        .asString()
+        .contains("does not exist on the engine host");
+    assertThat(check(f, tmp.toString())).get().asString().contains("is not a regular file");
+    assertThat(check(f, "key")).get().asString().contains("absolute path");
+    ParameterType.Spec d = spec(ParameterType.DIRECTORY, null, null, null);
+    assertThat(check(d, tmp.toString())).isEmpty();
+    assertThat(check(d, tmp.resolve("new/sub").toString())).as("made by the step").isEmpty();
+    assertThat(check(d, file.toString()))
+        .get()
+        .asString()
+        .contains("exists and is not a directory");
+  }
+
+  @Test
   void stringsMatchTheirPatternWhole() {
     ParameterType.Spec nodes = spec(ParameterType.STRING, null, null, "[a-z0-9-]+(,[a-z0-9-]+)*");
     assertThat(check(nodes, "cp-1,cp-2")).isEmpty();
