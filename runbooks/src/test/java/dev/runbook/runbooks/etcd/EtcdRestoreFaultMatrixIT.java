@@ -10,7 +10,6 @@ import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookEngine;
-import dev.runbook.engine.api.Runs;
 import dev.runbook.lab.LabInstance;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -361,7 +360,7 @@ class EtcdRestoreFaultMatrixIT {
   private void assertRestored(String run) throws Exception {
     assertThat(marker(faults.lab)).isEqualTo("before-snapshot");
     faults.assertOriginalDataKept();
-    assertThat(Runs.verify(faults.home, run).ok()).isTrue();
+    RestoreFaults.assertVerifies(faults.home, run);
   }
 
   private void assertNoPersonAsked(String run) throws Exception {

@@ -297,7 +297,7 @@ class EtcdRestoreFaultsIT {
       assertThat(lab.ssh(n, "ls -d /var/lib/etcd-restore-" + run + "*").output())
           .doesNotContain(".part");
     }
-    assertThat(Runs.verify(home, run).ok()).isTrue();
+    RestoreFaults.assertVerifies(home, run);
   }
 
   /** When the resume's wait for earlier commands on {@code node} ended (exit 0), or null. */
@@ -345,7 +345,7 @@ class EtcdRestoreFaultsIT {
     // Every member's etcd.yaml was where the stop leaves it: it ran again, and no person was asked.
     faults.assertRanAgainWithoutAPerson(run, "Task_StopControlPlane");
     assertThat(marker(lab)).isEqualTo("before-snapshot");
-    assertThat(Runs.verify(home, run).ok()).isTrue();
+    RestoreFaults.assertVerifies(home, run);
   }
 
   @Test
@@ -370,6 +370,6 @@ class EtcdRestoreFaultsIT {
     // The rollback's probe found every etcd.yaml where the run had put it: no person was asked.
     faults.assertRanAgainWithoutAPerson(run, "Task_RollBack");
     faults.assertRolledBack(run, manifests, "after-snapshot");
-    assertThat(Runs.verify(home, run).ok()).isTrue();
+    RestoreFaults.assertVerifies(home, run);
   }
 }
