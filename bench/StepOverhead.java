@@ -6,6 +6,7 @@
 // whose template renders the same command, with evidence, async continuations and the
 // remote-side timeout wrapper. Both include the one SSH connect. Target: at most 10 ms per step.
 import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.Identity;
 import dev.runbook.engine.api.RunListener;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunbookEngine;
@@ -45,11 +46,14 @@ public class StepOverhead {
     long bootStart = System.nanoTime();
     try (RunbookEngine engine = RunbookEngine.open(options)) {
       System.out.printf("engine boot (in-process, H2 in a fresh home): %.0f ms%n", ms(bootStart));
-      engine.start("noop-steps", lab.resolve("inventory.yaml"), Map.of(), "bench"); // warm-up
+      // The lab's inventory is signed: the run is started by alice, with her key.
+      Identity alice = new Identity.KeyFile(lab.resolve("people/alice"), null);
+      engine.start("noop-steps", lab.resolve("inventory.yaml"), Map.of(), "alice", null, alice);
       for (int round = 0; round < rounds; round++) {
         double bare = bare(lab, COMMAND, bareCommands);
         long start = System.nanoTime();
-        RunOutcome o = engine.start("noop-steps", lab.resolve("inventory.yaml"), Map.of(), "bench");
+        RunOutcome o =
+            engine.start("noop-steps", lab.resolve("inventory.yaml"), Map.of(), "alice", null, alice);
         double eng = ms(start);
         double wire = bare(lab, WIRE, new java.util.ArrayList<>());
         if (!o.state().name().equals("DONE")) {
