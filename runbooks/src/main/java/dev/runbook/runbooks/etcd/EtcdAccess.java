@@ -12,10 +12,6 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.MethodDescriptor;
-import io.netty.handler.ssl.JdkSslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -187,22 +183,11 @@ final class EtcdAccess implements AutoCloseable {
       // native library loads, else the JDK's TLS. The JDK's AES-GCM is plain Java unless C2
       // compiles it with its intrinsics, and the CLI runs C1 only: there it decrypted about
       // 40 MiB/s and capped the snapshot stream; BoringSSL uses AES-NI from the first byte.
+      TlsKeys keys = keys(member, material);
       try {
-        b.sslContext(
-            s ->
-                s.trustManager(new ByteArrayInputStream(material.ca()))
-                    .keyManager(
-                        new ByteArrayInputStream(material.cert()),
-                        new ByteArrayInputStream(material.key())));
+        b.sslContext(s -> s.trustManager(keys.trustManagers()).keyManager(keys.keyManagers()));
       } catch (SSLException e) {
-        throw new EtcdUnreachable(
-            EtcdUnreachable.Reason.TLS,
-            member,
-            "cannot use the etcd client certificates ("
-                + material.source()
-                + "): "
-                + e.getMessage(),
-            e);
+        throw unusable(member, material, e);
       }
     }
     return b.build();
@@ -338,22 +323,26 @@ final class EtcdAccess implements AutoCloseable {
 
   private static SSLContext newJdkContext(String member, Tls material) {
     try {
-      return ((JdkSslContext)
-              SslContextBuilder.forClient()
-                  .sslProvider(SslProvider.JDK)
-                  .trustManager(new ByteArrayInputStream(material.ca()))
-                  .keyManager(
-                      new ByteArrayInputStream(material.cert()),
-                      new ByteArrayInputStream(material.key()))
-                  .build())
-          .context();
-    } catch (SSLException | IllegalArgumentException e) {
-      throw new EtcdUnreachable(
-          EtcdUnreachable.Reason.TLS,
-          member,
-          "cannot use the etcd client certificates (" + material.source() + "): " + e.getMessage(),
-          e);
+      return keys(member, material).jdkContext();
+    } catch (java.security.GeneralSecurityException e) {
+      throw unusable(member, material, e);
     }
+  }
+
+  private static TlsKeys keys(String member, Tls material) {
+    try {
+      return TlsKeys.of(material.ca(), material.cert(), material.key());
+    } catch (IllegalArgumentException e) {
+      throw unusable(member, material, e);
+    }
+  }
+
+  private static EtcdUnreachable unusable(String member, Tls material, Exception e) {
+    return new EtcdUnreachable(
+        EtcdUnreachable.Reason.TLS,
+        member,
+        "cannot use the etcd client certificates (" + material.source() + "): " + e.getMessage(),
+        e);
   }
 
   @Override
