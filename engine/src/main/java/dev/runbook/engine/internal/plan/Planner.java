@@ -138,6 +138,42 @@ public final class Planner {
         .plan();
   }
 
+  /**
+   * The plan's entry for {@code activityId} alone, as {@link #plan} would describe it with these
+   * inputs: the run's check of a step against its bound plan renders only the step about to run.
+   *
+   * @throws BadInputException when that step cannot be described with these inputs, or the runbook
+   *     has no such activity
+   */
+  public static Plan.Entry entry(
+      Catalog.Entry runbook,
+      Map<String, Step<?, ?>> steps,
+      Inventory inventory,
+      Map<String, String> parameters,
+      TemplateRenderer renderer,
+      Reader reader,
+      Redactor redactor,
+      SecretDigest secrets,
+      String activityId) {
+    Planner p =
+        new Planner(runbook, steps, inventory, parameters, renderer, reader, redactor, secrets);
+    for (Map.Entry<FlowNode, String> e : p.order().entrySet()) {
+      if (e.getKey().getId().equals(activityId)) {
+        Plan.Entry entry;
+        try {
+          entry = p.entry(e.getKey(), e.getValue());
+        } catch (IllegalArgumentException
+            | RenderException
+            | dev.runbook.engine.api.RunbookError ex) {
+          throw new BadInputException(activityId + ": " + ex.getMessage());
+        }
+        return PlanStore.READER.convertValue(
+            p.redact(PlanStore.READER.valueToTree(entry)), Plan.Entry.class);
+      }
+    }
+    throw new BadInputException(runbook.id() + " has no activity " + activityId);
+  }
+
   private Plan plan() {
     List<String> problems = new ArrayList<>();
     List<Plan.Entry> entries = new ArrayList<>();

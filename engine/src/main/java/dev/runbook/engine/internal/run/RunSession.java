@@ -107,9 +107,8 @@ public final class RunSession implements AutoCloseable {
     this.steps = steps;
     this.redactor = redactor;
     this.secrets = secrets;
-    if (renderedHere) {
-      replanned = plan; // this process made the plan from what it has: nothing to re-render
-    }
+    // This process made the plan from what it has: nothing to re-render.
+    this.renderedHere = renderedHere;
   }
 
   /** The plan the run is bound to, or null for a run started before plans. */
@@ -125,29 +124,29 @@ public final class RunSession implements AutoCloseable {
     return plan == null ? null : plan.sha256();
   }
 
-  // The plan as this process renders it, for checkPlan: made at the first changing step.
-  private Plan replanned;
-  private String unplannable;
+  // What this process renders for each step checked so far: the runbook, steps, inventory,
+  // parameters and templates (read once per process, TemplateRenderer) cannot change under it.
+  private final Map<String, Plan.Entry> replanned = new HashMap<>();
+  private boolean renderedHere;
 
   /**
    * Re-renders the step's part of the plan from the templates, runbook and steps this process has
    * now (replaying the plan's probe output, so nothing is read from the nodes) and compares it with
-   * the plan the run is bound to.
+   * the plan the run is bound to. Only the step about to run is rendered: a restore planned the
+   * whole runbook again before every changing step (issue 15 counted six plans per restore), and
+   * later one whole plan per process.
    *
    * @throws RunbookError STEP_FAILED, after recording the difference, when they differ
    */
   void checkPlan(String activityId) {
-    if (plan == null) {
+    if (plan == null || renderedHere) {
       return;
     }
-    if (replanned == null) {
-      // Once per process: the runbook, steps, inventory, parameters and templates (read once per
-      // process, TemplateRenderer) cannot change under it, so every step's part of one re-rendered
-      // plan is what a fresh plan per step said. A restore planned the whole runbook again before
-      // every changing step (issue 15 counted six plans per restore).
+    Plan.Entry now = replanned.get(activityId);
+    if (now == null) {
       try {
-        replanned =
-            Planner.plan(
+        now =
+            Planner.entry(
                 runbook,
                 steps,
                 inventory,
@@ -155,17 +154,14 @@ public final class RunSession implements AutoCloseable {
                 templates,
                 Planner.Reader.replay(plan),
                 redactor,
-                secrets);
+                secrets,
+                activityId);
       } catch (BadInputException e) {
-        unplannable = e.getMessage();
-        replanned = plan;
+        drifted(activityId, "the step can no longer be planned: " + e.getMessage());
+        return;
       }
+      replanned.put(activityId, now);
     }
-    if (unplannable != null) {
-      drifted(activityId, "the step can no longer be planned: " + unplannable);
-      return;
-    }
-    Plan.Entry now = replanned.entry(activityId);
     Plan.Entry approved = plan.entry(activityId);
     if (!java.util.Objects.equals(approved, now)) {
       drifted(activityId, PlanDiff.of(approved, now));

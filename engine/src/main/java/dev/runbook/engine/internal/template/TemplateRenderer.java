@@ -230,7 +230,8 @@ public final class TemplateRenderer {
     cfg.setTemplateLoader(loader);
     // Each template is read once per process and kept: every command a process renders, and the
     // plan it checks a step against before the step runs (RunSession.checkPlan, made once per
-    // process), come from the same text. FreeMarker's default looked at the file again after 5 s
+    // step and process), come from the same text. FreeMarker's default looked at the file again
+    // after 5 s
     // and let the garbage collector drop a template, so a step could send an edited template's
     // command that the check had not seen.
     cfg.setTemplateUpdateDelayMilliseconds(Long.MAX_VALUE);
