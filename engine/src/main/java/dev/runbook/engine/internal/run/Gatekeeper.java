@@ -56,17 +56,7 @@ final class Gatekeeper {
     approvals.add(by);
     recordVerified(s, who);
     s.emit(
-        new RunEvent.GateDecision(
-            model.getId(),
-            model.getName(),
-            "approved",
-            by,
-            rules.role(),
-            comment,
-            s.planSha256(),
-            approvals.size(),
-            rules.approvers(),
-            who.keyFingerprint()));
+        decision(s, model, rules, "approved", by, comment, approvals.size(), who.keyFingerprint()));
     if (approvals.size() >= rules.approvers()) {
       core.engine().getTaskService().complete(task.getId());
       return core.driver.drive(s);
@@ -117,19 +107,43 @@ final class Gatekeeper {
     Attestor.Attested who = attest(s, "reject", model.getId(), "rejected", comment, by, identity);
     recordVerified(s, who);
     s.emit(
-        new RunEvent.GateDecision(
-            model.getId(),
-            model.getName(),
+        decision(
+            s,
+            model,
+            rules,
             "rejected",
             by,
-            null,
             comment,
-            s.planSha256(),
             approvals(s, task).size(),
-            rules.approvers(),
             who.keyFingerprint()));
     core.engine().getTaskService().handleBpmnError(task.getId(), "GATE_REJECTED", comment);
     return core.driver.drive(s);
+  }
+
+  /**
+   * A person's decision on {@code model}'s gate, bound to the run's plan: an approval records the
+   * role it counts for, a rejection none. {@code count} is how many approvals the gate has with it.
+   */
+  static RunEvent.GateDecision decision(
+      RunSession s,
+      UserTask model,
+      Gates.Rules rules,
+      String decision,
+      String by,
+      String comment,
+      int count,
+      String keyFingerprint) {
+    return new RunEvent.GateDecision(
+        model.getId(),
+        model.getName(),
+        decision,
+        by,
+        "approved".equals(decision) ? rules.role() : null,
+        comment,
+        s.planSha256(),
+        count,
+        rules.approvers(),
+        keyFingerprint);
   }
 
   /** The statement a person signs for an action on a run, with what it binds. */

@@ -116,18 +116,16 @@ final class HeldApprovals {
       approvals.add(by);
       String comment = h.path("comment").asText("");
       s.emit(
-          new RunEvent.GateDecision(
-              model.getId(),
-              model.getName(),
+          Gatekeeper.decision(
+              s,
+              model,
+              rules,
               "approved",
               by,
-              rules.role(),
               "approved ahead at "
                   + h.path("at").asText()
                   + (comment.isEmpty() ? "" : ": " + comment),
-              s.planSha256(),
               approvals.size(),
-              rules.approvers(),
               h.path("keyFingerprint").asText(null)));
     }
     if (approvals.size() >= rules.approvers()) {

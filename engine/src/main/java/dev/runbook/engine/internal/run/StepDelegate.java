@@ -65,15 +65,7 @@ public final class StepDelegate implements JavaDelegate {
     } catch (IllegalArgumentException e) {
       badNodes = e; // a task naming a member the inventory lacks: a recorded step failure below
     }
-    session.emit(
-        new RunEvent.StepStarted(
-            activityId,
-            execution.getCurrentActivityName(),
-            step.name(),
-            step.effect(),
-            jobId,
-            attempt,
-            members.stream().map(Inventory.Member::name).toList()));
+    session.emit(started(execution, jobId, attempt, members));
     long start = System.nanoTime();
     try {
       if (badNodes != null) {
@@ -159,15 +151,7 @@ public final class StepDelegate implements JavaDelegate {
             lost.reason(),
             null,
             broke + "; its probe found it safe to run again: running it once more");
-        session.emit(
-            new RunEvent.StepStarted(
-                activityId,
-                execution.getCurrentActivityName(),
-                step.name(),
-                step.effect(),
-                jobId,
-                attempt + 1,
-                members.stream().map(Inventory.Member::name).toList()));
+        session.emit(started(execution, jobId, attempt + 1, members));
         start = System.nanoTime();
         // Once: a second failure, of any kind, takes the runbook's modelled failure path.
         output = step.run(input, context);
@@ -243,6 +227,18 @@ public final class StepDelegate implements JavaDelegate {
     finished(session, activityId, "interrupted", start, Map.of(), failure, null, why);
     session.emit(new RunEvent.ReconcileRequired(activityId, step.name(), why));
     return new ReconcileRequired(activityId, why);
+  }
+
+  private RunEvent.StepStarted started(
+      DelegateExecution execution, String jobId, int attempt, List<Inventory.Member> members) {
+    return new RunEvent.StepStarted(
+        execution.getCurrentActivityId(),
+        execution.getCurrentActivityName(),
+        step.name(),
+        step.effect(),
+        jobId,
+        attempt,
+        members.stream().map(Inventory.Member::name).toList());
   }
 
   private void finished(
