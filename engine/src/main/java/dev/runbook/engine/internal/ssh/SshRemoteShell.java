@@ -6,7 +6,6 @@ import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.OutputListener;
 import dev.runbook.engine.api.RemoteFailure;
 import dev.runbook.engine.api.RemoteShell;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,8 +13,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,11 +31,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.SocketFactory;
 import net.schmizz.keepalive.KeepAliveProvider;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
-import net.schmizz.sshj.common.DisconnectReason;
 import net.schmizz.sshj.common.Factory;
 import net.schmizz.sshj.connection.ConnectionException;
 import net.schmizz.sshj.connection.channel.direct.LocalPortForwarder;
@@ -49,12 +44,7 @@ import net.schmizz.sshj.sftp.FileAttributes;
 import net.schmizz.sshj.sftp.OpenMode;
 import net.schmizz.sshj.sftp.RemoteFile;
 import net.schmizz.sshj.sftp.RenameFlags;
-import net.schmizz.sshj.sftp.SFTPClient;
-import net.schmizz.sshj.sftp.SFTPException;
-import net.schmizz.sshj.transport.TransportException;
 import net.schmizz.sshj.transport.cipher.Cipher;
-import net.schmizz.sshj.userauth.UserAuthException;
-import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,21 +91,13 @@ public final class SshRemoteShell implements RemoteShell {
 
   private static final Duration JOIN_SLICE = Duration.ofMillis(250);
 
-  private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
-
-  /** Key exchange and authentication may take longer than the TCP connect on a busy host. */
-  private static final Duration MIN_HANDSHAKE_TIMEOUT = Duration.ofSeconds(15);
-
-  /** A dead peer is noticed after about 5 unanswered keepalives (75 s), even mid-command. */
-  private static final int KEEPALIVE_SECONDS = 15;
-
   private static final Duration PUMP_DRAIN = Duration.ofSeconds(10);
   private static final Duration SYNC_TIMEOUT = Duration.ofMinutes(2);
   private static final int UPLOAD_MODE = 0600;
   private static final int SFTP_REQUESTS_IN_FLIGHT = 16;
 
   private final Inventory.Ssh ssh;
-  private final Map<String, Node> nodes;
+  private final Map<String, SshNode> nodes;
   private final DefaultConfig config;
   private final ExecutorService pumps;
   private volatile boolean closed;
@@ -125,11 +107,6 @@ public final class SshRemoteShell implements RemoteShell {
    */
   public SshRemoteShell(Inventory inventory) {
     this.ssh = Objects.requireNonNull(inventory.ssh(), "inventory.ssh");
-    Map<String, Node> byName = new LinkedHashMap<>();
-    for (Inventory.Member m : inventory.members()) {
-      byName.put(m.name(), new Node(m));
-    }
-    this.nodes = byName;
     // One config for every connection: its algorithm lists are immutable once built.
     this.config = new DefaultConfig();
     this.config.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
@@ -149,6 +126,11 @@ public final class SshRemoteShell implements RemoteShell {
               t.setDaemon(true);
               return t;
             });
+    Map<String, SshNode> byName = new LinkedHashMap<>();
+    for (Inventory.Member m : inventory.members()) {
+      byName.put(m.name(), new SshNode(m, ssh, config, () -> closed));
+    }
+    this.nodes = byName;
   }
 
   /**
@@ -164,7 +146,7 @@ public final class SshRemoteShell implements RemoteShell {
   public CommandResult run(String node, String command, Duration timeout, OutputListener output) {
     Objects.requireNonNull(command, "command");
     Objects.requireNonNull(output, "output");
-    Node n = node(node);
+    SshNode n = node(node);
     String wire = wireCommand(command, timeout);
     Session session = n.openSession();
     LOG.debug("SSH-040 {}: {}", node, wire);
@@ -200,7 +182,7 @@ public final class SshRemoteShell implements RemoteShell {
       if (status == null) {
         Signal signal = cmd.getExitSignal();
         if (signal == null) {
-          throw lost(
+          throw SshNode.lost(
               n,
               "the session closed without an exit status while running: " + command,
               new IOException("no exit-status and no exit-signal"));
@@ -228,13 +210,13 @@ public final class SshRemoteShell implements RemoteShell {
       }
       return result;
     } finally {
-      closeQuietly(cmd);
+      SshNode.closeQuietly(cmd);
     }
   }
 
   @Override
   public byte[] read(String node, String path) {
-    Node n = node(node);
+    SshNode n = node(node);
     return n.sftp(
         "read " + path,
         sftp -> {
@@ -256,7 +238,7 @@ public final class SshRemoteShell implements RemoteShell {
     if (!Files.isRegularFile(local) || !Files.isReadable(local)) {
       throw new IllegalArgumentException("no readable local file to upload: " + local);
     }
-    Node n = node(node);
+    SshNode n = node(node);
     try (InputStream in = Files.newInputStream(local)) {
       putAtomically(
           n,
@@ -279,7 +261,7 @@ public final class SshRemoteShell implements RemoteShell {
     if (remotePort < 1 || remotePort > 65535) {
       throw new IllegalArgumentException("not a port: " + remotePort);
     }
-    Node n = node(node);
+    SshNode n = node(node);
     SSHClient c = n.client();
     ServerSocket listening = null;
     try {
@@ -316,21 +298,21 @@ public final class SshRemoteShell implements RemoteShell {
             @Override
             public void close() {
               forwards.remove(this);
-              closeQuietly(forwarder::close);
-              closeQuietly(socket);
+              SshNode.closeQuietly(forwarder::close);
+              SshNode.closeQuietly(socket);
             }
           };
       forwards.add(f);
       return f;
     } catch (IOException e) {
-      closeQuietly(listening);
-      throw lost(n, "while forwarding port " + remotePort, e);
+      SshNode.closeQuietly(listening);
+      throw SshNode.lost(n, "while forwarding port " + remotePort, e);
     }
   }
 
   @Override
   public String connect(String node) {
-    Node n = node(node);
+    SshNode n = node(node);
     n.client();
     return n.fingerprint;
   }
@@ -344,14 +326,14 @@ public final class SshRemoteShell implements RemoteShell {
   public void close() {
     closed = true;
     List.copyOf(forwards).forEach(Forward::close);
-    for (Node n : nodes.values()) {
+    for (SshNode n : nodes.values()) {
       n.drop();
     }
     pumps.shutdownNow();
   }
 
-  private Node node(String name) {
-    Node n = nodes.get(name);
+  private SshNode node(String name) {
+    SshNode n = nodes.get(name);
     if (n == null) {
       throw new IllegalArgumentException(
           "unknown node " + name + "; the inventory's members are " + nodes.keySet());
@@ -359,12 +341,12 @@ public final class SshRemoteShell implements RemoteShell {
     return n;
   }
 
-  private static Session.Command exec(Node n, Session session, String wire) {
+  private static Session.Command exec(SshNode n, Session session, String wire) {
     try {
       return session.exec(wire);
     } catch (IOException e) {
-      closeQuietly(session);
-      throw lost(n, "while starting: " + wire, e);
+      SshNode.closeQuietly(session);
+      throw SshNode.lost(n, "while starting: " + wire, e);
     }
   }
 
@@ -374,7 +356,7 @@ public final class SshRemoteShell implements RemoteShell {
    * nothing ended the command {@link #BACKSTOP_MARGIN} after {@code timeout -k} should have.
    */
   private void await(
-      Node n,
+      SshNode n,
       String command,
       Duration timeout,
       Session.Command cmd,
@@ -400,7 +382,7 @@ public final class SshRemoteShell implements RemoteShell {
               e);
         }
         if (!(e.getCause() instanceof TimeoutException)) {
-          throw lost(n, "while running: " + command, e);
+          throw SshNode.lost(n, "while running: " + command, e);
         }
       }
       long now = System.nanoTime();
@@ -424,7 +406,7 @@ public final class SshRemoteShell implements RemoteShell {
    * (sshd waits for those to close), or when {@code timeout} itself is stuck.
    */
   private RemoteFailure abandon(
-      Node n,
+      SshNode n,
       String command,
       Duration timeout,
       Session.Command cmd,
@@ -437,7 +419,7 @@ public final class SshRemoteShell implements RemoteShell {
     } catch (IOException ignored) {
       // closing below is what matters
     }
-    closeQuietly(cmd);
+    SshNode.closeQuietly(cmd);
     CommandResult partial =
         new CommandResult(
             n.member.name(),
@@ -471,17 +453,18 @@ public final class SshRemoteShell implements RemoteShell {
   }
 
   private static OutputPump.Captured drain(
-      Node n, String command, Future<OutputPump.Captured> pump) {
+      SshNode n, String command, Future<OutputPump.Captured> pump) {
     try {
       return pump.get(PUMP_DRAIN.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      throw lost(
+      throw SshNode.lost(
           n,
           "while reading the output of: " + command,
           cause instanceof IOException io ? io : new IOException(cause));
     } catch (TimeoutException e) {
-      throw lost(n, "output still open after the session closed: " + command, new IOException(e));
+      throw SshNode.lost(
+          n, "output still open after the session closed: " + command, new IOException(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RemoteFailure(
@@ -502,16 +485,6 @@ public final class SshRemoteShell implements RemoteShell {
       Thread.currentThread().interrupt();
       return "";
     }
-  }
-
-  /** CONNECTION_LOST; the node reconnects on its next use if the transport is gone. */
-  private static RemoteFailure lost(Node n, String what, IOException e) {
-    n.dropIfDead();
-    return new RemoteFailure(
-        FailureReason.CONNECTION_LOST,
-        n.member.name(),
-        "SSH-008 connection lost " + what + " (" + e + "); the outcome on the node is unknown",
-        e);
   }
 
   /** Like a shell reports a signalled child: 128 + the signal's Linux number. */
@@ -535,7 +508,7 @@ public final class SshRemoteShell implements RemoteShell {
   }
 
   /** Writes {@code path.part}, sets its mode, fsyncs it, renames it over {@code path}. */
-  private void putAtomically(Node n, String path, int mode, Content content) {
+  private void putAtomically(SshNode n, String path, int mode, Content content) {
     Objects.requireNonNull(path, "path");
     String part = path + ".part";
     AtomicBoolean created = new AtomicBoolean();
@@ -579,7 +552,7 @@ public final class SshRemoteShell implements RemoteShell {
         OutputListener.NONE);
   }
 
-  private void removeQuietly(Node n, String part) {
+  private void removeQuietly(SshNode n, String part) {
     try {
       n.sftp(
           "remove " + part,
@@ -607,391 +580,9 @@ public final class SshRemoteShell implements RemoteShell {
     }
   }
 
-  private static void closeQuietly(Closeable c) {
-    try {
-      c.close();
-    } catch (IOException | RuntimeException ignored) {
-      // best effort: the connection may already be gone
-    }
-  }
-
   /** What {@link #putAtomically} writes. */
   @FunctionalInterface
   private interface Content {
     void writeTo(OutputStream out) throws IOException;
-  }
-
-  /** One SFTP operation; sshj reports each failure as some IOException. */
-  @FunctionalInterface
-  private interface SftpOperation<T> {
-    T apply(SFTPClient sftp) throws IOException;
-  }
-
-  /** Sockets with Nagle off: SSH sends whole packets and waits for answers to small requests. */
-  private static final SocketFactory NO_DELAY =
-      new SocketFactory() {
-        @Override
-        public Socket createSocket() throws IOException {
-          Socket s = new Socket();
-          s.setTcpNoDelay(true);
-          return s;
-        }
-
-        @Override
-        public Socket createSocket(String host, int port) throws IOException {
-          throw new UnsupportedOperationException("sshj connects unconnected sockets");
-        }
-
-        @Override
-        public Socket createSocket(String host, int port, InetAddress local, int localPort) {
-          throw new UnsupportedOperationException("sshj connects unconnected sockets");
-        }
-
-        @Override
-        public Socket createSocket(InetAddress host, int port) {
-          throw new UnsupportedOperationException("sshj connects unconnected sockets");
-        }
-
-        @Override
-        public Socket createSocket(
-            InetAddress address, int port, InetAddress localAddress, int localPort) {
-          throw new UnsupportedOperationException("sshj connects unconnected sockets");
-        }
-      };
-
-  /** A member and its connection, opened on first use. */
-  private final class Node {
-
-    final Inventory.Member member;
-    private final Object sftpLock = new Object();
-    private SSHClient client; // guarded by this
-    private SFTPClient sftp; // guarded by this
-    volatile String fingerprint;
-
-    Node(Inventory.Member member) {
-      this.member = member;
-    }
-
-    /** The connection, opened (or reopened after it was lost) here. */
-    synchronized SSHClient client() {
-      if (closed) {
-        throw new IllegalStateException("SSH-030 the remote shell is closed");
-      }
-      if (client != null && client.isConnected() && client.isAuthenticated()) {
-        return client;
-      }
-      if (client != null) {
-        LOG.warn("SSH-011 {}: the connection was lost; connecting again", member.name());
-        drop();
-      }
-      client = connect();
-      return client;
-    }
-
-    /**
-     * A new session channel. If the connection turns out dead (nothing was sent on it yet), it is
-     * reopened once.
-     */
-    Session openSession() {
-      SSHClient c = client();
-      try {
-        return c.startSession();
-      } catch (ConnectionException | TransportException e) {
-        LOG.warn("SSH-012 {}: cannot open a session ({}); connecting again", member.name(), e);
-        synchronized (this) {
-          if (client == c) {
-            drop();
-          }
-        }
-        try {
-          return client().startSession();
-        } catch (IOException again) {
-          throw lost(this, "while opening a session", again);
-        }
-      }
-    }
-
-    <T> T sftp(String what, SftpOperation<T> op) {
-      synchronized (sftpLock) {
-        SFTPClient s;
-        synchronized (this) {
-          SSHClient c = client();
-          if (sftp == null) {
-            try {
-              sftp = c.newSFTPClient();
-            } catch (IOException e) {
-              throw lost(this, "while starting SFTP", e);
-            }
-          }
-          s = sftp;
-        }
-        try {
-          return op.apply(s);
-        } catch (SFTPException e) {
-          if (e.getCause() instanceof TimeoutException) {
-            throw new RemoteFailure(
-                FailureReason.TIMEOUT,
-                member.name(),
-                "SSH-009 SFTP " + what + ": no answer from the node (" + e.getMessage() + ")",
-                e);
-          }
-          // The node answered with an error status (no such file, permission denied, ...).
-          throw new RemoteFailure(
-              FailureReason.NON_ZERO_EXIT,
-              member.name(),
-              "SSH-009 SFTP "
-                  + what
-                  + " failed on the node: "
-                  + e.getStatusCode()
-                  + " "
-                  + e.getMessage(),
-              e);
-        } catch (IOException e) {
-          throw lost(this, "during SFTP " + what, e);
-        }
-      }
-    }
-
-    synchronized void dropIfDead() {
-      if (client != null && !client.isConnected()) {
-        drop();
-      }
-    }
-
-    synchronized void drop() {
-      if (sftp != null) {
-        closeQuietly(sftp);
-        sftp = null;
-      }
-      if (client != null) {
-        closeQuietly(client);
-        client = null;
-      }
-    }
-
-    private SSHClient connect() {
-      String name = member.name();
-      String where = member.host() + ":" + ssh.port();
-      SSHClient c = new SSHClient(config);
-      boolean ok = false;
-      try {
-        KeyProvider identity = identity(c);
-        HostKeyCheck check = hostKeyCheck();
-        Duration connectTimeout =
-            ssh.connectTimeout() == null ? DEFAULT_CONNECT_TIMEOUT : ssh.connectTimeout();
-        c.setSocketFactory(NO_DELAY);
-        c.setConnectTimeout((int) connectTimeout.toMillis());
-        c.getTransport()
-            .setTimeoutMs(
-                (int)
-                    (connectTimeout.compareTo(MIN_HANDSHAKE_TIMEOUT) > 0
-                            ? connectTimeout
-                            : MIN_HANDSHAKE_TIMEOUT)
-                        .toMillis());
-        c.getConnection().getKeepAlive().setKeepAliveInterval(KEEPALIVE_SECONDS);
-        c.addHostKeyVerifier(check);
-        long start = System.nanoTime();
-        try {
-          c.connect(member.host(), ssh.port());
-        } catch (IOException e) {
-          throw connectFailure(check, where, e);
-        }
-        try {
-          c.authPublickey(ssh.user(), identity);
-        } catch (UserAuthException e) {
-          throw new RemoteFailure(
-              FailureReason.AUTH_FAILED,
-              name,
-              "SSH-004 "
-                  + where
-                  + " refused the key "
-                  + ssh.identityFile()
-                  + " for user "
-                  + ssh.user()
-                  + ": add its public key to the user's authorized_keys on the node",
-              e);
-        } catch (TransportException e) {
-          if (isAuthRefusal(e.getDisconnectReason())) {
-            throw new RemoteFailure(
-                FailureReason.AUTH_FAILED,
-                name,
-                "SSH-004 " + where + " ended authentication: " + e.getDisconnectReason(),
-                e);
-          }
-          throw new RemoteFailure(
-              FailureReason.CONNECTION_LOST,
-              name,
-              "SSH-008 connection lost during authentication (" + e + ")",
-              e);
-        }
-        fingerprint = check.presented();
-        LOG.info(
-            "SSH-010 {}: connected to {} as {} in {} ms; host key {} {} ({})",
-            name,
-            where,
-            ssh.user(),
-            Duration.ofNanos(System.nanoTime() - start).toMillis(),
-            check.presentedType(),
-            fingerprint,
-            check.isPinned() ? "pinned" : "known_hosts");
-        ok = true;
-        return c;
-      } finally {
-        if (!ok) {
-          closeQuietly(c);
-        }
-      }
-    }
-
-    private HostKeyCheck hostKeyCheck() {
-      if (member.pinnedFingerprint().isPresent()) {
-        return HostKeyCheck.pinned(member.hostKeyFingerprint());
-      }
-      if (ssh.knownHosts() == null) {
-        throw new RemoteFailure(
-            FailureReason.HOST_KEY_UNKNOWN,
-            member.name(),
-            "SSH-001 the inventory names no known_hosts file and member "
-                + member.name()
-                + " pins no hostKeyFingerprint, so its host key cannot be checked; nothing was run",
-            null);
-      }
-      try {
-        return HostKeyCheck.knownHosts(ssh.knownHosts());
-      } catch (IOException e) {
-        throw new RemoteFailure(
-            FailureReason.HOST_KEY_UNKNOWN,
-            member.name(),
-            "SSH-001 cannot read known_hosts "
-                + ssh.knownHosts()
-                + " ("
-                + e
-                + "), so the host key cannot be checked; nothing was run",
-            e);
-      }
-    }
-
-    /** Loads and parses the key before connecting: a bad key file never reaches the network. */
-    private KeyProvider identity(SSHClient c) {
-      Path file = ssh.identityFile();
-      if (file == null || !Files.isRegularFile(file) || !Files.isReadable(file)) {
-        throw new RemoteFailure(
-            FailureReason.AUTH_FAILED,
-            member.name(),
-            "SSH-003 the identity file " + file + " (inventory ssh.identityFile) is not readable",
-            null);
-      }
-      try {
-        KeyProvider kp = c.loadKeys(file.toString());
-        kp.getPrivate();
-        kp.getPublic();
-        return kp;
-      } catch (IOException | RuntimeException e) {
-        throw new RemoteFailure(
-            FailureReason.AUTH_FAILED,
-            member.name(),
-            "SSH-003 cannot use the identity file "
-                + file
-                + " ("
-                + e
-                + "); it must be a private key without a passphrase",
-            e);
-      }
-    }
-
-    private RemoteFailure connectFailure(HostKeyCheck check, String where, IOException e) {
-      String name = member.name();
-      switch (check.verdict()) {
-        case UNKNOWN:
-          return new RemoteFailure(
-              FailureReason.HOST_KEY_UNKNOWN,
-              name,
-              "SSH-001 the host key of "
-                  + where
-                  + " ("
-                  + check.presentedType()
-                  + " "
-                  + check.presented()
-                  + ") is not in "
-                  + knownHostsDescription()
-                  + "; nothing was run and nothing was trusted. Check that fingerprint"
-                  + " out-of-band, on the node's console: ssh-keygen -lf "
-                  + HostKeyCheck.hostKeyFile(check.presentedType())
-                  + "; if it is the same, add exactly that key (the command refuses any other):\n  "
-                  + HostKeyCheck.addKnownHostCommand(
-                      member.host(),
-                      ssh.port(),
-                      check.presentedType(),
-                      check.presented(),
-                      ssh.knownHosts())
-                  + "\n"
-                  + "or pin it as hostKeyFingerprint of member "
-                  + name
-                  + " in the inventory"
-                  + (check.expected().isEmpty()
-                      ? ""
-                      : " (known_hosts has keys of other types for it: " + check.expected() + ")"),
-              e);
-        case MISMATCH:
-          return new RemoteFailure(
-              FailureReason.HOST_KEY_MISMATCH,
-              name,
-              "SSH-002 HOST KEY MISMATCH for "
-                  + where
-                  + ": expected "
-                  + String.join(" or ", check.expected())
-                  + (check.isPinned()
-                      ? " (pinned in the inventory)"
-                      : " (from " + ssh.knownHosts() + ")")
-                  + ", presented "
-                  + check.presentedType()
-                  + " "
-                  + check.presented()
-                  + "; nothing was run. Either the node was reinstalled or someone is in"
-                  + " between: find out which before changing known_hosts or the pin",
-              e);
-        case REVOKED:
-          return new RemoteFailure(
-              FailureReason.HOST_KEY_REVOKED,
-              name,
-              "SSH-010 the host key of "
-                  + where
-                  + " ("
-                  + check.presentedType()
-                  + " "
-                  + check.presented()
-                  + ") is marked @revoked in "
-                  + ssh.knownHosts()
-                  + "; nothing was run. A revoked key is never trusted: give the node a new host"
-                  + " key and add that one",
-              e);
-        default:
-          break;
-      }
-      String why;
-      if (e instanceof UnknownHostException) {
-        why = "the name does not resolve";
-      } else if (e instanceof TransportException) {
-        why = "the SSH handshake failed";
-      } else {
-        why = "no SSH server answered";
-      }
-      return new RemoteFailure(
-          FailureReason.HOST_UNREACHABLE,
-          name,
-          "SSH-005 cannot reach " + where + ": " + why + " (" + e + ")",
-          e);
-    }
-
-    private String knownHostsDescription() {
-      Path kh = ssh.knownHosts();
-      return kh == null || !Files.exists(kh) ? "known_hosts (" + kh + " does not exist)" : "" + kh;
-    }
-  }
-
-  private static boolean isAuthRefusal(DisconnectReason reason) {
-    return reason == DisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE
-        || reason == DisconnectReason.AUTH_CANCELLED_BY_USER
-        || reason == DisconnectReason.ILLEGAL_USER_NAME;
   }
 }
