@@ -91,7 +91,7 @@ public final class EvidenceJournal implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EvidenceJournal.class);
 
-  private static final DateTimeFormatter AT =
+  static final DateTimeFormatter AT =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSX").withZone(ZoneOffset.UTC);
   private static final Set<String> ENVELOPE = Set.of("seq", "at", "type", "prev", "hash");
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");

@@ -1,6 +1,7 @@
 package dev.runbook.engine.internal.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,34 +33,33 @@ final class GateLedger {
   }
 
   /** The ledger of the visit that task {@code taskId} of gate {@code activityId} is. */
-  static GateLedger of(List<JsonNode> evidence, String activityId, String taskId) {
+  static GateLedger of(List<EvidenceEvents.Recorded> evidence, String activityId, String taskId) {
     List<String> approvals = new ArrayList<>();
     Decided rejected = null;
     String lastAt = null;
     boolean announced = false;
-    for (JsonNode r : evidence) {
-      String type = r.path("type").asText();
-      if (type.equals("gate.pending") && r.path("activityId").asText().equals(activityId)) {
+    for (EvidenceEvents.Recorded r : evidence) {
+      if (r.event() instanceof RunEvent.GatePending p && p.activityId().equals(activityId)) {
         // A later visit of the same gate starts a new ledger; only this task's visit counts.
-        announced = r.path("taskId").asText().equals(taskId);
+        announced = taskId.equals(p.taskId());
         approvals.clear();
         rejected = null;
         lastAt = null;
       } else if (announced
-          && type.equals("gate.decision")
-          && r.path("activityId").asText().equals(activityId)
-          && !EngineCore.RECONCILE.equals(r.path("name").asText())) {
-        String by = r.path("by").asText();
-        switch (r.path("decision").asText()) {
+          && r.event() instanceof RunEvent.GateDecision d
+          && d.activityId().equals(activityId)
+          && !EngineCore.RECONCILE.equals(d.name())) {
+        String at = r.atText();
+        switch (d.decision()) {
           case "approved" -> {
-            if (!approvals.contains(by)) {
-              approvals.add(by);
+            if (!approvals.contains(d.by())) {
+              approvals.add(d.by());
             }
-            lastAt = r.path("at").asText();
+            lastAt = at;
           }
           case "rejected" ->
               rejected =
-                  new Decided("rejected", by, r.path("comment").asText(""), r.path("at").asText());
+                  new Decided("rejected", d.by(), d.comment() == null ? "" : d.comment(), at);
           default -> {} // expired: the gate's timer is still due in the database and fires again
         }
       }

@@ -370,6 +370,6 @@ final class Gatekeeper {
   /** Who approved this visit of the gate so far, from the evidence (see {@link GateLedger}). */
   static List<String> approvals(RunSession s, Task task) {
     return new ArrayList<>(
-        GateLedger.of(s.evidence(), task.getTaskDefinitionKey(), task.getId()).approvals());
+        GateLedger.of(s.events(), task.getTaskDefinitionKey(), task.getId()).approvals());
   }
 }

@@ -1,9 +1,9 @@
 package dev.runbook.engine.internal.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.internal.catalog.Gates;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import java.util.List;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.task.Task;
@@ -39,11 +39,11 @@ final class Recovery {
    * A gate's expiry is left to its timer, still due in the database. True when a gate was closed.
    */
   boolean recover(RunSession s) {
-    List<JsonNode> evidence = s.evidence();
-    JsonNode end = null;
-    for (JsonNode r : evidence) {
-      if (r.path("type").asText().equals("run.ended")) {
-        end = r;
+    List<EvidenceEvents.Recorded> evidence = s.events();
+    RunEvent.RunEnded end = null;
+    for (EvidenceEvents.Recorded r : evidence) {
+      if (r.event() instanceof RunEvent.RunEnded e) {
+        end = e;
       }
     }
     RuntimeService runtime = core.engine().getRuntimeService();
@@ -51,25 +51,20 @@ final class Recovery {
       if (runtime.createProcessInstanceQuery().processInstanceId(s.processInstanceId).count() > 0) {
         // Without its listeners: the end is in the evidence already, and nothing may follow it.
         runtime.deleteProcessInstance(
-            s.processInstanceId, "ended per its evidence: " + end.path("outcome").asText(), true);
+            s.processInstanceId, "ended per its evidence: " + end.outcome(), true);
         core.options()
             .listener()
             .notice(
                 "run "
                     + s.runId
                     + " ended ("
-                    + end.path("outcome").asText()
+                    + end.outcome()
                     + ") per its evidence; the engine's database, which had lost that, now"
                     + " holds it too");
       }
       core.locks().release(s.inventory.cluster(), s.runId);
       throw new BadInputException(
-          "run "
-              + s.runId
-              + " has ended ("
-              + end.path("outcome").asText()
-              + "): "
-              + end.path("message").asText());
+          "run " + s.runId + " has ended (" + end.outcome() + "): " + end.message());
     }
     boolean closed = false;
     for (Task task : core.gates.activeGates(s)) {

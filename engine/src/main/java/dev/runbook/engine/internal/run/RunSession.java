@@ -10,6 +10,7 @@ import dev.runbook.engine.api.RunListener;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
 import dev.runbook.engine.internal.catalog.Catalog;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
 import dev.runbook.engine.internal.evidence.Redactor;
@@ -340,6 +341,11 @@ public final class RunSession implements AutoCloseable {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** The run's evidence so far as its events (a torn last line is skipped). */
+  List<EvidenceEvents.Recorded> events() {
+    return EvidenceEvents.of(evidence());
   }
 
   /** The run's evidence so far with each record's line hash: what a statement names. */
