@@ -116,7 +116,9 @@ public final class LabInstance implements AutoCloseable {
 
   /** A path of node {@code node} (1-based) as seen from the host. */
   public Path nodePath(int node, String path) {
-    return dir.resolve("nodes/cp-" + node + "/root").resolve(path.substring(1));
+    // Node n is the lab's n-th: cp-n of a stacked lab, etcd-n then cp-k of an external one.
+    String name = LabState.read(dir).nodes().get(node - 1).name();
+    return dir.resolve("nodes").resolve(name).resolve("root").resolve(path.substring(1));
   }
 
   /** Runs {@code command} on a node with OpenSSH, strict host-key checking, as root. */
