@@ -39,6 +39,31 @@ public final class LabInstance implements AutoCloseable {
    * MiB of its own ({@code lab up --disk-mb}), which a test can fill.
    */
   public static LabInstance up(int members, String etcd, Integer diskMb) {
+    return diskMb == null
+        ? upWith(members, etcd, List.of())
+        : upWith(members, etcd, List.of("--disk-mb", diskMb.toString()));
+  }
+
+  /**
+   * {@code lab up --topology external}: etcd as a systemd unit on nodes etcd-1..N (nodes 1..N of
+   * this lab), configured in {@code etcdConfig} style ({@code flags} or {@code env-file}), and
+   * {@code controlPlanes} control-plane nodes cp-1..M apart (nodes N+1..N+M).
+   */
+  public static LabInstance upExternal(
+      int members, String etcd, String etcdConfig, int controlPlanes) {
+    return upWith(
+        members,
+        etcd,
+        List.of(
+            "--topology",
+            "external",
+            "--etcd-config",
+            etcdConfig,
+            "--control-planes",
+            Integer.toString(controlPlanes)));
+  }
+
+  private static LabInstance upWith(int members, String etcd, List<String> options) {
     Path dir = Path.of("/tmp", "runbook-lab-it-" + UUID.randomUUID().toString().substring(0, 8));
     StringWriter out = new StringWriter();
     List<String> args =
@@ -51,9 +76,7 @@ public final class LabInstance implements AutoCloseable {
                 etcd,
                 "--dir",
                 dir.toString()));
-    if (diskMb != null) {
-      args.addAll(List.of("--disk-mb", diskMb.toString()));
-    }
+    args.addAll(options);
     int code =
         LabMain.run(
             new PrintWriter(out, true), new PrintWriter(out, true), args.toArray(String[]::new));
