@@ -13,6 +13,7 @@ import dev.runbook.engine.api.RunbookEngine;
 import dev.runbook.lab.LabInstance;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,6 +39,27 @@ class ExternalEtcdRunbooksIT {
       assertThat(inv.etcd().external().controlPlane())
           .extracting(Inventory.ControlPlane::name)
           .containsExactly("cp-1");
+      // Each member's unit as the lab's systemctl prints it, read as systemd and etcd read it.
+      Map<String, EtcdUnit> units = new LinkedHashMap<>();
+      for (int n = 1; n <= members; n++) {
+        EtcdUnit unit = unit(lab, n);
+        assertThat(unit.problems()).isEmpty();
+        assertThat(unit.value("name")).isEqualTo("etcd-" + n);
+        assertThat(unit.value("data-dir")).isEqualTo("/var/lib/etcd");
+        assertThat(unit.value("advertise-client-urls"))
+            .isEqualTo("https://" + lab.address(n) + ":2379");
+        assertThat(unit.value("cert-file")).isEqualTo("/etc/kubernetes/pki/etcd/server.crt");
+        assertThat(unit.setting("data-dir").source())
+            .isEqualTo(
+                config.equals("flags")
+                    ? "--data-dir in ExecStart of /etc/systemd/system/etcd.service"
+                    : "ETCD_DATA_DIR in /etc/etcd/etcd.conf");
+        units.put("etcd-" + n, unit);
+      }
+      assertThat(EtcdUnit.disagreements(units)).isEmpty();
+      LabInstance.Result noUnit = lab.ssh(1, "systemctl cat etcd-other");
+      assertThat(noUnit.exitCode()).isEqualTo(1);
+      assertThat(noUnit.output()).isEqualTo("No files found for etcd-other.service.\n");
       JsonNode taken =
           EtcdRunbooksIT.snapshotThenRehearse(
               lab, tmp, etcd, members, "etcd-" + members, () -> liveState(lab, members));
@@ -69,7 +91,32 @@ class ExternalEtcdRunbooksIT {
       assertThat(liveState(lab, members)).isEqualTo(beforeRestore);
       assertThat(lab.etcdctl(1, "get", MARKER, "--print-value-only").output().strip())
           .isEqualTo("after-snapshot");
+
+      // Someone else's drop-in that changes what etcd runs makes the unit one to refuse.
+      Path dropIns = lab.nodePath(1, "/etc/systemd/system/etcd.service.d");
+      Files.createDirectories(dropIns);
+      Files.writeString(
+          dropIns.resolve("20-ops.conf"), "[Service]\nEnvironment=ETCD_QUOTA_BACKEND_BYTES=1\n");
+      assertThat(unit(lab, 1).problems())
+          .singleElement()
+          .asString()
+          .startsWith(
+              "etcd.service is already overridden: the drop-in"
+                  + " /etc/systemd/system/etcd.service.d/20-ops.conf sets Environment=");
     }
+  }
+
+  /** Node {@code n}'s etcd.service through {@code systemctl cat}, its files through cat. */
+  static EtcdUnit unit(LabInstance lab, int n) {
+    LabInstance.Result cat = lab.ssh(n, "systemctl cat etcd");
+    assertThat(cat.exitCode()).as(cat.output()).isZero();
+    return EtcdUnit.parse(
+        "etcd.service",
+        cat.output(),
+        path -> {
+          LabInstance.Result r = lab.ssh(n, "cat '" + path + "'");
+          return r.exitCode() == 0 ? r.output() : null;
+        });
   }
 
   /**
