@@ -58,6 +58,21 @@ final class Lab {
    */
   void up(
       int members, String etcdMinor, int sshPort, Integer block, Path cacheDir, Integer diskMb) {
+    up(members, etcdMinor, sshPort, block, cacheDir, diskMb, null);
+  }
+
+  /**
+   * As above; with {@code external}, etcd runs as a systemd unit on nodes of its own and the API
+   * servers on control-plane nodes apart ({@link ExternalTopology}); null is the stacked lab.
+   */
+  void up(
+      int members,
+      String etcdMinor,
+      int sshPort,
+      Integer block,
+      Path cacheDir,
+      Integer diskMb,
+      ExternalTopology external) {
     if (members < 1 || members > MAX_MEMBERS) {
       throw LabException.badInput(
           "--members must be between 1 and " + MAX_MEMBERS + ", not " + members);
@@ -89,7 +104,7 @@ final class Lab {
     if (LabState.exists(dir)) {
       LabState state = LabState.read(dir);
       if (isUp(state)) {
-        if (state.nodes().size() == members
+        if (topology(external, members).equals(recordedTopology(state))
             && EtcdDistribution.provides(etcdMinor, state.etcdVersion())) {
           out.printf(
               "A lab is already up in %s (%d members, etcd %s); nothing to do.%n",
@@ -116,7 +131,7 @@ final class Lab {
             .claim(
                 dir,
                 block,
-                n -> takenPorts(nodes(n, members), sshPort),
+                n -> takenPorts(allNodes(n, members, external), sshPort),
                 n -> {
                   try {
                     Files.createDirectories(dir);
@@ -127,7 +142,11 @@ final class Lab {
                   new LabState(etcd.version(), etcd.binDir().toString(), sshPort, n, List.of())
                       .write(dir);
                 });
-    List<Node> nodes = nodes(held, members);
+    // The nodes that run etcd, and (external only) the control planes apart.
+    List<Node> nodes =
+        external == null ? nodes(held, members) : ExternalTopology.etcdNodes(dir, held, members);
+    List<Node> controlPlanes =
+        external == null ? List.of() : external.controlPlaneNodes(dir, held, members);
     boolean ok = false;
     try {
       Path clientKey = sshClientKey();
@@ -138,24 +157,54 @@ final class Lab {
           commanderCrt,
           dir.resolve("pki/commander.key"),
           "/O=system:masters/CN=etcd-runbook-commander");
-      for (Node node : nodes) {
+      List<Node> all = new ArrayList<>(nodes);
+      all.addAll(controlPlanes);
+      for (Node node : all) {
         if (diskMb != null) {
           ownDisk(node.hostPath("/var/lib"), diskMb);
         }
-        prepareNode(node, nodes, etcd, pki, clientKey, sshPort);
-        Kubeconfigs.write(node, kubernetesCa, dir.resolve("pki/kubernetes"));
+        if (external == null) {
+          prepareNode(node, nodes, etcd, pki, clientKey, sshPort);
+        } else if (nodes.contains(node)) {
+          external.prepareEtcdNode(node, nodes, etcd, pki);
+        } else {
+          external.prepareControlPlaneNode(node, nodes, etcd, pki, dir.resolve("pki"));
+        }
+        prepareSsh(node, clientKey, sshPort);
+        if (!nodes.contains(node) || external == null) {
+          Kubeconfigs.write(node, kubernetesCa, dir.resolve("pki/kubernetes"));
+        }
+      }
+      if (external != null) {
+        Files.writeString(dir.resolve(ExternalTopology.FILE), external.describe(members) + "\n");
       }
       List<LabState.NodeState> states = new ArrayList<>();
-      for (Node node : nodes) {
+      for (Node node : all) {
         states.add(boot(node));
         new LabState(etcd.version(), etcd.binDir().toString(), sshPort, held, states).write(dir);
       }
       // The host commands below must not read the root-only files of the lab as someone else.
-      writeKnownHosts(nodes, sshPort);
+      writeKnownHosts(all, sshPort);
       writePeople();
-      writeInventory(nodes, sshPort);
+      if (external == null) {
+        writeInventory(nodes, sshPort);
+      } else {
+        Files.writeString(
+            dir.resolve("inventory.yaml"), external.inventory(dir, sshPort, nodes, controlPlanes));
+      }
       writeEnv(nodes, etcd);
-      awaitReady(nodes, sshPort, etcd);
+      awaitReady(
+          nodes,
+          n ->
+              accepts(n.address(), sshPort)
+                  && etcdHealthy(n, etcd)
+                  && clusterVersionSettled(n, etcd));
+      // External only: each control plane's API server has reached etcd.
+      awaitReady(
+          controlPlanes,
+          n ->
+              accepts(n.address(), sshPort)
+                  && ExternalTopology.apiServersNotUp(this, etcd, List.of(n)).isEmpty());
       ok = true;
       out.printf(
           "Lab up in %s: %d member%s, etcd %s, ready in %.1f s.%n",
@@ -166,8 +215,13 @@ final class Lab {
           (System.nanoTime() - started) / 1e9);
       for (Node node : nodes) {
         out.printf(
-            "  %-5s %-11s ssh root@%s -p %d   etcd %s%n",
+            "  %-6s %-11s ssh root@%s -p %d   etcd %s%n",
             node.name(), node.address(), node.address(), sshPort, node.clientUrl());
+      }
+      for (Node node : controlPlanes) {
+        out.printf(
+            "  %-6s %-11s ssh root@%s -p %d   kube-apiserver (etcd external)%n",
+            node.name(), node.address(), node.address(), sshPort);
       }
       out.printf(
           "Inventory: %s%nEnvironment: . %s   (then: etcdctl endpoint health)%n",
@@ -191,40 +245,16 @@ final class Lab {
   private void prepareNode(
       Node node, List<Node> cluster, EtcdDistribution etcd, Pki pki, Path clientKey, int sshPort)
       throws IOException {
-    for (String d :
-        List.of(
-            "/etc/kubernetes/manifests",
-            "/etc/kubernetes/pki/etcd",
-            "/var/lib/etcd",
-            "/var/lib/kubelet",
-            "/usr/local/bin")) {
-      Files.createDirectories(node.hostPath(d));
-    }
-    Files.setPosixFilePermissions(
-        node.hostPath("/var/lib/etcd"), PosixFilePermissions.fromString("rwx------"));
-    Files.createDirectories(node.sshDir());
-    Files.createDirectories(node.logs());
-    Files.writeString(node.dir().resolve("name"), node.name());
+    nodeDirs(
+        node,
+        "/etc/kubernetes/manifests",
+        "/etc/kubernetes/pki/etcd",
+        "/var/lib/etcd",
+        "/var/lib/kubelet",
+        "/usr/local/bin");
 
     Path pkiDir = node.hostPath("/etc/kubernetes/pki");
-    Files.copy(pki.caCert(), pkiDir.resolve("etcd/ca.crt"));
-    Files.copy(pki.caKey(), pkiDir.resolve("etcd/ca.key"));
-    List<String> dns = List.of(node.name(), "localhost");
-    List<String> ips = List.of(node.address(), "127.0.0.1", "0:0:0:0:0:0:0:1");
-    pki.serverCert(
-        pkiDir.resolve("etcd/server.crt"),
-        pkiDir.resolve("etcd/server.key"),
-        node.name(),
-        dns,
-        ips);
-    // etcd checks a peer's cert against the connection's source address, which on
-    // loopback is 127.0.0.1 whatever address the peer listens on.
-    pki.serverCert(
-        pkiDir.resolve("etcd/peer.crt"), pkiDir.resolve("etcd/peer.key"), node.name(), dns, ips);
-    pki.clientCert(
-        pkiDir.resolve("etcd/healthcheck-client.crt"),
-        pkiDir.resolve("etcd/healthcheck-client.key"),
-        "/CN=kube-etcd-healthcheck-client");
+    pki.etcdMemberCerts(pkiDir.resolve("etcd"), node.name(), node.address());
     pki.clientCert(
         pkiDir.resolve("apiserver-etcd-client.crt"),
         pkiDir.resolve("apiserver-etcd-client.key"),
@@ -238,14 +268,26 @@ final class Lab {
     Path bin = node.hostPath("/usr/local/bin");
     copyResource("crictl", bin.resolve("crictl"));
     copyResource("kube-apiserver", bin.resolve("kube-apiserver"));
-    if (!etcd.binDir().equals(Path.of("/usr/bin"))) {
-      for (String tool : List.of("etcd", "etcdctl", "etcdutl")) {
-        if (Files.isExecutable(etcd.binDir().resolve(tool))) {
-          Files.createSymbolicLink(bin.resolve(tool), etcd.binDir().resolve(tool));
-        }
-      }
-    }
+    ExternalTopology.linkEtcdTools(bin, etcd, false);
+  }
 
+  /** Creates the node's {@code dirs}; its etcd data dir, when one of them, for etcd only. */
+  static void nodeDirs(Node node, String... dirs) throws IOException {
+    for (String d : dirs) {
+      Files.createDirectories(node.hostPath(d));
+    }
+    if (List.of(dirs).contains("/var/lib/etcd")) {
+      // etcd refuses a data dir others can read.
+      Files.setPosixFilePermissions(
+          node.hostPath("/var/lib/etcd"), PosixFilePermissions.fromString("rwx------"));
+    }
+  }
+
+  /** What every node has, whatever it runs: its sshd, its boot script, its logs. */
+  private void prepareSsh(Node node, Path clientKey, int sshPort) throws IOException {
+    Files.createDirectories(node.sshDir());
+    Files.createDirectories(node.logs());
+    Files.writeString(node.dir().resolve("name"), node.name());
     Path hostKey = node.sshDir().resolve("ssh_host_ed25519_key");
     ed25519Key(hostKey, "root@" + node.name());
     Files.copy(Path.of(clientKey + ".pub"), node.sshDir().resolve("authorized_keys"));
@@ -316,7 +358,10 @@ final class Lab {
         node.name(), node.address(), p.pid(), ns, Processes.fileKey(node.hostPath("/var/lib")));
   }
 
-  private void awaitReady(List<Node> nodes, int sshPort, EtcdDistribution etcd) {
+  /**
+   * Until {@code ready} holds for each of {@code nodes}; fails when a node dies or time runs out.
+   */
+  private void awaitReady(List<Node> nodes, java.util.function.Predicate<Node> ready) {
     long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
     List<Node> waiting = new ArrayList<>(nodes);
     while (!waiting.isEmpty()) {
@@ -330,11 +375,7 @@ final class Lab {
                   + tail(dir.resolve("nodes").resolve(n.name()).resolve("logs/kubelet.log"), 20));
         }
       }
-      waiting.removeIf(
-          n ->
-              accepts(n.address(), sshPort)
-                  && etcdHealthy(n, etcd)
-                  && clusterVersionSettled(n, etcd));
+      waiting.removeIf(ready);
       if (waiting.isEmpty()) {
         return;
       }
@@ -354,11 +395,43 @@ final class Lab {
               .append(n.name())
               .append(" sshd.log\n")
               .append(tail(n.logs().resolve("sshd.log"), 5));
+          Path journal = n.hostPath("/var/lib/lab-systemd/etcd.service/journal");
+          if (Files.exists(journal)) {
+            why.append("\n--- ")
+                .append(n.name())
+                .append(" journalctl -u etcd\n")
+                .append(tail(journal, 15));
+          }
         }
         throw LabException.failed(why.toString());
       }
       Processes.sleep(200);
     }
+  }
+
+  /** The topology a lab up asks for, as {@link #recordedTopology} reads it back. */
+  private static String topology(ExternalTopology external, int members) {
+    return external == null ? "stacked members=" + members : external.describe(members);
+  }
+
+  private String recordedTopology(LabState state) {
+    try {
+      Path file = dir.resolve(ExternalTopology.FILE);
+      return Files.exists(file)
+          ? Files.readString(file).strip()
+          : topology(null, state.nodes().size());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private List<Node> allNodes(int block, int members, ExternalTopology external) {
+    if (external == null) {
+      return nodes(block, members);
+    }
+    List<Node> all = new ArrayList<>(ExternalTopology.etcdNodes(dir, block, members));
+    all.addAll(external.controlPlaneNodes(dir, block, members));
+    return all;
   }
 
   boolean etcdHealthy(Node node, EtcdDistribution etcd) {
@@ -521,16 +594,26 @@ final class Lab {
   private boolean statusOfThisLab() {
     LabState state = LabState.read(dir);
     Path etcdctl = Path.of(state.etcdBin(), "etcdctl");
-    int size = state.nodes().size();
+    int size = ExternalTopology.runsEtcd(state).size();
+    int apart = state.nodes().size() - size;
     out.printf(
-        "Lab in %s: %d member%s, etcd %s, %s%n",
-        dir, size, size == 1 ? "" : "s", state.etcdVersion(), addressRange(state));
+        "Lab in %s: %d member%s%s, etcd %s, %s%n",
+        dir,
+        size,
+        size == 1 ? "" : "s",
+        apart == 0
+            ? ""
+            : " (external etcd) and " + apart + " control plane" + (apart == 1 ? "" : "s"),
+        state.etcdVersion(),
+        addressRange(state));
     boolean allGood = true;
     for (LabState.NodeState n : state.nodes()) {
       Node node = new Node(n.name(), n.address(), dir.resolve("nodes").resolve(n.name()));
       boolean alive = Processes.isRunning(n);
       boolean sshd = accepts(n.address(), state.sshPort());
-      Exec.Result health = etcdctl(etcdctl, node.clientUrl(), "endpoint", "health");
+      boolean runsEtcd = ExternalTopology.runsEtcd(state).contains(n);
+      boolean unit = runsEtcd && !ExternalTopology.runsEtcd(state).equals(state.nodes());
+      boolean healthy = !runsEtcd || etcdctl(etcdctl, node.clientUrl(), "endpoint", "health").ok();
       List<String[]> containers = containers(node);
       String running =
           containers.stream()
@@ -544,10 +627,16 @@ final class Lab {
           n.address(),
           alive ? "up" : "DOWN",
           sshd ? "up" : "DOWN",
-          health.ok() ? "healthy" : "NOT HEALTHY");
-      out.printf("  containers running: %s%n", running.isEmpty() ? "none" : running);
-      out.printf("  etcd data dir in use: %s%n", etcdDataDir(containers));
-      allGood &= alive && sshd && health.ok();
+          !runsEtcd ? "external" : healthy ? "healthy" : "NOT HEALTHY");
+      if (unit) {
+        out.printf("  etcd.service data dir in use: %s%n", ExternalTopology.dataDirInUse(node));
+      } else {
+        out.printf("  containers running: %s%n", running.isEmpty() ? "none" : running);
+      }
+      if (runsEtcd && !unit) {
+        out.printf("  etcd data dir in use: %s%n", etcdDataDir(containers));
+      }
+      allGood &= alive && sshd && healthy;
     }
     return allGood;
   }
@@ -766,7 +855,7 @@ final class Lab {
     }
   }
 
-  private static void copyResource(String name, Path target) throws IOException {
+  static void copyResource(String name, Path target) throws IOException {
     try (InputStream in = Lab.class.getResourceAsStream(name)) {
       if (in == null) {
         throw new IOException("resource " + name + " missing from the lab jar");

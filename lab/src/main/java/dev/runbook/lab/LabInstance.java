@@ -39,6 +39,31 @@ public final class LabInstance implements AutoCloseable {
    * MiB of its own ({@code lab up --disk-mb}), which a test can fill.
    */
   public static LabInstance up(int members, String etcd, Integer diskMb) {
+    return diskMb == null
+        ? upWith(members, etcd, List.of())
+        : upWith(members, etcd, List.of("--disk-mb", diskMb.toString()));
+  }
+
+  /**
+   * {@code lab up --topology external}: etcd as a systemd unit on nodes etcd-1..N (nodes 1..N of
+   * this lab), configured in {@code etcdConfig} style ({@code flags} or {@code env-file}), and
+   * {@code controlPlanes} control-plane nodes cp-1..M apart (nodes N+1..N+M).
+   */
+  public static LabInstance upExternal(
+      int members, String etcd, String etcdConfig, int controlPlanes) {
+    return upWith(
+        members,
+        etcd,
+        List.of(
+            "--topology",
+            "external",
+            "--etcd-config",
+            etcdConfig,
+            "--control-planes",
+            Integer.toString(controlPlanes)));
+  }
+
+  private static LabInstance upWith(int members, String etcd, List<String> options) {
     Path dir = Path.of("/tmp", "runbook-lab-it-" + UUID.randomUUID().toString().substring(0, 8));
     StringWriter out = new StringWriter();
     List<String> args =
@@ -51,9 +76,7 @@ public final class LabInstance implements AutoCloseable {
                 etcd,
                 "--dir",
                 dir.toString()));
-    if (diskMb != null) {
-      args.addAll(List.of("--disk-mb", diskMb.toString()));
-    }
+    args.addAll(options);
     int code =
         LabMain.run(
             new PrintWriter(out, true), new PrintWriter(out, true), args.toArray(String[]::new));
@@ -116,7 +139,9 @@ public final class LabInstance implements AutoCloseable {
 
   /** A path of node {@code node} (1-based) as seen from the host. */
   public Path nodePath(int node, String path) {
-    return dir.resolve("nodes/cp-" + node + "/root").resolve(path.substring(1));
+    // Node n is the lab's n-th: cp-n of a stacked lab, etcd-n then cp-k of an external one.
+    String name = LabState.read(dir).nodes().get(node - 1).name();
+    return dir.resolve("nodes").resolve(name).resolve("root").resolve(path.substring(1));
   }
 
   /** Runs {@code command} on a node with OpenSSH, strict host-key checking, as root. */

@@ -114,9 +114,11 @@ public final class LabMain {
                 + " (default: the host's disk).")
     Integer diskMb;
 
+    @CommandLine.Mixin ExternalOptions topology;
+
     @Override
     public Integer call() {
-      lab().up(members, etcd, sshPort, block, cache, diskMb);
+      lab().up(members, etcd, sshPort, block, cache, diskMb, topology.external());
       return 0;
     }
   }

@@ -91,6 +91,11 @@ final class Manifests {
 
   /** The stand-in API server: same flags for reaching etcd as the real one, nothing else. */
   static String kubeApiserver(Node node) {
+    return kubeApiserver(node, node.clientUrl());
+  }
+
+  /** As above, reaching etcd at {@code etcdServers} (comma-separated client URLs). */
+  static String kubeApiserver(Node node, String etcdServers) {
     return """
         apiVersion: v1
         kind: Pod
@@ -128,6 +133,6 @@ final class Manifests {
             name: k8s-certs
         status: {}
         """
-        .formatted(node.address(), node.clientUrl());
+        .formatted(node.address(), etcdServers);
   }
 }

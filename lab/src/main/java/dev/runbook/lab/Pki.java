@@ -64,6 +64,27 @@ final class Pki {
     issue(crt, key, "/CN=" + cn, "serverAuth,clientAuth", String.join(",", san));
   }
 
+  /**
+   * What kubeadm gives an etcd member in {@code etcdPki} (/etc/kubernetes/pki/etcd): the CA, server
+   * and peer certs (SANs: the name, localhost, the address, 127.0.0.1, ::1) and the healthcheck
+   * client.
+   */
+  void etcdMemberCerts(Path etcdPki, String name, String address) throws IOException {
+    Files.copy(caCert, etcdPki.resolve("ca.crt"));
+    Files.copy(caKey, etcdPki.resolve("ca.key"));
+    restrict(etcdPki.resolve("ca.key"));
+    List<String> dns = List.of(name, "localhost");
+    List<String> ips = List.of(address, "127.0.0.1", "0:0:0:0:0:0:0:1");
+    serverCert(etcdPki.resolve("server.crt"), etcdPki.resolve("server.key"), name, dns, ips);
+    // etcd checks a peer's cert against the connection's source address, which on
+    // loopback is 127.0.0.1 whatever address the peer listens on.
+    serverCert(etcdPki.resolve("peer.crt"), etcdPki.resolve("peer.key"), name, dns, ips);
+    clientCert(
+        etcdPki.resolve("healthcheck-client.crt"),
+        etcdPki.resolve("healthcheck-client.key"),
+        "/CN=kube-etcd-healthcheck-client");
+  }
+
   void clientCert(Path crt, Path key, String subject) {
     issue(crt, key, subject, "clientAuth", null);
   }

@@ -38,7 +38,7 @@ final class Seeder {
           "--value-bytes must be between 16 and " + MAX_TXN_BYTES + ", not " + valueBytes);
     }
     String[] endpoints =
-        state.nodes().stream()
+        ExternalTopology.runsEtcd(state).stream()
             .map(n -> "https://" + n.address() + ":" + Node.CLIENT_PORT)
             .toArray(String[]::new);
     long started = System.nanoTime();

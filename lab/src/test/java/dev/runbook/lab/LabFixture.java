@@ -46,10 +46,21 @@ final class LabFixture implements AutoCloseable {
     return new Output(code, out.toString(), err.toString());
   }
 
-  static LabFixture up(int members, String etcd) {
+  /** {@code lab up --members N --etcd V}, then {@code more} options (--topology external ...). */
+  static LabFixture up(int members, String etcd, String... more) {
     Path dir = freshDir();
-    Output up =
-        lab("up", "--members", Integer.toString(members), "--etcd", etcd, "--dir", dir.toString());
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "up",
+                "--members",
+                Integer.toString(members),
+                "--etcd",
+                etcd,
+                "--dir",
+                dir.toString()));
+    args.addAll(List.of(more));
+    Output up = lab(args.toArray(String[]::new));
     assertThat(up.exitCode()).as("lab up: %s%s", up.out(), up.err()).isZero();
     LabFixture lab = new LabFixture(dir, members, etcd);
     lab.nodes.addAll(LabState.read(dir).nodes());
@@ -66,7 +77,9 @@ final class LabFixture implements AutoCloseable {
 
   /** A path of node {@code node} (1-based) as seen from the host. */
   Path nodePath(int node, String path) {
-    return dir.resolve("nodes/cp-" + node + "/root").resolve(path.substring(1));
+    // Node n is the lab's n-th: cp-n of a stacked lab, etcd-n then cp-k of an external one.
+    String name = LabState.read(dir).nodes().get(node - 1).name();
+    return dir.resolve("nodes").resolve(name).resolve("root").resolve(path.substring(1));
   }
 
   Exec.Result ssh(int node, String command) {

@@ -91,7 +91,32 @@ public record Inventory(
   /**
    * @param topology {@code stacked} (kubeadm static pods) or {@code external} (systemd)
    */
-  public record Etcd(String topology, String manifestDir, String dataDir, Pki pki, Access access) {}
+  public record Etcd(
+      String topology,
+      String manifestDir,
+      String dataDir,
+      Pki pki,
+      Access access,
+      External external) {
+
+    /** A stacked etcd (or one whose external part was not read). */
+    public Etcd(String topology, String manifestDir, String dataDir, Pki pki, Access access) {
+      this(topology, manifestDir, dataDir, pki, access, null);
+    }
+
+    public boolean isExternal() {
+      return "external".equals(topology);
+    }
+  }
+
+  /**
+   * External etcd: the members run etcd as the systemd unit {@code unit}; the API servers that use
+   * it run on the {@code controlPlane} nodes (which may or may not also be members).
+   */
+  public record External(String unit, List<ControlPlane> controlPlane) {}
+
+  /** A control-plane node of an external etcd cluster: where a kube-apiserver runs. */
+  public record ControlPlane(String name, String host, String hostKeyFingerprint) {}
 
   /** Certificate paths on the nodes. */
   public record Pki(String cacert, String cert, String key) {}

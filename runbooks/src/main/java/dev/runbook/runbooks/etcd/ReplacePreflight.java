@@ -69,6 +69,7 @@ final class ReplacePreflight extends DeclaredStep<ReplacePreflight.Input, Replac
 
   private Output doRun(Input input, StepContext context) {
     Inventory inv = context.inventory();
+    ExternalEtcd.refuse(inv, "etcd-member-replace");
     Inventory.Member member = Replace.member(inv, input.member());
     List<Inventory.Member> others = Replace.others(inv, member.name());
     if (others.isEmpty()) {

@@ -86,6 +86,7 @@ final class RestorePreflight extends DeclaredStep<RestorePreflight.Input, Restor
   @Override
   public Output run(Input input, StepContext context) {
     Inventory inv = context.inventory();
+    ExternalEtcd.refuse(inv, "etcd-restore");
     List<String> mismatches = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     List<NodePlan> nodes = new ArrayList<>();

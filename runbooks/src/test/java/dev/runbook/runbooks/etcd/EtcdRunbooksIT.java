@@ -53,77 +53,93 @@ public class EtcdRunbooksIT {
   void aSnapshotIsTakenCopiedVerifiedAndRehearsedWithoutTouchingTheLiveCluster(
       String etcd, int members) throws Exception {
     try (LabInstance lab = LabInstance.up(members, etcd)) {
-      lab.seed(300);
-      assertThat(lab.etcdctl(1, "put", MARKER, "before-snapshot").exitCode()).isZero();
-      Path home = tmp.resolve("home");
-      Path snapshots = tmp.resolve("snapshots");
-      String backupNode = "cp-" + members;
-      String live = liveState(lab, members);
-
-      RunOutcome snap;
-      try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
-        snap =
-            engine.start(
-                "etcd-snapshot",
-                lab.inventory(),
-                Map.of(
-                    "snapshotDir",
-                    snapshots.toString(),
-                    "backupNodes",
-                    backupNode,
-                    "backupDir",
-                    BACKUPS),
-                "alice",
-                null,
-                as(lab, "alice"));
-      }
-      assertThat(snap.state()).as(snap.message()).isEqualTo(RunState.DONE);
-      JsonNode taken = outputs(home, snap.runId(), "Task_TakeSnapshot");
-      Path file = Path.of(taken.path("file").asText());
-      assertThat(file.getParent()).isEqualTo(snapshots);
-      assertThat(Files.getPosixFilePermissions(file))
-          .containsExactlyInAnyOrder(
-              java.nio.file.attribute.PosixFilePermission.OWNER_READ,
-              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
-      assertThat(taken.path("sha256").asText()).isEqualTo(sha256(file));
-      assertThat(taken.path("size").asLong()).isEqualTo(Files.size(file));
-      assertThat(taken.path("serverVersion").asText()).startsWith(etcd + ".");
-      assertThat(taken.path("leader").asBoolean()).isTrue();
-      // Nothing writes to the lab meanwhile: the snapshot holds exactly what etcd serves.
-      assertThat(taken.path("liveKeys").asLong()).isEqualTo(countKeys(lab));
-      assertThat(taken.path("revision").asLong()).isEqualTo(revision(lab));
-      assertThat(Files.list(snapshots).map(p -> p.getFileName().toString()))
-          .containsExactly(file.getFileName().toString());
-
-      Path copy = lab.nodePath(members, BACKUPS + "/" + file.getFileName().toString());
-      assertThat(copy).as("%s", outputs(home, snap.runId(), "Task_CopyToBackupDirs")).exists();
-      assertThat(sha256(copy)).isEqualTo(taken.path("sha256").asText());
-      assertThat(Runs.verify(home, snap.runId()).ok()).isTrue();
-
-      RunOutcome rehearsal;
-      try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
-        rehearsal =
-            engine.start(
-                "etcd-restore-rehearsal",
-                lab.inventory(),
-                Map.of(
-                    "snapshot", file.toString(),
-                    "rehearsalNode", backupNode,
-                    "scratchRoot", SCRATCH),
-                "alice",
-                null,
-                as(lab, "alice"));
-      }
-      assertThat(rehearsal.state()).as(rehearsal.message()).isEqualTo(RunState.DONE);
-      JsonNode checked = outputs(home, rehearsal.runId(), "Task_CheckRestoredData");
-      assertThat(checked.path("revision").asLong()).isEqualTo(taken.path("revision").asLong());
-      assertThat(checked.path("keys").asLong()).isEqualTo(taken.path("liveKeys").asLong());
-      assertThat(checked.path("namespaces").asLong()).isPositive();
-      assertThat(checked.path("marker").asText()).isEqualTo("before-snapshot");
-      assertThat(lab.ssh(members, "ls " + SCRATCH).output()).doesNotContain("etcd-rehearsal-");
-      assertThat(liveState(lab, members)).isEqualTo(live);
-      assertThat(Runs.verify(home, rehearsal.runId()).ok()).isTrue();
+      snapshotThenRehearse(lab, tmp, etcd, members, "cp-" + members, () -> liveState(lab, members));
     }
+  }
+
+  /**
+   * Seeds the lab and sets the marker, takes etcd-snapshot (copied to {@code backupNode}, the lab's
+   * node {@code backupIndex}) and rehearses it there; {@code liveState} must not change meanwhile.
+   * Returns the snapshot step's outputs.
+   */
+  static JsonNode snapshotThenRehearse(
+      LabInstance lab,
+      Path tmp,
+      String etcd,
+      int backupIndex,
+      String backupNode,
+      java.util.concurrent.Callable<String> liveState)
+      throws Exception {
+    Path home = tmp.resolve("home");
+    Path snapshots = tmp.resolve("snapshots");
+    lab.seed(300);
+    assertThat(lab.etcdctl(1, "put", MARKER, "before-snapshot").exitCode()).isZero();
+    String live = liveState.call();
+
+    RunOutcome snap;
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      snap =
+          engine.start(
+              "etcd-snapshot",
+              lab.inventory(),
+              Map.of(
+                  "snapshotDir",
+                  snapshots.toString(),
+                  "backupNodes",
+                  backupNode,
+                  "backupDir",
+                  BACKUPS),
+              "alice",
+              null,
+              as(lab, "alice"));
+    }
+    assertThat(snap.state()).as(snap.message()).isEqualTo(RunState.DONE);
+    JsonNode taken = outputs(home, snap.runId(), "Task_TakeSnapshot");
+    Path file = Path.of(taken.path("file").asText());
+    assertThat(file.getParent()).isEqualTo(snapshots);
+    assertThat(Files.getPosixFilePermissions(file))
+        .containsExactlyInAnyOrder(
+            java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    assertThat(taken.path("sha256").asText()).isEqualTo(sha256(file));
+    assertThat(taken.path("size").asLong()).isEqualTo(Files.size(file));
+    assertThat(taken.path("serverVersion").asText()).startsWith(etcd + ".");
+    assertThat(taken.path("leader").asBoolean()).isTrue();
+    // Nothing writes to the lab meanwhile: the snapshot holds exactly what etcd serves.
+    assertThat(taken.path("liveKeys").asLong()).isEqualTo(countKeys(lab));
+    assertThat(taken.path("revision").asLong()).isEqualTo(revision(lab));
+    assertThat(Files.list(snapshots).map(p -> p.getFileName().toString()))
+        .containsExactly(file.getFileName().toString());
+
+    Path copy = lab.nodePath(backupIndex, BACKUPS + "/" + file.getFileName().toString());
+    assertThat(copy).as("%s", outputs(home, snap.runId(), "Task_CopyToBackupDirs")).exists();
+    assertThat(sha256(copy)).isEqualTo(taken.path("sha256").asText());
+    assertThat(Runs.verify(home, snap.runId()).ok()).isTrue();
+
+    RunOutcome rehearsal;
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      rehearsal =
+          engine.start(
+              "etcd-restore-rehearsal",
+              lab.inventory(),
+              Map.of(
+                  "snapshot", file.toString(),
+                  "rehearsalNode", backupNode,
+                  "scratchRoot", SCRATCH),
+              "alice",
+              null,
+              as(lab, "alice"));
+    }
+    assertThat(rehearsal.state()).as(rehearsal.message()).isEqualTo(RunState.DONE);
+    JsonNode checked = outputs(home, rehearsal.runId(), "Task_CheckRestoredData");
+    assertThat(checked.path("revision").asLong()).isEqualTo(taken.path("revision").asLong());
+    assertThat(checked.path("keys").asLong()).isEqualTo(taken.path("liveKeys").asLong());
+    assertThat(checked.path("namespaces").asLong()).isPositive();
+    assertThat(checked.path("marker").asText()).isEqualTo("before-snapshot");
+    assertThat(lab.ssh(backupIndex, "ls " + SCRATCH).output()).doesNotContain("etcd-rehearsal-");
+    assertThat(liveState.call()).isEqualTo(live);
+    assertThat(Runs.verify(home, rehearsal.runId()).ok()).isTrue();
+    return taken;
   }
 
   /**

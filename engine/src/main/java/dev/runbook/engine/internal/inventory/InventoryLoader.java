@@ -56,12 +56,21 @@ public final class InventoryLoader {
   private static final Pattern FINGERPRINT = Pattern.compile("SHA256:[A-Za-z0-9+/]{43}");
 
   private static final List<String> TOP_KEYS =
-      List.of("cluster", "ssh", "etcd", "members", "validate", "roles", "secrets", "approval");
+      List.of(
+          "cluster",
+          "ssh",
+          "etcd",
+          "members",
+          "controlPlane",
+          "validate",
+          "roles",
+          "secrets",
+          "approval");
   private static final List<String> APPROVAL_KEYS = List.of("allowedSigners", "identity");
   private static final List<String> SSH_KEYS =
       List.of("user", "port", "identityFile", "knownHosts", "sudo", "connectTimeout");
   private static final List<String> ETCD_KEYS =
-      List.of("topology", "manifestDir", "dataDir", "pki", "access");
+      List.of("topology", "manifestDir", "dataDir", "pki", "access", "unit");
   private static final List<String> PKI_KEYS = List.of("cacert", "cert", "key");
   private static final List<String> ACCESS_KEYS = List.of("mode", "cacert", "cert", "key");
   private static final List<String> MEMBER_KEYS =
@@ -158,7 +167,8 @@ public final class InventoryLoader {
 
     String cluster = name(top, "cluster", "the cluster's name", "cluster: prod-eu-1");
     Inventory.Ssh ssh = ssh(top.section("ssh", SSH_KEYS));
-    Inventory.Etcd etcd = etcd(top.section("etcd", ETCD_KEYS));
+    Section etcdSection = top.section("etcd", ETCD_KEYS);
+    Inventory.Etcd etcd = ExternalInventory.read(this, top, etcdSection, etcd(etcdSection));
     List<Inventory.Member> members = members(top);
     Inventory.Validate validate = validate(top.section("validate", VALIDATE_KEYS));
     Map<String, List<String>> roles = roles(top);
@@ -340,40 +350,51 @@ public final class InventoryLoader {
       }
       var m = new Section(path, item, item.getStartMark(), MEMBER_KEYS);
       String name = name(m, "name", "the member's etcd name", "name: cp-1");
-      String host =
-          requiredString(m, "host", "the address the engine reaches the member at over SSH");
-      // A host name, an IPv4 address or an IPv6 one (with or without brackets): nothing a shell,
-      // an ssh option or a known_hosts pattern could read as more than a host.
-      if (host != null && !HOST.matcher(host).matches()) {
-        problem(
-            m.valueMark("host"),
-            m.path("host")
-                + (name == null ? "" : " of member " + name)
-                + " must be a host name or an IP address (letters, digits, '.', '-', ':', '[]';"
-                + " not starting with '-'), not "
-                + shown(host));
-        host = null;
-      }
+      String host = host(m, name, "member");
       unique(names, name, m, "name", "member names");
       unique(hosts, host == null ? null : host.toLowerCase(Locale.ROOT), m, "host", "hosts");
       URI clientUrl = url(m, "clientUrl", 2379);
       URI peerUrl = url(m, "peerUrl", 2380);
-      String fingerprint = string(m, "hostKeyFingerprint", null);
-      if (fingerprint != null && !FINGERPRINT.matcher(fingerprint).matches()) {
-        problem(
-            m.valueMark("hostKeyFingerprint"),
-            m.path("hostKeyFingerprint")
-                + " must look like SHA256: followed by 43 base64 characters, as"
-                + " 'ssh-keygen -l -f <host key>' prints it, not '"
-                + fingerprint
-                + "'");
-      }
+      String fingerprint = fingerprint(m);
       members.add(new Inventory.Member(name, host, clientUrl, peerUrl, fingerprint));
     }
     return List.copyOf(members);
   }
 
-  private void unique(Map<String, Node> seen, String value, Section s, String key, String what) {
+  /** A node's SSH host: a name or an address, nothing a shell or ssh could read as more. */
+  String host(Section m, String name, String what) {
+    String host =
+        requiredString(m, "host", "the address the engine reaches the " + what + " at over SSH");
+    // A host name, an IPv4 address or an IPv6 one (with or without brackets): nothing a shell,
+    // an ssh option or a known_hosts pattern could read as more than a host.
+    if (host != null && !HOST.matcher(host).matches()) {
+      problem(
+          m.valueMark("host"),
+          m.path("host")
+              + (name == null ? "" : " of " + what + " " + name)
+              + " must be a host name or an IP address (letters, digits, '.', '-', ':', '[]';"
+              + " not starting with '-'), not "
+              + shown(host));
+      host = null;
+    }
+    return host;
+  }
+
+  String fingerprint(Section m) {
+    String fingerprint = string(m, "hostKeyFingerprint", null);
+    if (fingerprint != null && !FINGERPRINT.matcher(fingerprint).matches()) {
+      problem(
+          m.valueMark("hostKeyFingerprint"),
+          m.path("hostKeyFingerprint")
+              + " must look like SHA256: followed by 43 base64 characters, as"
+              + " 'ssh-keygen -l -f <host key>' prints it, not '"
+              + fingerprint
+              + "'");
+    }
+    return fingerprint;
+  }
+
+  void unique(Map<String, Node> seen, String value, Section s, String key, String what) {
     if (value == null) {
       return;
     }
@@ -531,7 +552,7 @@ public final class InventoryLoader {
   // ---- typed values ----
 
   /** A scalar's text; absent or null gives {@code fallback}; a non-scalar is a problem. */
-  private String string(Section s, String key, String fallback) {
+  String string(Section s, String key, String fallback) {
     Node node = s.value(key);
     if (node == null) {
       return fallback;
@@ -543,7 +564,7 @@ public final class InventoryLoader {
     return scalar.getValue();
   }
 
-  private String requiredString(Section s, String key, String meaning) {
+  String requiredString(Section s, String key, String meaning) {
     boolean present = s.value(key) != null;
     String value = string(s, key, null);
     if (!present) {
@@ -555,7 +576,7 @@ public final class InventoryLoader {
     return value;
   }
 
-  private String name(Section s, String key, String meaning, String example) {
+  String name(Section s, String key, String meaning, String example) {
     String value = requiredString(s, key, meaning + " (" + NAME_RULE + "), like " + example);
     if (value != null && !NAME.matcher(value).matches()) {
       problem(s.valueMark(key), s.path(key) + " must be " + NAME_RULE + ", not '" + value + "'");
@@ -669,7 +690,7 @@ public final class InventoryLoader {
     return node instanceof ScalarNode && Tag.NULL.equals(node.getTag());
   }
 
-  private void problem(Mark mark, String message) {
+  void problem(Mark mark, String message) {
     problems.add(new Problem(file, mark.getLine() + 1, mark.getColumn() + 1, message));
   }
 
@@ -677,7 +698,7 @@ public final class InventoryLoader {
    * One mapping of the file, keyed by name. Unknown and duplicate keys are reported when it is
    * made; a key whose value is empty ({@code key:} or {@code ~}) counts as absent.
    */
-  private final class Section {
+  final class Section {
     final String prefix;
     final Mark mark;
     final Map<String, NodeTuple> entries = new LinkedHashMap<>();

@@ -155,6 +155,8 @@ class InventoryLoaderTest {
             etcd: {topology: external, access: {mode: tunnel}}
             members:
               - {name: a, host: h1, clientUrl: 'http://h1:2379/', peerUrl: http://h1:2380, hostKeyFingerprint: %s}
+            controlPlane:
+              - {name: cp-a, host: h2}
             roles: {etcd-admin: [bob, carol], viewer: []}
             secrets: {patterns: ["password=\\\\S+", '--key=\\S+']}
             """
@@ -264,7 +266,8 @@ class InventoryLoaderTest {
             tuple(
                 2,
                 "unknown key 'clsuter' at the top level (did you mean cluster?); allowed keys:"
-                    + " cluster, ssh, etcd, members, validate, roles, secrets, approval"),
+                    + " cluster, ssh, etcd, members, controlPlane, validate, roles, secrets,"
+                    + " approval"),
             tuple(4, "unknown key 'foo' in etcd.access; allowed keys: mode, cacert, cert, key"),
             tuple(
                 6,

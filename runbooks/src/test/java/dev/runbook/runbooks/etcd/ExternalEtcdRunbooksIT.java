@@ -1,0 +1,143 @@
+package dev.runbook.runbooks.etcd;
+
+import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.MARKER;
+import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.as;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RunOutcome;
+import dev.runbook.engine.api.RunState;
+import dev.runbook.engine.api.RunbookEngine;
+import dev.runbook.lab.LabInstance;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * External etcd (a systemd unit on etcd nodes, API servers on control planes apart): etcd-snapshot
+ * and etcd-restore-rehearsal work unchanged, leaving the live members as they were; etcd-restore,
+ * which does not support it yet, refuses in its preflight with nothing changed.
+ */
+class ExternalEtcdRunbooksIT {
+
+  @TempDir Path tmp;
+
+  @ParameterizedTest(name = "etcd {0}, {1} member(s), {2}")
+  @CsvSource({"3.5, 3, flags", "3.4, 1, env-file"})
+  void snapshotAndRehearsalWorkAndRestoreRefuses(String etcd, int members, String config)
+      throws Exception {
+    try (LabInstance lab = LabInstance.upExternal(members, etcd, config, 1)) {
+      Inventory inv = Inventory.load(lab.inventory());
+      assertThat(inv.etcd().isExternal()).isTrue();
+      assertThat(inv.etcd().external().unit()).isEqualTo("etcd.service");
+      assertThat(inv.etcd().external().controlPlane())
+          .extracting(Inventory.ControlPlane::name)
+          .containsExactly("cp-1");
+      // Each member's unit as the lab's systemctl prints it, read as systemd and etcd read it.
+      Map<String, EtcdUnit> units = new LinkedHashMap<>();
+      for (int n = 1; n <= members; n++) {
+        EtcdUnit unit = unit(lab, n);
+        assertThat(unit.problems()).isEmpty();
+        assertThat(unit.value("name")).isEqualTo("etcd-" + n);
+        assertThat(unit.value("data-dir")).isEqualTo("/var/lib/etcd");
+        assertThat(unit.value("advertise-client-urls"))
+            .isEqualTo("https://" + lab.address(n) + ":2379");
+        assertThat(unit.value("cert-file")).isEqualTo("/etc/kubernetes/pki/etcd/server.crt");
+        assertThat(unit.setting("data-dir").source())
+            .isEqualTo(
+                config.equals("flags")
+                    ? "--data-dir in ExecStart of /etc/systemd/system/etcd.service"
+                    : "ETCD_DATA_DIR in /etc/etcd/etcd.conf");
+        units.put("etcd-" + n, unit);
+      }
+      assertThat(EtcdUnit.disagreements(units)).isEmpty();
+      LabInstance.Result noUnit = lab.ssh(1, "systemctl cat etcd-other");
+      assertThat(noUnit.exitCode()).isEqualTo(1);
+      assertThat(noUnit.output()).isEqualTo("No files found for etcd-other.service.\n");
+      JsonNode taken =
+          EtcdRunbooksIT.snapshotThenRehearse(
+              lab, tmp, etcd, members, "etcd-" + members, () -> liveState(lab, members));
+      Path file = Path.of(taken.path("file").asText());
+      Path home = tmp.resolve("home");
+
+      // etcd-restore changes static pods only: on external etcd its preflight refuses.
+      assertThat(lab.etcdctl(1, "put", MARKER, "after-snapshot").exitCode()).isZero();
+      String beforeRestore = liveState(lab, members);
+      RunOutcome restore;
+      try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+        restore =
+            engine.start(
+                "etcd-restore",
+                lab.inventory(),
+                Map.of(
+                    "snapshot", file.toString(),
+                    "expectSha256", taken.path("sha256").asText(),
+                    "safetySnapshotDir", lab.dir().resolve("safety").toString()),
+                "alice",
+                null,
+                as(lab, "alice"));
+      }
+      assertThat(restore.state()).as(restore.message()).isEqualTo(RunState.FAILED);
+      assertThat(restore.message())
+          .contains("etcd-restore supports stacked etcd only")
+          .contains("etcd.topology is external (etcd as the systemd unit etcd.service)")
+          .contains("nothing was changed");
+      assertThat(liveState(lab, members)).isEqualTo(beforeRestore);
+      assertThat(lab.etcdctl(1, "get", MARKER, "--print-value-only").output().strip())
+          .isEqualTo("after-snapshot");
+
+      // Someone else's drop-in that changes what etcd runs makes the unit one to refuse.
+      Path dropIns = lab.nodePath(1, "/etc/systemd/system/etcd.service.d");
+      Files.createDirectories(dropIns);
+      Files.writeString(
+          dropIns.resolve("20-ops.conf"), "[Service]\nEnvironment=ETCD_QUOTA_BACKEND_BYTES=1\n");
+      assertThat(unit(lab, 1).problems())
+          .singleElement()
+          .asString()
+          .startsWith(
+              "etcd.service is already overridden: the drop-in"
+                  + " /etc/systemd/system/etcd.service.d/20-ops.conf sets Environment=");
+    }
+  }
+
+  /** Node {@code n}'s etcd.service through {@code systemctl cat}, its files through cat. */
+  static EtcdUnit unit(LabInstance lab, int n) {
+    LabInstance.Result cat = lab.ssh(n, "systemctl cat etcd");
+    assertThat(cat.exitCode()).as(cat.output()).isZero();
+    return EtcdUnit.parse(
+        "etcd.service",
+        cat.output(),
+        path -> {
+          LabInstance.Result r = lab.ssh(n, "cat '" + path + "'");
+          return r.exitCode() == 0 ? r.output() : null;
+        });
+  }
+
+  /**
+   * What neither runbook may change on an etcd node: its unit and drop-ins, the etcd process (same
+   * main pid, so never restarted), its data dir's member directory, and its health.
+   */
+  static String liveState(LabInstance lab, int members) throws Exception {
+    StringBuilder s = new StringBuilder();
+    for (int n = 1; n <= members; n++) {
+      s.append(
+          lab.ssh(
+                  n,
+                  "sha256sum /etc/systemd/system/etcd.service /etc/etcd/* 2>/dev/null;"
+                      + " ls /etc/systemd/system/etcd.service.d 2>&1;"
+                      + " systemctl show -p MainPID,ActiveState etcd;"
+                      + " ls -id /var/lib/etcd/member /var/lib/etcd/member/snap")
+              .output());
+      s.append(lab.etcdctl(n, "endpoint", "health").exitCode());
+    }
+    assertThat(s.toString()).contains("ActiveState=active").doesNotContain("MainPID=0");
+    assertThat(Files.exists(lab.nodePath(1, "/etc/kubernetes/manifests"))).isFalse();
+    return s.toString();
+  }
+}
