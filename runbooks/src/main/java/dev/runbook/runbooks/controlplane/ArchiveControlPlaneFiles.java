@@ -120,6 +120,7 @@ final class ArchiveControlPlaneFiles
 
   @Override
   public Output run(Input input, StepContext context) {
+    ControlPlaneSteps.requireStacked(context.inventory(), "control-plane-backup");
     KeyFile key = KeyFile.forStep(input.keyFile());
     Path dir = Path.of(input.dir());
     try {
@@ -199,6 +200,7 @@ final class ArchiveControlPlaneFiles
 
   @Override
   public void plan(PlanContext plan) {
+    ControlPlaneSteps.requireStacked(plan.inventory(), "control-plane-backup");
     String command = plan.render(TEMPLATE, model(plan.inventory(), plan.input("pkiDir")));
     for (Inventory.Member node : plan.nodes()) {
       plan.command(node.name(), command);

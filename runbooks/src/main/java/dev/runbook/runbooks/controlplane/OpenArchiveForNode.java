@@ -50,6 +50,7 @@ final class OpenArchiveForNode
 
   @Override
   public Output run(Input input, StepContext context) {
+    ControlPlaneSteps.requireStacked(context.inventory(), "control-plane-restore-files");
     ControlPlaneArchive.Opened opened;
     try {
       opened = open(context.inventory(), input.archive(), input.keyFile(), input.node());
@@ -108,6 +109,7 @@ final class OpenArchiveForNode
 
   @Override
   public void plan(PlanContext plan) {
+    ControlPlaneSteps.requireStacked(plan.inventory(), "control-plane-restore-files");
     ControlPlaneArchive.Opened opened =
         openForPlan(
             plan.inventory(), plan.input("archive"), plan.input("keyFile"), plan.input("node"));

@@ -3,8 +3,10 @@ package dev.runbook.runbooks.etcd;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.MARKER;
 import static dev.runbook.runbooks.etcd.EtcdRunbooksIT.as;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.RunOutcome;
@@ -91,6 +93,25 @@ class ExternalEtcdRunbooksIT {
       assertThat(liveState(lab, members)).isEqualTo(beforeRestore);
       assertThat(lab.etcdctl(1, "get", MARKER, "--print-value-only").output().strip())
           .isEqualTo("after-snapshot");
+
+      // control-plane-backup reaches the members' nodes only, which are not the control planes
+      // here: it refuses when planned, before anything runs.
+      Path key = tmp.resolve("archive.key");
+      Files.writeString(key, "0123456789abcdef".repeat(4) + "\n");
+      Files.setPosixFilePermissions(
+          key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      assertThatThrownBy(
+              () ->
+                  RunbookEngine.plan(
+                      EngineOptions.of(home),
+                      "control-plane-backup",
+                      lab.inventory(),
+                      Map.of("backupDir", tmp.resolve("cp").toString(), "keyFile", key.toString()),
+                      false))
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("control-plane-backup works on the members' nodes")
+          .hasMessageContaining("control planes [cp-1] apart from the members");
+      assertThat(tmp.resolve("cp")).doesNotExist();
 
       // Someone else's drop-in that changes what etcd runs makes the unit one to refuse.
       Path dropIns = lab.nodePath(1, "/etc/systemd/system/etcd.service.d");
