@@ -39,6 +39,14 @@ public final class LabInstance implements AutoCloseable {
    * MiB of its own ({@code lab up --disk-mb}), which a test can fill.
    */
   public static LabInstance up(int members, String etcd, Integer diskMb) {
+    return up(members, etcd, diskMb, false);
+  }
+
+  /**
+   * As {@link #up(int, String, Integer)}; with {@code objectStore}, the lab's S3-compatible store
+   * too ({@code lab up --object-store}), named in the inventory.
+   */
+  public static LabInstance up(int members, String etcd, Integer diskMb, boolean objectStore) {
     Path dir = Path.of("/tmp", "runbook-lab-it-" + UUID.randomUUID().toString().substring(0, 8));
     StringWriter out = new StringWriter();
     List<String> args =
@@ -53,6 +61,9 @@ public final class LabInstance implements AutoCloseable {
                 dir.toString()));
     if (diskMb != null) {
       args.addAll(List.of("--disk-mb", diskMb.toString()));
+    }
+    if (objectStore) {
+      args.add("--object-store");
     }
     int code =
         LabMain.run(
@@ -226,6 +237,45 @@ public final class LabInstance implements AutoCloseable {
         .command()
         .map(c -> c.endsWith("/sshd") || c.endsWith("/sshd-session"))
         .orElse(false);
+  }
+
+  /**
+   * The lab's object store, as its inventory names it: endpoint, region, bucket, path style and the
+   * credentials file (AWS format, mode 0600).
+   */
+  public record ObjectStore(
+      String endpoint, String region, String bucket, boolean pathStyle, Path credentialsFile) {}
+
+  /** The lab's object store; throws when the lab was brought up without one. */
+  public ObjectStore objectStore() {
+    ObjectStoreServer.State s = LabState.read(dir).objectStore();
+    if (s == null) {
+      throw new IllegalStateException("the lab in " + dir + " has no object store");
+    }
+    return new ObjectStore(
+        s.endpoint(), s.region(), s.bucket(), s.pathStyle(), Path.of(s.credentialsFile()));
+  }
+
+  /** Where the store keeps object {@code key} of its bucket on the host (filesystem backend). */
+  public Path objectStoreFile(String key) {
+    return ObjectStoreServer.home(dir).resolve("data").resolve(objectStore().bucket()).resolve(key);
+  }
+
+  /** Stops the object store (SIGTERM), as a store that is down; its data stays. */
+  public void stopObjectStore() {
+    ObjectStoreServer.stop(LabState.read(dir).objectStore(), 10_000);
+  }
+
+  /** Starts the object store again after {@link #stopObjectStore()}, with the same data. */
+  public void startObjectStore() {
+    LabState state = LabState.read(dir);
+    try {
+      ObjectStoreServer.State started = ObjectStoreServer.launch(dir, state.objectStore());
+      state.withObjectStore(started).write(dir);
+      ObjectStoreServer.awaitReady(dir, started);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** {@code lab seed --keys N}: Kubernetes-like keys under /registry/; throws if it fails. */

@@ -114,9 +114,17 @@ public final class LabMain {
                 + " (default: the host's disk).")
     Integer diskMb;
 
+    @Option(
+        names = "--object-store",
+        description =
+            "Also start an S3-compatible object store (S3Proxy, files under the lab dir) on 127.N.0.5:"
+                + ObjectStoreServer.PORT
+                + " and name it in the inventory's objectStore section.")
+    boolean objectStore;
+
     @Override
     public Integer call() {
-      lab().up(members, etcd, sshPort, block, cache, diskMb);
+      lab().withObjectStore(objectStore).up(members, etcd, sshPort, block, cache, diskMb);
       return 0;
     }
   }
