@@ -264,7 +264,8 @@ class InventoryLoaderTest {
             tuple(
                 2,
                 "unknown key 'clsuter' at the top level (did you mean cluster?); allowed keys:"
-                    + " cluster, ssh, etcd, members, validate, roles, secrets, approval"),
+                    + " cluster, ssh, etcd, members, validate, roles, secrets, approval,"
+                    + " objectStore"),
             tuple(4, "unknown key 'foo' in etcd.access; allowed keys: mode, cacert, cert, key"),
             tuple(
                 6,
