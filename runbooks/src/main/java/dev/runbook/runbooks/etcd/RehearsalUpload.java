@@ -80,14 +80,15 @@ final class RehearsalUpload extends DeclaredStep<RehearsalUpload.Input, Rehearsa
   @Override
   public void plan(PlanContext plan) {
     Scratch s = Scratch.of(plan.input("scratchRoot"), PlanContext.RUN_ID);
+    // A snapshot named s3://... is fetched to the engine host first: the run knows its path.
+    String file = plan.input("file").startsWith("s3://") ? "⟨file⟩" : plan.input("file");
     for (Inventory.Member m : plan.nodes()) {
       plan.command(
           m.name(),
           plan.render(
               "commands/etcd-rehearsal/make-scratch.ftl",
-              scratchModel(
-                  plan.input("scratchRoot"), s, VerifySnapshot.plannedSize(plan.input("file")))));
-      plan.upload(m.name(), plan.input("file"), s.snapshot());
+              scratchModel(plan.input("scratchRoot"), s, VerifySnapshot.plannedSize(file))));
+      plan.upload(m.name(), file, s.snapshot());
       plan.command(
           m.name(),
           plan.render(

@@ -136,8 +136,8 @@ final class VerifySnapshot extends DeclaredStep<VerifySnapshot.Input, VerifySnap
             + (plan.input("expectSha256").isEmpty()
                 ? ""
                 : "; its SHA-256 must be " + plan.input("expectSha256")));
-    if (given.startsWith("⟨")) {
-      return; // made by an earlier step of the run: read when the run gets there
+    if (given.startsWith("⟨") || given.startsWith("s3://")) {
+      return; // made (or fetched) by an earlier step of the run: read when the run gets there
     }
     SnapshotFile.Verified v;
     try {
