@@ -23,7 +23,9 @@ final class VerifySnapshot extends DeclaredStep<VerifySnapshot.Input, VerifySnap
    */
   record Input(
       @Doc(value = "The snapshot file on the engine host.", required = true) String file,
-      @Doc("Optional: the SHA-256 digest the snapshot must have.") String expectSha256) {
+      @Doc("Optional: the SHA-256 digest the snapshot must have.") String expectSha256,
+      @Doc("Where an s3:// snapshot was fetched to on the engine host (the fetch step's dir).")
+          String snapshotDir) {
     Input {
       if (file == null || file.isBlank()) {
         throw new IllegalArgumentException("file is required");
@@ -49,7 +51,16 @@ final class VerifySnapshot extends DeclaredStep<VerifySnapshot.Input, VerifySnap
 
   @Override
   public Output run(Input input, StepContext context) {
-    Path file = Path.of(input.file()).toAbsolutePath();
+    Path file;
+    try {
+      file =
+          Path.of(
+                  dev.runbook.runbooks.objectstore.S3Location.onEngineHost(
+                      input.file(), input.snapshotDir()))
+              .toAbsolutePath();
+    } catch (IllegalArgumentException e) {
+      throw new RunbookError(ErrorCode.STEP_FAILED, e.getMessage());
+    }
     try {
       SnapshotFile.Verified v = SnapshotFile.verify(file);
       context.confirm(ENGINE_HOST, SIZE, Long.toString(v.size()));

@@ -39,7 +39,9 @@ final class FetchSnapshot extends DeclaredStep<FetchSnapshot.Input, FetchSnapsho
               value =
                   "Directory on the engine host a downloaded snapshot goes to (created, mode 0700).",
               required = true)
-          String dir) {
+          String dir,
+      @Doc("Optional: the SHA-256 the stored object must record (etcd-snapshot's evidence).")
+          String expectSha256) {
     Input {
       if (snapshot == null || snapshot.isBlank() || dir == null || dir.isBlank()) {
         throw new IllegalArgumentException("snapshot and dir are required");
@@ -78,8 +80,9 @@ final class FetchSnapshot extends DeclaredStep<FetchSnapshot.Input, FetchSnapsho
     } catch (IllegalArgumentException e) {
       throw new RunbookError(ErrorCode.STEP_FAILED, e.getMessage());
     }
-    Path dir = Path.of(input.dir()).toAbsolutePath();
-    Path target = dir.resolve(loc.fileName());
+    // The path the later steps name too (S3Location.onEngineHost), in the plan and the run.
+    Path target = Path.of(S3Location.onEngineHost(input.snapshot(), input.dir()));
+    Path dir = target.getParent();
     Path part = dir.resolve(loc.fileName() + "." + context.runId() + ".part");
     long start = System.nanoTime();
     try (ObjectStoreClient client = ObjectStoreClient.open(store, System.getenv())) {
@@ -103,6 +106,17 @@ final class FetchSnapshot extends DeclaredStep<FetchSnapshot.Input, FetchSnapsho
                 + " records no SHA-256 (x-amz-meta-"
                 + ObjectStoreClient.SHA256_META
                 + "), so its content cannot be checked: it was not stored by etcd-snapshot");
+      }
+      String expected = input.expectSha256();
+      if (expected != null && !expected.isBlank() && !expected.equalsIgnoreCase(want)) {
+        throw new ObjectStoreException(
+            ObjectStoreException.Kind.DIGEST_MISMATCH,
+            loc
+                + " records SHA-256 "
+                + want
+                + ", not the expected "
+                + expected
+                + ": it is not the snapshot you named; nothing was downloaded");
       }
       Files.createDirectories(
           dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -219,10 +233,13 @@ final class FetchSnapshot extends DeclaredStep<FetchSnapshot.Input, FetchSnapsho
             + " from "
             + store.endpoint()
             + " to "
-            + Path.of(plan.input("dir")).resolve(loc.fileName())
+            + S3Location.onEngineHost(given, plan.input("dir"))
             + " on the engine host (.part, fsync, named without replacing any file); its SHA-256"
             + " must be the one the store records (x-amz-meta-"
             + ObjectStoreClient.SHA256_META
-            + ") before anything else runs");
+            + ") before anything else runs"
+            + (plan.input("expectSha256").isBlank() || plan.input("expectSha256").startsWith("⟨")
+                ? ""
+                : ", and be " + plan.input("expectSha256")));
   }
 }

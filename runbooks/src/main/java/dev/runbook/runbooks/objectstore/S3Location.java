@@ -21,6 +21,26 @@ public record S3Location(String bucket, String key) {
   }
 
   /**
+   * Where a snapshot parameter's file is on the engine host: a local path as it is; for {@code
+   * s3://BUCKET/.../NAME}, {@code dir/NAME}, where the fetch step puts it. The same in the plan and
+   * the run, so both show (and the guard checks) the same path, and the parameter itself never
+   * changes during the run.
+   *
+   * @throws IllegalArgumentException for an s3:// snapshot without a dir
+   */
+  public static String onEngineHost(String snapshot, String dir) {
+    if (!isS3(snapshot)) {
+      return snapshot;
+    }
+    if (dir == null || dir.isBlank() || dir.startsWith("⟨")) {
+      throw new IllegalArgumentException(
+          "the snapshot " + snapshot + " is in the object store, but no snapshotDir was given");
+    }
+    String name = snapshot.substring(snapshot.lastIndexOf('/') + 1);
+    return java.nio.file.Path.of(dir).toAbsolutePath().normalize().resolve(name).toString();
+  }
+
+  /**
    * @throws IllegalArgumentException with what a good one looks like
    */
   public static S3Location parse(String text, String what, String example) {

@@ -30,7 +30,10 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * store that is down, a wrong credential and a damaged object are each their own error code with
  * the local snapshot kept and nothing used. The store's secret appears nowhere the engine writes.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ObjectStoreIT {
 
   static final ObjectMapper JSON = new ObjectMapper();
@@ -176,6 +180,70 @@ class ObjectStoreIT {
     assertNoSecret(home, rehearsal.runId(), console2);
   }
 
+  /**
+   * etcd-restore from {@code s3://}, bound to a probed plan: the fetch checks the stored digest
+   * against expectSha256, the restored cluster serves the snapshot's marker, and what went to the
+   * node is what the plan showed (the fetched file's path, the same in plan and run). Last: a
+   * snapshot of the cluster it restored (revision bumped, marked compacted) fails the snapshot
+   * checker's bbolt content check, which the other cases' snapshots would hit.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void etcdRestoreTakesItsSnapshotFromTheStore() throws Exception {
+    Path home = tmp.resolve("home-restore");
+    RunOutcome snap =
+        snapshot(home, lab.inventory(), tmp.resolve("snapshots-restore"), new Console());
+    assertThat(snap.state()).as(snap.message()).isEqualTo(RunState.DONE);
+    JsonNode up = outputs(home, snap.runId(), "Task_UploadToObjectStore");
+    assertThat(lab.etcdctl(1, "put", MARKER, "after-snapshot").exitCode()).isZero();
+    Path fetched = tmp.resolve("fetched-restore");
+    Map<String, String> params =
+        Map.of(
+            "snapshot", up.path("url").asText(),
+            "expectSha256", up.path("sha256").asText(),
+            "snapshotDir", fetched.toString(),
+            "safetySnapshotDir", lab.dir().resolve("safety").toString(),
+            "stopTimeout", "PT1M",
+            "healthTimeout", "PT1M");
+    dev.runbook.engine.api.RunbookPlan plan =
+        RunbookEngine.plan(EngineOptions.of(home), "etcd-restore", lab.inventory(), params, true);
+    assertThat(plan.markdown()).contains("downloads " + up.path("url").asText());
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      RunOutcome r =
+          engine.start(
+              "etcd-restore",
+              lab.inventory(),
+              params,
+              "alice",
+              plan.sha256(),
+              new Identity.KeyFile(lab.people().resolve("alice"), null));
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
+      r =
+          engine.approve(
+              r.runId(),
+              "Gate_ApproveStop",
+              "bob",
+              "plan read",
+              new Identity.KeyFile(lab.people().resolve("bob"), null));
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.WAITING);
+      r =
+          engine.approve(
+              r.runId(),
+              "Gate_ApproveRestart",
+              "carol",
+              "diffs read",
+              new Identity.KeyFile(lab.people().resolve("carol"), null));
+      assertThat(r.state()).as(r.message()).isEqualTo(RunState.DONE);
+      JsonNode fetch = outputs(home, r.runId(), "Task_FetchSnapshot");
+      assertThat(fetch.path("storedSha256").asText()).isEqualTo(up.path("sha256").asText());
+      assertThat(sha256(Path.of(fetch.path("file").asText())))
+          .isEqualTo(up.path("sha256").asText());
+      assertThat(Runs.verify(home, r.runId()).ok()).isTrue();
+    }
+    LabInstance.Result marker = lab.etcdctl(1, "get", MARKER, "--print-value-only");
+    assertThat(marker.output().strip()).isEqualTo("before-snapshot");
+  }
+
   @Test
   void aLargeFileGoesUpInPartsAndComesBackWholeWithItsDigest() throws Exception {
     Path file = tmp.resolve("large.bin");
@@ -220,9 +288,10 @@ class ObjectStoreIT {
   @Test
   void aWrongCredentialIsDeniedAndTheLocalSnapshotIsKept() throws Exception {
     Path creds = tmp.resolve("wrong.credentials");
-    String text =
-        Files.readString(lab.objectStore().credentialsFile())
-            .replace(secret, "0" + secret.substring(1));
+    // The lab's secret is hex: change its first digit to another one.
+    String wrong = (secret.charAt(0) == '0' ? "1" : "0") + secret.substring(1);
+    String text = Files.readString(lab.objectStore().credentialsFile()).replace(secret, wrong);
+    assertThat(text).contains(wrong).doesNotContain(secret);
     Files.writeString(creds, text);
     Files.setPosixFilePermissions(creds, PosixFilePermissions.fromString("rw-------"));
     Path inventory = tmp.resolve("wrong-credential.yaml");
