@@ -308,6 +308,7 @@ public final class LabInstance implements AutoCloseable {
 
   @Override
   public void close() {
+    ObjectStoreServer.State store = LabState.exists(dir) ? LabState.read(dir).objectStore() : null;
     StringWriter out = new StringWriter();
     int code =
         LabMain.run(
@@ -324,6 +325,9 @@ public final class LabInstance implements AutoCloseable {
         throw new IllegalStateException(
             "lab down left processes of " + n.name() + ": " + Processes.ofNode(n));
       }
+    }
+    if (store != null && ObjectStoreServer.isRunning(store)) {
+      throw new IllegalStateException("lab down left the object store running: pid " + store.pid());
     }
   }
 }
