@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The boundaries between the modules, checked on the main classes of every module (this module's
  * test class path holds them all): clients and the pack reach the engine only through its API,
- * steps never see Camunda or SSH types, and jetcd stays behind the pack's own etcd interface.
+ * steps never see Camunda or SSH types, jetcd stays behind the pack's own etcd interface, and the
+ * AWS SDK inside ObjectStoreClient.
  */
 class ArchitectureTest {
 
@@ -77,6 +78,22 @@ class ArchitectureTest {
         .because(
             "steps talk to etcd through EtcdAccess and MemberClient, so that a fake can stand in"
                 + " for a cluster and jetcd can be replaced in one place")
+        .check(main);
+  }
+
+  @Test
+  void theAwsSdkStaysInTheObjectStoreClient() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.runbook..")
+        .and()
+        .haveNameNotMatching("dev\\.runbook\\.runbooks\\.objectstore\\.ObjectStoreClient(\\$.*)?")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("software.amazon.awssdk..")
+        .because(
+            "steps talk to the object store through ObjectStoreClient and its typed"
+                + " ObjectStoreException, so the SDK can be replaced (or upgraded) in one place")
         .check(main);
   }
 

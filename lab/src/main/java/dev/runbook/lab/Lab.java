@@ -29,6 +29,7 @@ final class Lab {
 
   private final Path dir;
   private final PrintWriter out;
+  private boolean objectStore;
 
   Lab(Path dir, PrintWriter out) {
     this.dir = dir.toAbsolutePath().normalize();
@@ -37,6 +38,12 @@ final class Lab {
 
   Path dir() {
     return dir;
+  }
+
+  /** Whether {@code up} also starts the lab's object store ({@link ObjectStoreServer}). */
+  Lab withObjectStore(boolean on) {
+    this.objectStore = on;
+    return this;
   }
 
   // ---------------------------------------------------------------- up
@@ -131,7 +138,12 @@ final class Lab {
             .claim(
                 dir,
                 block,
-                n -> takenPorts(allNodes(n, members, external), sshPort),
+                n -> {
+                  List<String> taken = takenPorts(allNodes(n, members, external), sshPort);
+                  return objectStore
+                      ? Stream.concat(taken.stream(), ObjectStoreServer.taken(n).stream()).toList()
+                      : taken;
+                },
                 n -> {
                   try {
                     Files.createDirectories(dir);
@@ -183,6 +195,11 @@ final class Lab {
         states.add(boot(node));
         new LabState(etcd.version(), etcd.binDir().toString(), sshPort, held, states).write(dir);
       }
+      ObjectStoreServer.State store = null;
+      if (objectStore) {
+        store = ObjectStoreServer.start(dir, held);
+        LabState.read(dir).withObjectStore(store).write(dir);
+      }
       // The host commands below must not read the root-only files of the lab as someone else.
       writeKnownHosts(all, sshPort);
       writePeople();
@@ -191,6 +208,11 @@ final class Lab {
       } else {
         Files.writeString(
             dir.resolve("inventory.yaml"), external.inventory(dir, sshPort, nodes, controlPlanes));
+      }
+      if (store != null) {
+        ObjectStoreServer.appendToInventory(dir.resolve("inventory.yaml"), store);
+        ObjectStoreServer.awaitReady(dir, store);
+        out.printf("  object store %s, bucket %s%n", store.endpoint(), store.bucket());
       }
       writeEnv(nodes, etcd);
       awaitReady(
@@ -492,6 +514,7 @@ final class Lab {
       Processes.stopNode(n, 15_000);
       out.printf("  %s stopped%n", n.name());
     }
+    ObjectStoreServer.stop(state.objectStore(), 10_000);
     try {
       unmountDisks();
       EtcdDistribution.deleteTree(dir);

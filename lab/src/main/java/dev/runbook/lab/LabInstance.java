@@ -39,9 +39,22 @@ public final class LabInstance implements AutoCloseable {
    * MiB of its own ({@code lab up --disk-mb}), which a test can fill.
    */
   public static LabInstance up(int members, String etcd, Integer diskMb) {
-    return diskMb == null
-        ? upWith(members, etcd, List.of())
-        : upWith(members, etcd, List.of("--disk-mb", diskMb.toString()));
+    return up(members, etcd, diskMb, false);
+  }
+
+  /**
+   * As {@link #up(int, String, Integer)}; with {@code objectStore}, the lab's S3-compatible store
+   * too ({@code lab up --object-store}), named in the inventory.
+   */
+  public static LabInstance up(int members, String etcd, Integer diskMb, boolean objectStore) {
+    List<String> options = new ArrayList<>();
+    if (diskMb != null) {
+      options.addAll(List.of("--disk-mb", diskMb.toString()));
+    }
+    if (objectStore) {
+      options.add("--object-store");
+    }
+    return upWith(members, etcd, options);
   }
 
   /**
@@ -253,6 +266,45 @@ public final class LabInstance implements AutoCloseable {
         .orElse(false);
   }
 
+  /**
+   * The lab's object store, as its inventory names it: endpoint, region, bucket, path style and the
+   * credentials file (AWS format, mode 0600).
+   */
+  public record ObjectStore(
+      String endpoint, String region, String bucket, boolean pathStyle, Path credentialsFile) {}
+
+  /** The lab's object store; throws when the lab was brought up without one. */
+  public ObjectStore objectStore() {
+    ObjectStoreServer.State s = LabState.read(dir).objectStore();
+    if (s == null) {
+      throw new IllegalStateException("the lab in " + dir + " has no object store");
+    }
+    return new ObjectStore(
+        s.endpoint(), s.region(), s.bucket(), s.pathStyle(), Path.of(s.credentialsFile()));
+  }
+
+  /** Where the store keeps object {@code key} of its bucket on the host (filesystem backend). */
+  public Path objectStoreFile(String key) {
+    return ObjectStoreServer.home(dir).resolve("data").resolve(objectStore().bucket()).resolve(key);
+  }
+
+  /** Stops the object store (SIGTERM), as a store that is down; its data stays. */
+  public void stopObjectStore() {
+    ObjectStoreServer.stop(LabState.read(dir).objectStore(), 10_000);
+  }
+
+  /** Starts the object store again after {@link #stopObjectStore()}, with the same data. */
+  public void startObjectStore() {
+    LabState state = LabState.read(dir);
+    try {
+      ObjectStoreServer.State started = ObjectStoreServer.launch(dir, state.objectStore());
+      state.withObjectStore(started).write(dir);
+      ObjectStoreServer.awaitReady(dir, started);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** {@code lab seed --keys N}: Kubernetes-like keys under /registry/; throws if it fails. */
   public void seed(int keys) {
     StringWriter out = new StringWriter();
@@ -283,6 +335,7 @@ public final class LabInstance implements AutoCloseable {
 
   @Override
   public void close() {
+    ObjectStoreServer.State store = LabState.exists(dir) ? LabState.read(dir).objectStore() : null;
     StringWriter out = new StringWriter();
     int code =
         LabMain.run(
@@ -299,6 +352,9 @@ public final class LabInstance implements AutoCloseable {
         throw new IllegalStateException(
             "lab down left processes of " + n.name() + ": " + Processes.ofNode(n));
       }
+    }
+    if (store != null && ObjectStoreServer.isRunning(store)) {
+      throw new IllegalStateException("lab down left the object store running: pid " + store.pid());
     }
   }
 }

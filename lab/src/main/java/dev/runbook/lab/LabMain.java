@@ -116,9 +116,19 @@ public final class LabMain {
 
     @CommandLine.Mixin ExternalOptions topology;
 
+    @Option(
+        names = "--object-store",
+        description =
+            "Also start an S3-compatible object store (S3Proxy, files under the lab dir) on 127.N.0.5:"
+                + ObjectStoreServer.PORT
+                + " and name it in the inventory's objectStore section.")
+    boolean objectStore;
+
     @Override
     public Integer call() {
-      lab().up(members, etcd, sshPort, block, cache, diskMb, topology.external());
+      lab()
+          .withObjectStore(objectStore)
+          .up(members, etcd, sshPort, block, cache, diskMb, topology.external());
       return 0;
     }
   }

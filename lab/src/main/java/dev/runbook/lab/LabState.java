@@ -14,8 +14,24 @@ import java.util.List;
  * {@code lab down} can always find and stop everything, even after a failed {@code lab up}. Its
  * presence is also what marks DIR as a lab dir that {@code lab down} may remove. {@code block} is
  * the loopback block the lab holds (its nodes are 127.block.0.11, ...; see {@link LabBlocks}).
+ * {@code objectStore} is the S3Proxy process of {@code lab up --object-store}, null without it.
  */
-record LabState(String etcdVersion, String etcdBin, int sshPort, int block, List<NodeState> nodes) {
+record LabState(
+    String etcdVersion,
+    String etcdBin,
+    int sshPort,
+    int block,
+    List<NodeState> nodes,
+    ObjectStoreServer.State objectStore) {
+
+  /** A lab without an object store (or before it is started). */
+  LabState(String etcdVersion, String etcdBin, int sshPort, int block, List<NodeState> nodes) {
+    this(etcdVersion, etcdBin, sshPort, block, nodes, null);
+  }
+
+  LabState withObjectStore(ObjectStoreServer.State store) {
+    return new LabState(etcdVersion, etcdBin, sshPort, block, nodes, store);
+  }
 
   /**
    * A node's boot process, the mount namespace that every process of the node shares, and the

@@ -23,6 +23,7 @@ public final class EtcdRunbookPack implements RunbookPack {
             List.of(new RemoteCheck(), new WriteStamp(), new VerifyStamp(), new SetStampAside()));
     steps.addAll(EtcdSteps.all());
     steps.addAll(ControlPlaneSteps.all());
+    steps.addAll(dev.runbook.runbooks.objectstore.ObjectStoreSteps.all());
     return steps;
   }
 

@@ -24,5 +24,9 @@ public enum ErrorCode {
   /** etcd did not become healthy in time. */
   ETCD_NOT_HEALTHY,
   /** Processes did not stop (or start) in time. */
-  WAIT_TIMED_OUT
+  WAIT_TIMED_OUT,
+  /** The object store could not be reached (down, wrong endpoint, timed out). */
+  OBJECT_STORE_UNREACHABLE,
+  /** The object store refused the credential (unknown key, wrong secret, no permission). */
+  OBJECT_STORE_DENIED
 }

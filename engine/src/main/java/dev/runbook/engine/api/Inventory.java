@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param secretPatterns regular expressions; any match is redacted from evidence
  * @param approval how people prove who they are (signed statements, or unsigned when the inventory
  *     says so); {@link Approval#NOT_GIVEN} when the file has no {@code approval} section
+ * @param objectStore the S3-compatible store backups may go to (docs/object-store.md); null when
+ *     the file has no {@code objectStore} section
  */
 public record Inventory(
     Path source,
@@ -27,7 +29,39 @@ public record Inventory(
     Validate validate,
     Map<String, List<String>> roles,
     List<String> secretPatterns,
-    Approval approval) {
+    Approval approval,
+    ObjectStore objectStore) {
+
+  /** An inventory with no {@code objectStore} section. */
+  public Inventory(
+      Path source,
+      String cluster,
+      Ssh ssh,
+      Etcd etcd,
+      List<Member> members,
+      Validate validate,
+      Map<String, List<String>> roles,
+      List<String> secretPatterns,
+      Approval approval) {
+    this(source, cluster, ssh, etcd, members, validate, roles, secretPatterns, approval, null);
+  }
+
+  /** The inventory's object store, if it names one. */
+  public Optional<ObjectStore> store() {
+    return Optional.ofNullable(objectStore);
+  }
+
+  /**
+   * An S3-compatible object store (docs/object-store.md). The credential itself is not here: it is
+   * read from {@code credentialsFile} (or the AWS environment variables when that is null) only
+   * when a step talks to the store, so it never travels with the inventory into plans or evidence.
+   *
+   * @param endpoint http(s) URL of the store, no path
+   * @param pathStyle address the bucket in the path (most S3-compatible stores), not the host name
+   * @param credentialsFile an AWS-format credentials file, mode 0600; null: the environment's
+   */
+  public record ObjectStore(
+      URI endpoint, String region, String bucket, boolean pathStyle, Path credentialsFile) {}
 
   /** An inventory with no {@code approval} section: a run on it is refused until it says one. */
   public Inventory(

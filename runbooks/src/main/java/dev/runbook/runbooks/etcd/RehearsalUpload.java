@@ -30,7 +30,9 @@ final class RehearsalUpload extends DeclaredStep<RehearsalUpload.Input, Rehearsa
               value =
                   "Absolute directory on the node under which the rehearsal's scratch dir is made.",
               required = true)
-          String scratchRoot) {
+          String scratchRoot,
+      @Doc("Where an s3:// snapshot was fetched to on the engine host (the fetch step's dir).")
+          String snapshotDir) {
     Input {
       if (file == null || sha256 == null || scratchRoot == null) {
         throw new IllegalArgumentException("file, sha256 and scratchRoot are required");
@@ -48,7 +50,10 @@ final class RehearsalUpload extends DeclaredStep<RehearsalUpload.Input, Rehearsa
   public Output run(Input input, StepContext context) {
     String node = NodeCommands.single(context).name();
     Scratch s = Scratch.of(input.scratchRoot(), context.runId());
-    Path local = Path.of(input.file());
+    Path local =
+        Path.of(
+            dev.runbook.runbooks.objectstore.S3Location.onEngineHost(
+                input.file(), input.snapshotDir()));
     Map<String, Object> model;
     try {
       model = scratchModel(input.scratchRoot(), s, Long.toString(Files.size(local)));
@@ -80,6 +85,10 @@ final class RehearsalUpload extends DeclaredStep<RehearsalUpload.Input, Rehearsa
   @Override
   public void plan(PlanContext plan) {
     Scratch s = Scratch.of(plan.input("scratchRoot"), PlanContext.RUN_ID);
+    // An s3:// snapshot is fetched into snapshotDir first; its size is known only then.
+    String file =
+        dev.runbook.runbooks.objectstore.S3Location.onEngineHost(
+            plan.input("file"), plan.input("snapshotDir"));
     for (Inventory.Member m : plan.nodes()) {
       plan.command(
           m.name(),
@@ -87,7 +96,7 @@ final class RehearsalUpload extends DeclaredStep<RehearsalUpload.Input, Rehearsa
               "commands/etcd-rehearsal/make-scratch.ftl",
               scratchModel(
                   plan.input("scratchRoot"), s, VerifySnapshot.plannedSize(plan.input("file")))));
-      plan.upload(m.name(), plan.input("file"), s.snapshot());
+      plan.upload(m.name(), file, s.snapshot());
       plan.command(
           m.name(),
           plan.render(

@@ -30,7 +30,9 @@ final class RestoreMembers extends DeclaredStep<RestoreMembers.Input, RestoreMem
       @Doc(value = "The snapshot file on the engine host.", required = true) String file,
       @Doc(value = "Its SHA-256 digest (64 lowercase hex digits).", required = true) String sha256,
       @Doc(value = "How far to bump the revision on restore; 0 for none.", defaultValue = "0")
-          long bumpRevision) {
+          long bumpRevision,
+      @Doc("Where an s3:// snapshot was fetched to on the engine host (the fetch step's dir).")
+          String snapshotDir) {
     Input {
       if (file == null || file.isBlank()) {
         throw new IllegalArgumentException("file is required");
@@ -93,7 +95,14 @@ final class RestoreMembers extends DeclaredStep<RestoreMembers.Input, RestoreMem
     String snapshot = Restore.snapshotOnNode(target);
     context.progress(
         node + ": uploading the snapshot to " + snapshot + ", then restoring into " + target);
-    context.shell().upload(node, Path.of(input.file()), snapshot);
+    context
+        .shell()
+        .upload(
+            node,
+            Path.of(
+                dev.runbook.runbooks.objectstore.S3Location.onEngineHost(
+                    input.file(), input.snapshotDir())),
+            snapshot);
     NodeCommands.check(
         context, node, CHECK_DIGEST, digestModel(snapshot, input.sha256()), Restore.COMMAND);
     Map<String, Object> model =
@@ -189,7 +198,12 @@ final class RestoreMembers extends DeclaredStep<RestoreMembers.Input, RestoreMem
       RestorePlan.readOriginal(plan, node);
       plan.command(node, plan.render(PREPARE, prepareModel(target)));
       plan.command(node, plan.render(RestorePlan.DETECT_TOOLS, Map.of()));
-      plan.upload(node, plan.input("file"), snapshot);
+      // An s3:// snapshot is fetched into snapshotDir first: the same path in plan and run.
+      plan.upload(
+          node,
+          dev.runbook.runbooks.objectstore.S3Location.onEngineHost(
+              plan.input("file"), plan.input("snapshotDir")),
+          snapshot);
       plan.command(node, plan.render(CHECK_DIGEST, digestModel(snapshot, plan.input("sha256"))));
       java.util.Optional<String> tool = RestorePlan.restoreTool(plan, node);
       java.util.Optional<String> path = tool.flatMap(t -> RestorePlan.toolPath(plan, node, t));

@@ -23,7 +23,9 @@ final class VerifySnapshot extends DeclaredStep<VerifySnapshot.Input, VerifySnap
    */
   record Input(
       @Doc(value = "The snapshot file on the engine host.", required = true) String file,
-      @Doc("Optional: the SHA-256 digest the snapshot must have.") String expectSha256) {
+      @Doc("Optional: the SHA-256 digest the snapshot must have.") String expectSha256,
+      @Doc("Where an s3:// snapshot was fetched to on the engine host (the fetch step's dir).")
+          String snapshotDir) {
     Input {
       if (file == null || file.isBlank()) {
         throw new IllegalArgumentException("file is required");
@@ -49,7 +51,16 @@ final class VerifySnapshot extends DeclaredStep<VerifySnapshot.Input, VerifySnap
 
   @Override
   public Output run(Input input, StepContext context) {
-    Path file = Path.of(input.file()).toAbsolutePath();
+    Path file;
+    try {
+      file =
+          Path.of(
+                  dev.runbook.runbooks.objectstore.S3Location.onEngineHost(
+                      input.file(), input.snapshotDir()))
+              .toAbsolutePath();
+    } catch (IllegalArgumentException e) {
+      throw new RunbookError(ErrorCode.STEP_FAILED, e.getMessage());
+    }
     try {
       SnapshotFile.Verified v = SnapshotFile.verify(file);
       context.confirm(ENGINE_HOST, SIZE, Long.toString(v.size()));
@@ -136,8 +147,8 @@ final class VerifySnapshot extends DeclaredStep<VerifySnapshot.Input, VerifySnap
             + (plan.input("expectSha256").isEmpty()
                 ? ""
                 : "; its SHA-256 must be " + plan.input("expectSha256")));
-    if (given.startsWith("⟨")) {
-      return; // made by an earlier step of the run: read when the run gets there
+    if (given.startsWith("⟨") || given.startsWith("s3://")) {
+      return; // made (or fetched) by an earlier step of the run: read when the run gets there
     }
     SnapshotFile.Verified v;
     try {

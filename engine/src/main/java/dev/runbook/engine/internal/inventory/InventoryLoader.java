@@ -65,7 +65,8 @@ public final class InventoryLoader {
           "validate",
           "roles",
           "secrets",
-          "approval");
+          "approval",
+          "objectStore");
   private static final List<String> APPROVAL_KEYS = List.of("allowedSigners", "identity");
   private static final List<String> SSH_KEYS =
       List.of("user", "port", "identityFile", "knownHosts", "sudo", "connectTimeout");
@@ -174,8 +175,10 @@ public final class InventoryLoader {
     Map<String, List<String>> roles = roles(top);
     List<String> secretPatterns = secretPatterns(top.section("secrets", SECRETS_KEYS));
     Inventory.Approval approval = approval(top.section("approval", APPROVAL_KEYS));
+    Inventory.ObjectStore objectStore =
+        new ObjectStoreSection(file, home, this::problem).read(top.value("objectStore"));
     return new Inventory(
-        file, cluster, ssh, etcd, members, validate, roles, secretPatterns, approval);
+        file, cluster, ssh, etcd, members, validate, roles, secretPatterns, approval, objectStore);
   }
 
   /**

@@ -267,7 +267,7 @@ class InventoryLoaderTest {
                 2,
                 "unknown key 'clsuter' at the top level (did you mean cluster?); allowed keys:"
                     + " cluster, ssh, etcd, members, controlPlane, validate, roles, secrets,"
-                    + " approval"),
+                    + " approval, objectStore"),
             tuple(4, "unknown key 'foo' in etcd.access; allowed keys: mode, cacert, cert, key"),
             tuple(
                 6,
