@@ -20,7 +20,7 @@ class ListCommandTest {
         .contains("ssh-check  ")
         .contains("etcd-snapshot  ")
         .contains("etcd-restore  ")
-        .contains("    -p snapshot=... [path] (required)  ")
+        .contains("    -p snapshot=... [path or s3://BUCKET/KEY] (required)  ")
         .contains("    -p gateTimeout=PT4H [duration PT1S..P7D]  ")
         .contains("    -p expectSha256= [sha256]  ");
     assertThat(r.err()).isEmpty();

@@ -18,7 +18,7 @@ class ShowCommandTest {
     assertThat(r.code()).as(r.toString()).isEqualTo(Main.DONE);
     String out = r.out();
     assertThat(out).startsWith("# etcd-restore: etcd restore");
-    assertThat(out).contains("- -p snapshot=... [path] (required)");
+    assertThat(out).contains("- -p snapshot=... [path or s3://BUCKET/KEY] (required)");
     assertThat(out)
         .containsSubsequence(
             "(Task_VerifySnapshot)",

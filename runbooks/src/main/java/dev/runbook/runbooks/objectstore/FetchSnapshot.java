@@ -41,7 +41,14 @@ final class FetchSnapshot extends DeclaredStep<FetchSnapshot.Input, FetchSnapsho
               required = true)
           String dir,
       @Doc("Optional: the SHA-256 the stored object must record (etcd-snapshot's evidence).")
-          String expectSha256) {
+          String expectSha256,
+      @Doc(
+              value =
+                  "Whether an s3:// snapshot needs expectSha256: a runbook that changes the cluster"
+                      + " binds the snapshot's content in its approved plan, and the plan cannot"
+                      + " read an object's content.",
+              defaultValue = "false")
+          boolean requireExpectSha256) {
     Input {
       if (snapshot == null || snapshot.isBlank() || dir == null || dir.isBlank()) {
         throw new IllegalArgumentException("snapshot and dir are required");
@@ -75,6 +82,7 @@ final class FetchSnapshot extends DeclaredStep<FetchSnapshot.Input, FetchSnapsho
     S3Location loc;
     Inventory.ObjectStore store;
     try {
+      requireDigest(input.snapshot(), input.expectSha256(), input.requireExpectSha256());
       loc = parse(input.snapshot());
       store = StoreOf.inventory(context.inventory(), loc);
     } catch (IllegalArgumentException e) {
@@ -198,6 +206,21 @@ final class FetchSnapshot extends DeclaredStep<FetchSnapshot.Input, FetchSnapsho
     }
   }
 
+  /**
+   * For a runbook that changes the cluster: the plan binds a local snapshot's digest by reading the
+   * file, and an object's only through expectSha256, so an s3:// snapshot without it is refused.
+   */
+  static void requireDigest(String snapshot, String expectSha256, boolean required) {
+    if (required && S3Location.isS3(snapshot) && (expectSha256 == null || expectSha256.isBlank())) {
+      throw new IllegalArgumentException(
+          "snapshot "
+              + snapshot
+              + " is in the object store, so the approved plan can bind its content only through"
+              + " expectSha256: give -p expectSha256=HEX, the digest etcd-snapshot recorded (its"
+              + " evidence and report name it)");
+    }
+  }
+
   static S3Location parse(String text) {
     S3Location loc = S3Location.parse(text, "snapshot", "KEY");
     if (loc.key().isEmpty() || loc.key().endsWith("/")) {
@@ -225,6 +248,8 @@ final class FetchSnapshot extends DeclaredStep<FetchSnapshot.Input, FetchSnapsho
       plan.note("the snapshot " + given + " is on the engine host: nothing to fetch");
       return;
     }
+    requireDigest(
+        given, plan.input("expectSha256"), Boolean.parseBoolean(plan.input("requireExpectSha256")));
     S3Location loc = parse(given);
     Inventory.ObjectStore store = StoreOf.inventory(plan.inventory(), loc);
     plan.note(

@@ -365,6 +365,22 @@ class ObjectStoreIT {
                       false))
           .hasMessageContaining(c.getValue());
     }
+    // etcd-restore changes the cluster: its plan binds an object's content only through
+    // expectSha256, so an s3:// snapshot without it is refused before anything runs.
+    assertThatThrownBy(
+            () ->
+                RunbookEngine.plan(
+                    EngineOptions.of(home),
+                    "etcd-restore",
+                    lab.inventory(),
+                    Map.of(
+                        "snapshot",
+                        "s3://lab-backups/any.db",
+                        "safetySnapshotDir",
+                        tmp.resolve("safety").toString()),
+                    false))
+        .isInstanceOf(dev.runbook.engine.api.BadInputException.class)
+        .hasMessageContaining("can bind its content only through expectSha256");
   }
 
   // ---------------------------------------------------------------- helpers

@@ -31,11 +31,19 @@ public enum ParameterType {
    * it): one that is a file is bad input before anything runs.
    */
   DIRECTORY("dir"),
+  /**
+   * Where a file is: an absolute path on the engine host, or an object in the inventory's object
+   * store, {@code s3://BUCKET/KEY} (the step that reads it says which store and checks the rest).
+   */
+  LOCATION("location"),
   /** 64 hex digits, as {@code sha256sum} prints. */
   SHA256("sha256"),
   BOOLEAN("boolean");
 
   private static final Pattern HEX64 = Pattern.compile("[0-9a-fA-F]{64}");
+  // A bucket name as S3 allows it, then a key.
+  private static final Pattern OBJECT_URL =
+      Pattern.compile("s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+");
 
   private final String word;
 
@@ -87,7 +95,8 @@ public enum ParameterType {
 
     /** How a person reads the constraint: {@code integer >= 0}, {@code duration PT1S..PT24H}. */
     public String describe() {
-      StringBuilder sb = new StringBuilder(type.word);
+      StringBuilder sb =
+          new StringBuilder(type == LOCATION ? "path or s3://BUCKET/KEY" : type.word);
       if (min != null && max != null) {
         sb.append(' ').append(min).append("..").append(max);
       } else if (min != null) {
@@ -157,6 +166,7 @@ public enum ParameterType {
         case INTEGER -> "a whole number (e.g. 7)";
         case DURATION -> "an ISO-8601 duration (e.g. PT30M, PT4H, P1D)";
         case PATH, FILE, DIRECTORY -> "an absolute path (starting with /)";
+        case LOCATION -> "an absolute path (starting with /) or s3://BUCKET/KEY";
         case SHA256 -> "a SHA-256 digest (64 hex digits, as sha256sum prints)";
         case BOOLEAN -> "true or false";
       };
@@ -182,6 +192,7 @@ public enum ParameterType {
               }
             }
             case PATH, FILE, DIRECTORY -> v.startsWith("/") ? v : null;
+            case LOCATION -> v.startsWith("/") || OBJECT_URL.matcher(v).matches() ? v : null;
             case SHA256 -> HEX64.matcher(v).matches() ? v : null;
             case BOOLEAN -> v.equals("true") || v.equals("false") ? v : null;
           };

@@ -52,6 +52,25 @@ class ParameterTypeTest {
   }
 
   @Test
+  void aLocationIsAnAbsolutePathOrAnObjectUrl() {
+    ParameterType.Spec where = spec(ParameterType.LOCATION, null, null, null);
+    assertThat(where.describe()).isEqualTo("path or s3://BUCKET/KEY");
+    assertThat(check(where, "/var/lib/runbook/snap.db")).isEmpty();
+    assertThat(check(where, "s3://etcd-backups/prod/snap.db")).isEmpty();
+    for (String bad :
+        new String[] {
+          "snap.db", "s3://etcd-backups/", "s3://Bad_Bucket/k", "https://x/y", "s3:/a/b"
+        }) {
+      assertThat(check(where, bad))
+          .as(bad)
+          .get()
+          .asString()
+          .contains("an absolute path (starting with /) or s3://BUCKET/KEY");
+    }
+    assertThat(check(where, "/a\n/b")).get().asString().contains("one line");
+  }
+
+  @Test
   void aFileMustBeThereAndReadableAndADirMustNotBeAFile(
       @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
     java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("key"), "k");
