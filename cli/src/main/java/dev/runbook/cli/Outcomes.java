@@ -18,11 +18,14 @@ final class Outcomes {
             "  IDENTITIES ARE NOT SIGNED: the inventory says approval.identity: unsigned, so --as"
                 + " is taken as typed%n");
       }
+      // The deadline sits with who is needed: one line less per gate, and the drill's restore
+      // prompts twice (issue 14: its default console fits 60 lines).
       out.printf(
-          "  needs %d distinct approver(s)%s%s; approved so far: %s%n",
+          "  needs %d distinct approver(s)%s%s%s; approved so far: %s%n",
           g.approversRequired(),
           g.role() == null ? "" : " with role " + g.role(),
           g.starterMayApprove() ? "" : ", not the person who started the run",
+          g.expiresAt() == null ? "" : ", by " + g.expiresAt() + " (then the gate fails closed)",
           g.approvals().isEmpty() ? "nobody" : String.join(", ", g.approvals()));
       out.printf("  approving releases: %s%n", String.join(" -> ", g.releases()));
       if (g.planSha256() != null) {
@@ -30,9 +33,6 @@ final class Outcomes {
             "  an approval approves plan %s (in the run's evidence: plan.json); state the plan"
                 + " you reviewed with --plan HASH%n",
             g.planSha256());
-      }
-      if (g.expiresAt() != null) {
-        out.printf("  the gate fails closed at %s%n", g.expiresAt());
       }
       out.printf("  approve: %s%n", approve(o));
       out.printf("  reject:  %s%n", reject(o));
