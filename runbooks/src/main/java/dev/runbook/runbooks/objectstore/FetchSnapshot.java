@@ -9,7 +9,6 @@ import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.StepContext;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -18,8 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 
 /**
  * Brings a snapshot named {@code s3://BUCKET/KEY} to the engine host before anything uses it: the
@@ -129,7 +126,7 @@ final class FetchSnapshot extends DeclaredStep<FetchSnapshot.Input, FetchSnapsho
       Files.createDirectories(
           dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       if (Files.exists(target)) {
-        String have = sha256(target);
+        String have = OffSiteCopy.sha256(target);
         if (!have.equals(want)) {
           throw new RunbookError(
               ErrorCode.STEP_FAILED,
@@ -228,17 +225,6 @@ final class FetchSnapshot extends DeclaredStep<FetchSnapshot.Input, FetchSnapsho
           "snapshot must name one object, s3://BUCKET/KEY, not the prefix '" + text + "'");
     }
     return loc;
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest d = ObjectStoreClient.sha256();
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buf = new byte[1 << 20];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        d.update(buf, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(d.digest());
   }
 
   @Override

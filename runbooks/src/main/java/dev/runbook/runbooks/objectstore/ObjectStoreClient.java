@@ -52,6 +52,17 @@ public final class ObjectStoreClient implements AutoCloseable {
 
   static final long MIN_PART_SIZE = 5L * 1024 * 1024;
 
+  /**
+   * The error codes S3-compatible stores give when they have no room: Ceph RGW and others for a
+   * quota, MinIO for a full drive or a bucket quota. AWS itself has neither.
+   */
+  static final java.util.Set<String> FULL_CODES =
+      java.util.Set.of(
+          "QuotaExceeded",
+          "InsufficientStorage",
+          "XMinioStorageFull",
+          "XMinioAdminBucketQuotaExceeded");
+
   /** What the store holds under a key. {@code sha256} is the recorded one (metadata), or null. */
   public record Stored(String bucket, String key, long size, String sha256, String etag) {}
 
@@ -251,7 +262,12 @@ public final class ObjectStoreClient implements AutoCloseable {
     String what = code == null ? "HTTP " + status : code + " (HTTP " + status + ")";
     ObjectStoreException.Kind kind;
     String fix;
-    if (status == 403
+    // Before the 403 check: Ceph answers a quota with 403 QuotaExceeded.
+    if (status == 507 || (code != null && FULL_CODES.contains(code))) {
+      kind = ObjectStoreException.Kind.FULL;
+      fix =
+          ": the store has no room for it; free space or raise the bucket's quota, then run again";
+    } else if (status == 403
         || status == 401
         || "InvalidAccessKeyId".equals(code)
         || "SignatureDoesNotMatch".equals(code)
@@ -265,6 +281,10 @@ public final class ObjectStoreClient implements AutoCloseable {
     } else if (status == 404 || "NoSuchKey".equals(code)) {
       kind = ObjectStoreException.Kind.NO_SUCH_OBJECT;
       fix = ": name an object the store holds";
+    } else if (status >= 500) {
+      kind = ObjectStoreException.Kind.FAILED;
+      // S3Proxy, for one, answers a full disk with a bare 500; other stores a failing disk.
+      fix = ": the store failed on its side (full or broken?); look at its logs, then run again";
     } else {
       kind = ObjectStoreException.Kind.FAILED;
       fix = "";

@@ -17,6 +17,10 @@ public final class ObjectStoreException extends RuntimeException {
     NO_SUCH_OBJECT(ErrorCode.STEP_FAILED),
     /** An object already has the key, with other content: it is never overwritten. */
     EXISTS(ErrorCode.STEP_FAILED),
+    /**
+     * The store said it has no room: a full disk or a quota (HTTP 507, QuotaExceeded and the like).
+     */
+    FULL(ErrorCode.STEP_FAILED),
     /** The stored bytes are not the ones recorded. */
     DIGEST_MISMATCH(ErrorCode.SNAPSHOT_CHECKSUM_MISMATCH),
     /** Anything else the store answered. */

@@ -9,6 +9,6 @@ public final class ObjectStoreSteps {
   private ObjectStoreSteps() {}
 
   public static List<Step<?, ?>> all() {
-    return List.of(new UploadToObjectStore(), new FetchSnapshot());
+    return List.of(new UploadToObjectStore(), new UploadArchives(), new FetchSnapshot());
   }
 }

@@ -1,10 +1,29 @@
 package dev.runbook.runbooks.objectstore;
 
+import dev.runbook.engine.api.ErrorCode;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RunbookError;
 
 /** The inventory's object store for a location, or why it cannot be used. */
 final class StoreOf {
   private StoreOf() {}
+
+  /** Where an upload step copies to: its {@code objectStore} prefix and the store that holds it. */
+  record Target(S3Location prefix, Inventory.ObjectStore store) {}
+
+  /**
+   * The target of an upload step's {@code objectStore=s3://BUCKET/PREFIX}.
+   *
+   * @throws RunbookError (STEP_FAILED) when it is not one, or the inventory cannot reach it
+   */
+  static Target upload(Inventory inventory, String objectStore) {
+    try {
+      S3Location prefix = UploadToObjectStore.parse(objectStore);
+      return new Target(prefix, inventory(inventory, prefix));
+    } catch (IllegalArgumentException e) {
+      throw new RunbookError(ErrorCode.STEP_FAILED, e.getMessage());
+    }
+  }
 
   /**
    * @throws IllegalArgumentException when the inventory names no store, or another bucket

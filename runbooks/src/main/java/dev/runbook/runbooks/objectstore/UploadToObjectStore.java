@@ -9,7 +9,6 @@ import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.StepContext;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * Copies the verified snapshot off site: to {@code objectStore=s3://BUCKET/PREFIX} under its own
@@ -77,71 +76,16 @@ final class UploadToObjectStore
       return new Output(
           NONE, null, null, null, 0, input.sha256(), null, null, null, false, false, 0);
     }
-    S3Location prefix;
-    Inventory.ObjectStore store;
-    try {
-      prefix = parse(input.objectStore());
-      store = StoreOf.inventory(context.inventory(), prefix);
-    } catch (IllegalArgumentException e) {
-      throw new RunbookError(ErrorCode.STEP_FAILED, e.getMessage());
-    }
-    S3Location loc = new S3Location(prefix.bucket(), prefix.under(input.fileName()));
+    StoreOf.Target target = StoreOf.upload(context.inventory(), input.objectStore());
+    Inventory.ObjectStore store = target.store();
+    S3Location loc =
+        new S3Location(target.prefix().bucket(), target.prefix().under(input.fileName()));
     Path file = Path.of(input.file());
     long start = System.nanoTime();
     try (ObjectStoreClient client = ObjectStoreClient.open(store, System.getenv())) {
-      Optional<ObjectStoreClient.Stored> before = client.head(loc);
-      boolean already = before.isPresent();
-      if (already && !input.sha256().equalsIgnoreCase(before.get().sha256())) {
-        throw new ObjectStoreException(
-            ObjectStoreException.Kind.EXISTS,
-            loc
-                + " already holds an object with SHA-256 "
-                + before.get().sha256()
-                + ", not this snapshot's "
-                + input.sha256()
-                + ": it is never overwritten; choose another prefix");
-      }
       long size = java.nio.file.Files.size(file);
-      if (!already) {
-        context.progress("uploading " + file + " to " + loc + " at " + store.endpoint());
-      }
-      ObjectStoreClient.Stored stored =
-          already
-              ? before.get()
-              : client.upload(file, loc, input.sha256(), ObjectStoreClient.PART_SIZE);
-      if (stored.size() != size || !input.sha256().equalsIgnoreCase(stored.sha256())) {
-        throw new ObjectStoreException(
-            ObjectStoreException.Kind.DIGEST_MISMATCH,
-            loc
-                + " holds "
-                + stored.size()
-                + " bytes with recorded SHA-256 "
-                + stored.sha256()
-                + ", not the snapshot's "
-                + size
-                + " bytes and "
-                + input.sha256()
-                + "; the local snapshot "
-                + file
-                + " is kept");
-      }
-      context.progress("reading " + loc + " back to check its SHA-256");
-      ObjectStoreClient.Downloaded back = client.download(loc, null);
-      if (back.size() != size || !input.sha256().equalsIgnoreCase(back.sha256())) {
-        throw new ObjectStoreException(
-            ObjectStoreException.Kind.DIGEST_MISMATCH,
-            "the bytes read back from "
-                + loc
-                + " hash to "
-                + back.sha256()
-                + " ("
-                + back.size()
-                + " bytes), not the snapshot's "
-                + input.sha256()
-                + "; the local snapshot "
-                + file
-                + " is kept");
-      }
+      OffSiteCopy.Result copy =
+          OffSiteCopy.copy(client, file, size, input.sha256(), loc, "snapshot", context::progress);
       return new Output(
           loc.toString(),
           store.endpoint().toString(),
@@ -149,11 +93,11 @@ final class UploadToObjectStore
           loc.key(),
           size,
           input.sha256(),
-          stored.sha256(),
-          back.sha256(),
-          stored.etag(),
-          size > ObjectStoreClient.PART_SIZE,
-          already,
+          copy.storedSha256(),
+          copy.readBackSha256(),
+          copy.etag(),
+          copy.multipart(),
+          copy.alreadyStored(),
           (System.nanoTime() - start) / 1_000_000);
     } catch (ObjectStoreException e) {
       throw e.toRunbookError();

@@ -285,6 +285,117 @@ class ObjectStoreIT {
     assertTheSnapshotIsKept(home, snap.runId(), dir);
   }
 
+  /**
+   * A store whose disk is full, as S3Proxy on a tiny tmpfs over the bucket's directory: it answers
+   * a bare HTTP 500, the upload fails saying the store failed on its side, no object is left under
+   * the key, and the local snapshot is kept. Mounting needs root, as the lab does; without it the
+   * test fails rather than skip.
+   */
+  @Test
+  void aStoreWithAFullDiskFailsTheUploadAndTheLocalSnapshotIsKept() throws Exception {
+    Path bucketDir = lab.objectStoreFile("probe").getParent();
+    Path home = tmp.resolve("home-full");
+    Path dir = tmp.resolve("snapshots-full");
+    Console console = new Console();
+    mount(bucketDir, "size=8k");
+    RunOutcome snap;
+    JsonNode taken;
+    try {
+      snap = snapshot(home, lab.inventory(), dir, console);
+      taken = outputs(home, snap.runId(), "Task_TakeSnapshot");
+      Inventory.ObjectStore store = Inventory.load(lab.inventory()).store().orElseThrow();
+      try (ObjectStoreClient client = ObjectStoreClient.open(store, Map.of())) {
+        assertThat(
+                client.head(
+                    new S3Location("lab-backups", "etcd/lab/" + taken.path("fileName").asText())))
+            .isEmpty();
+      }
+    } finally {
+      umount(bucketDir);
+    }
+    assertThat(snap.state()).as(snap.message()).isEqualTo(RunState.FAILED);
+    assertThat(errorCodes(home, snap.runId())).containsExactly("STEP_FAILED");
+    assertThat(failures(home, snap.runId()))
+        .contains("HTTP 500")
+        .contains("the store failed on its side");
+    assertTheSnapshotIsKept(home, snap.runId(), dir);
+    assertNoSecret(home, snap.runId(), console);
+  }
+
+  private static void mount(Path dir, String options) throws Exception {
+    Process p =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor())
+        .as("mounting a small tmpfs to fill the store's disk needs root: " + out)
+        .isZero();
+  }
+
+  private static void umount(Path dir) throws Exception {
+    Process p = new ProcessBuilder("umount", dir.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as("umount " + dir + ": " + out).isZero();
+  }
+
+  /**
+   * control-plane-backup with objectStore: every node's archive goes up with its .sha256 and .hmac,
+   * byte for byte, and the copy opens with the key as the local archive does.
+   */
+  @Test
+  void controlPlaneArchivesGoOffSiteWithTheFilesBesideThem() throws Exception {
+    Path home = tmp.resolve("home-archives");
+    Path key = tmp.resolve("archive.key");
+    Files.writeString(
+        key, HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(32)));
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+    Console console = new Console();
+    RunOutcome r =
+        run(
+            home,
+            lab.inventory(),
+            "control-plane-backup",
+            Map.of(
+                "backupDir",
+                tmp.resolve("archives").toString(),
+                "keyFile",
+                key.toString(),
+                "objectStore",
+                "s3://lab-backups/control-plane/lab"),
+            console);
+    assertThat(r.state()).as(r.message() + "\n" + console.text).isEqualTo(RunState.DONE);
+    // Map outputs are recorded as JSON text.
+    JsonNode archives =
+        JSON.readTree(
+            outputs(home, r.runId(), "Task_ArchiveControlPlaneFiles").path("archives").asText());
+    JsonNode up = outputs(home, r.runId(), "Task_UploadArchivesToObjectStore");
+    JsonNode objects = JSON.readTree(up.path("objects").asText());
+    JsonNode digests = JSON.readTree(up.path("sha256").asText());
+    assertThat(archives.size()).isEqualTo(1);
+    Path fetched = Files.createDirectories(tmp.resolve("archives-from-store"));
+    for (var a : (Iterable<Map.Entry<String, JsonNode>>) archives::fields) {
+      Path local = Path.of(a.getValue().asText());
+      String name = local.getFileName().toString();
+      assertThat(objects.path(a.getKey()).asText())
+          .isEqualTo("s3://lab-backups/control-plane/lab/" + name);
+      for (String file : List.of(name, name + ".sha256", name + ".hmac")) {
+        Path stored = lab.objectStoreFile("control-plane/lab/" + file);
+        assertThat(Files.readAllBytes(stored))
+            .isEqualTo(Files.readAllBytes(local.resolveSibling(file)));
+        assertThat(digests.path("s3://lab-backups/control-plane/lab/" + file).asText())
+            .isEqualTo(sha256(stored));
+        Files.copy(stored, fetched.resolve(file));
+      }
+      assertThat(
+              dev.runbook.runbooks.controlplane.ControlPlaneArchive.open(fetched.resolve(name), key)
+                  .manifest())
+          .isNotNull();
+    }
+    assertThat(Runs.verify(home, r.runId()).ok()).isTrue();
+    assertNoSecret(home, r.runId(), console);
+  }
+
   @Test
   void aWrongCredentialIsDeniedAndTheLocalSnapshotIsKept() throws Exception {
     Path creds = tmp.resolve("wrong.credentials");
