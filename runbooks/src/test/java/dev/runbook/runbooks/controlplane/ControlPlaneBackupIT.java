@@ -265,7 +265,8 @@ class ControlPlaneBackupIT {
   /**
    * control-plane-restore-files: cp-3 loses its PKI and a kubeconfig changes; the plan lists every
    * file, bob approves alice's run, every file comes back with its bytes, mode and owner, what was
-   * there is set aside, and cp-3's etcd, stopped and started by its kubelet on the way, is healthy.
+   * there is set aside, and cp-3's etcd, stopped and started by its kubelet on the way, is healthy,
+   * and its API server stand-in, gone while the PKI was, starts again and writes its lease.
    */
   @Test
   void aNodesFilesComeBackFromItsArchiveBehindAGateWithWhatWasThereSetAside() throws Exception {
@@ -292,6 +293,13 @@ class ControlPlaneBackupIT {
       }
     }
     Files.writeString(lab.nodePath(3, "/etc/kubernetes/admin.conf"), "changed\n");
+    // Without its client certificate cp-3's API server stand-in loses etcd and exits, and each
+    // restart by the kubelet fails at once; it writes its lease only when it starts against etcd.
+    // Its lease is removed, so the lease coming back shows an API server started on the restored
+    // files.
+    awaitApiServer(3, false);
+    String lease = "/registry/masterleases/" + lab.address(3);
+    assertThat(lab.etcdctl(1, "del", lease).exitCode()).isZero();
 
     Map<String, String> params =
         Map.of("archive", archive.toString(), "node", "cp-3", "keyFile", key.toString());
@@ -373,6 +381,14 @@ class ControlPlaneBackupIT {
       health = lab.etcdctl(3, "endpoint", "health");
     }
     assertThat(health.exitCode()).as(health.output()).isZero();
+    awaitApiServer(3, true);
+    until = System.nanoTime() + 90_000_000_000L;
+    String leased = lab.etcdctl(1, "get", lease, "--print-value-only").output();
+    while (leased.isBlank() && System.nanoTime() < until) {
+      Thread.sleep(1000);
+      leased = lab.etcdctl(1, "get", lease, "--print-value-only").output();
+    }
+    assertThat(leased).as("cp-3's API server wrote its lease again").contains(lab.address(3));
     assertThat(Runs.verify(home, done.runId()).ok()).isTrue();
     String evidence = String.join("\n", Runs.records(home, done.runId()));
     assertThat(evidence).doesNotContain("PRIVATE KEY");
@@ -418,6 +434,21 @@ class ControlPlaneBackupIT {
    * Every regular file and link under the node's PKI and manifest dirs, and each kubeconfig and
    * kubelet file, is in the manifest with its mode, owner and digest, and tar gave back its bytes.
    */
+  /** Waits up to 90 s until node {@code n}'s kube-apiserver stand-in is running, or is not. */
+  private static void awaitApiServer(int n, boolean running) throws Exception {
+    long until = System.nanoTime() + 90_000_000_000L;
+    while (true) {
+      boolean up = !lab.ssh(n, "crictl ps --name '^kube-apiserver$' -q").output().isBlank();
+      if (up == running) {
+        return;
+      }
+      assertThat(System.nanoTime())
+          .as("cp-" + n + "'s API server " + (running ? "running" : "gone") + " within 90 s")
+          .isLessThan(until);
+      Thread.sleep(500);
+    }
+  }
+
   private static void assertTheManifestIsTheNode(int n, JsonNode manifest, Path out)
       throws IOException {
     Map<String, JsonNode> entries = new LinkedHashMap<>();
