@@ -7,6 +7,7 @@ import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.internal.catalog.AbortPath;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import java.util.List;
 
 /**
@@ -78,7 +79,7 @@ final class Aborts {
 
   /** Records the first person's ask to end without rollback; the run stays as it is. */
   private RunOutcome askSecondPerson(RunSession s, String by, String comment) {
-    List<String> left = WhatIsLeft.lines(s.evidence(), s.runbook.model());
+    List<String> left = WhatIsLeft.lines(s.events(), s.runbook.model());
     s.emit(new RunEvent.AbortNoRollbackAsked(by, comment, left));
     RunOutcome now = core.driver.settle(s);
     String message =
@@ -110,7 +111,7 @@ final class Aborts {
    * {@code --confirm}.
    */
   Abort abortKind(RunSession s, boolean noRollback, boolean confirmed) {
-    List<JsonNode> evidence = s.evidence();
+    List<EvidenceEvents.Recorded> evidence = s.events();
     List<String> destructive = WhatIsLeft.destructiveStarted(evidence);
     if (destructive.isEmpty()) {
       return Abort.NOTHING_TO_UNDO;
@@ -184,7 +185,7 @@ final class Aborts {
   }
 
   RunOutcome abortRun(RunSession s, String by, String comment, Abort how) {
-    List<String> left = WhatIsLeft.lines(s.evidence(), s.runbook.model());
+    List<String> left = WhatIsLeft.lines(s.events(), s.runbook.model());
     if (how == Abort.ROLL_BACK) {
       s.emit(new RunEvent.AbortRequested(by, comment, true, left));
       core.engine()

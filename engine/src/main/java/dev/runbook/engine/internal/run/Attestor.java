@@ -7,6 +7,7 @@ import dev.runbook.engine.api.IdentityException;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.Refusal;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
 import dev.runbook.engine.internal.identity.AgentSigner;
 import dev.runbook.engine.internal.identity.AllowedSigners;
@@ -84,11 +85,11 @@ final class Attestor {
     if (inventory.approval().unsigned()) {
       return new Attested(e.by(), null, null, null);
     }
-    List<JsonNode> evidence = chain.records();
+    List<RunEvent> evidence = events(chain.records());
     String fingerprint = null;
     try {
       AllowedSigners signers = signers(inventory);
-      long next = 1 + evidence.stream().filter(Attestor::verified).count();
+      long next = nextSequence(evidence);
       String text;
       String armored;
       if (identity instanceof Identity.Signed signed) {
@@ -178,12 +179,14 @@ final class Attestor {
   }
 
   /** Does the evidence already keep the file with this digest? (Read from the chain in hand.) */
-  private static boolean kept(List<JsonNode> evidence, String sha256) {
+  private static boolean kept(List<RunEvent> evidence, String sha256) {
     return evidence.stream()
-        .anyMatch(
-            r ->
-                r.path("type").asText().equals("artifact.recorded")
-                    && r.path("sha256").asText().equals(sha256));
+        .anyMatch(r -> r instanceof RunEvent.ArtifactRecorded a && sha256.equals(a.sha256()));
+  }
+
+  /** The records as their events, in order. */
+  private static List<RunEvent> events(List<JsonNode> records) {
+    return EvidenceEvents.of(records).stream().map(EvidenceEvents.Recorded::event).toList();
   }
 
   private static void match(String field, String signed, String expected) {
@@ -236,22 +239,18 @@ final class Attestor {
     }
   }
 
-  private static boolean verified(JsonNode r) {
-    return r.path("type").asText().equals("statement.verified");
-  }
-
   /** The highest sequence number of {@code principal}'s accepted statements in this run, or 0. */
-  private static long lastSequence(List<JsonNode> evidence, String principal) {
+  private static long lastSequence(List<RunEvent> evidence, String principal) {
     return evidence.stream()
-        .filter(r -> verified(r) && r.path("principal").asText().equals(principal))
-        .mapToLong(r -> r.path("sequence").asLong())
+        .filter(r -> r instanceof RunEvent.StatementVerified v && principal.equals(v.principal()))
+        .mapToLong(r -> ((RunEvent.StatementVerified) r).sequence())
         .max()
         .orElse(0);
   }
 
   /** The run's count of accepted statements plus one: the sequence number of the next one. */
-  static long nextSequence(List<JsonNode> evidence) {
-    return 1 + evidence.stream().filter(Attestor::verified).count();
+  static long nextSequence(List<RunEvent> evidence) {
+    return 1 + evidence.stream().filter(RunEvent.StatementVerified.class::isInstance).count();
   }
 
   /**
@@ -271,15 +270,15 @@ final class Attestor {
       Instant now) {
     String plan = null;
     String pending = null;
-    for (JsonNode r : chain.records()) {
-      String type = r.path("type").asText();
-      if (type.equals("run.started")) {
-        plan = r.path("planSha256").asText(null);
-      } else if (type.equals("gate.pending")) {
-        pending = r.path("activityId").asText();
-      } else if (type.equals("reconcile.required")) {
+    List<RunEvent> events = events(chain.records());
+    for (RunEvent r : events) {
+      if (r instanceof RunEvent.RunStarted started) {
+        plan = started.planSha256();
+      } else if (r instanceof RunEvent.GatePending p) {
+        pending = p.activityId();
+      } else if (r instanceof RunEvent.ReconcileRequired) {
         pending = EngineCore.RECONCILE;
-      } else if (type.equals("run.ended")) {
+      } else if (r instanceof RunEvent.RunEnded) {
         throw new BadInputException("run " + runId + " has ended: there is nothing to sign for it");
       }
     }
@@ -307,7 +306,7 @@ final class Attestor {
         comment,
         by,
         now,
-        nextSequence(chain.records()),
+        nextSequence(events),
         chain.count(),
         chain.head());
   }

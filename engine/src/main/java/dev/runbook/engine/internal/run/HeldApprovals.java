@@ -1,11 +1,11 @@
 package dev.runbook.engine.internal.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.Identity;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.internal.catalog.Gates;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import java.util.ArrayList;
 import java.util.List;
 import org.camunda.bpm.engine.task.Task;
@@ -32,11 +32,11 @@ final class HeldApprovals {
       RunSession s, UserTask model, String by, String comment, Identity identity) {
     Gates.Rules rules = Gates.rules(model);
     boolean reached =
-        s.evidence().stream()
+        s.events().stream()
             .anyMatch(
                 r ->
-                    r.path("type").asText().equals("gate.pending")
-                        && r.path("activityId").asText().equals(model.getId()));
+                    r.event() instanceof RunEvent.GatePending p
+                        && p.activityId().equals(model.getId()));
     if (reached) {
       throw new BadInputException(
           "run "
@@ -59,7 +59,7 @@ final class HeldApprovals {
     Attestor.Attested who =
         core.gates.attest(s, "approve", model.getId(), "approved", comment, by, identity);
     List<String> held = new ArrayList<>();
-    heldAhead(s, model.getId()).forEach(r -> held.add(r.path("by").asText()));
+    heldAhead(s, model.getId()).forEach(r -> held.add(r.by()));
     Gatekeeper.checkApprover(s, who, model, rules, by, held);
     Gatekeeper.recordVerified(s, who);
     s.emit(
@@ -76,14 +76,21 @@ final class HeldApprovals {
     return core.driver.settle(s);
   }
 
+  /** An approval held for a gate: what was recorded, and when. */
+  record Held(RunEvent.GateApprovedAhead approval, String at) {
+    String by() {
+      return approval.by();
+    }
+  }
+
   /** The approvals held for {@code gate}, given for the plan the run is bound to, in order. */
-  static List<JsonNode> heldAhead(RunSession s, String gate) {
-    List<JsonNode> held = new ArrayList<>();
-    for (JsonNode r : s.evidence()) {
-      if (r.path("type").asText().equals("gate.approved-ahead")
-          && r.path("activityId").asText().equals(gate)
-          && java.util.Objects.equals(r.path("planSha256").asText(null), s.planSha256())) {
-        held.add(r);
+  static List<Held> heldAhead(RunSession s, String gate) {
+    List<Held> held = new ArrayList<>();
+    for (EvidenceEvents.Recorded r : s.events()) {
+      if (r.event() instanceof RunEvent.GateApprovedAhead a
+          && a.activityId().equals(gate)
+          && java.util.Objects.equals(a.planSha256(), s.planSha256())) {
+        held.add(new Held(a, r.atText()));
       }
     }
     return held;
@@ -99,7 +106,7 @@ final class HeldApprovals {
       return false;
     }
     Task task = tasks.get(0);
-    List<JsonNode> held = heldAhead(s, task.getTaskDefinitionKey());
+    List<Held> held = heldAhead(s, task.getTaskDefinitionKey());
     if (held.isEmpty()) {
       return false;
     }
@@ -108,13 +115,13 @@ final class HeldApprovals {
     UserTask model = Gatekeeper.gateModel(s, task.getTaskDefinitionKey());
     Gates.Rules rules = Gates.rules(model);
     List<String> approvals = Gatekeeper.approvals(s, task);
-    for (JsonNode h : held) {
-      String by = h.path("by").asText();
+    for (Held h : held) {
+      String by = h.by();
       if (approvals.contains(by)) {
         continue;
       }
       approvals.add(by);
-      String comment = h.path("comment").asText("");
+      String comment = h.approval().comment() == null ? "" : h.approval().comment();
       s.emit(
           Gatekeeper.decision(
               s,
@@ -122,11 +129,9 @@ final class HeldApprovals {
               rules,
               "approved",
               by,
-              "approved ahead at "
-                  + h.path("at").asText()
-                  + (comment.isEmpty() ? "" : ": " + comment),
+              "approved ahead at " + h.at() + (comment.isEmpty() ? "" : ": " + comment),
               approvals.size(),
-              h.path("keyFingerprint").asText(null)));
+              h.approval().keyFingerprint()));
     }
     if (approvals.size() >= rules.approvers()) {
       core.engine().getTaskService().complete(task.getId());

@@ -1,6 +1,5 @@
 package dev.runbook.engine.internal.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.CommandResult;
 import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.OutputListener;
@@ -8,6 +7,7 @@ import dev.runbook.engine.api.RemoteFailure;
 import dev.runbook.engine.api.RemoteShell;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.internal.evidence.EngineKey;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.plan.LockCommands;
 import dev.runbook.engine.internal.plan.Plan;
 import dev.runbook.engine.internal.plan.PlanGuard;
@@ -149,7 +149,7 @@ final class NodeLock {
    * is recorded and shown with how to break it; the run's end goes on.
    */
   synchronized void releaseAll() {
-    for (String node : heldNodes(session.evidence())) {
+    for (String node : heldNodes(session.events())) {
       release(node);
     }
     held = false;
@@ -161,28 +161,24 @@ final class NodeLock {
    * the same), but for a node that named another holder and those let go since. Releasing a node it
    * does not hold changes nothing there: the release removes only a lock naming this run.
    */
-  static Set<String> heldNodes(List<JsonNode> evidence) {
+  static Set<String> heldNodes(List<EvidenceEvents.Recorded> evidence) {
     Set<String> nodes = new LinkedHashSet<>();
-    for (JsonNode r : evidence) {
-      String node = r.path("node").asText();
-      switch (r.path("type").asText()) {
-        case "node.lock.sent" -> {
-          if (r.path("action").asText().equals(LockCommands.TAKE_ACTION)) {
-            nodes.add(node);
-          }
+    for (EvidenceEvents.Recorded r : evidence) {
+      RunEvent e = r.event();
+      if (e instanceof RunEvent.NodeLockSent sent) {
+        if (sent.action().equals(LockCommands.TAKE_ACTION)) {
+          nodes.add(sent.node());
         }
-        case "node.locked" -> nodes.add(node);
-        case "node.lock.refused" -> {
-          if (r.hasNonNull("holderRun")) {
-            nodes.remove(node);
-          }
+      } else if (e instanceof RunEvent.NodeLocked locked) {
+        nodes.add(locked.node());
+      } else if (e instanceof RunEvent.NodeLockRefused refused) {
+        if (refused.holderRun() != null) {
+          nodes.remove(refused.node());
         }
-        case "node.unlocked" -> {
-          if (!r.path("outcome").asText().equals("failed")) {
-            nodes.remove(node);
-          }
+      } else if (e instanceof RunEvent.NodeUnlocked unlocked) {
+        if (!"failed".equals(unlocked.outcome())) {
+          nodes.remove(unlocked.node());
         }
-        default -> {}
       }
     }
     return nodes;

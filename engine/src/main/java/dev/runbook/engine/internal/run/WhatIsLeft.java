@@ -1,8 +1,9 @@
 package dev.runbook.engine.internal.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.internal.catalog.Catalog;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,13 +27,13 @@ final class WhatIsLeft {
   private WhatIsLeft() {}
 
   /** The activity ids of the DESTRUCTIVE steps that started, in the order they first did. */
-  static List<String> destructiveStarted(List<JsonNode> evidence) {
+  static List<String> destructiveStarted(List<EvidenceEvents.Recorded> evidence) {
     List<String> ids = new ArrayList<>();
-    for (JsonNode r : evidence) {
-      if (r.path("type").asText().equals("step.started")
-          && r.path("effect").asText().equals(Effect.DESTRUCTIVE.name())
-          && !ids.contains(r.path("activityId").asText())) {
-        ids.add(r.path("activityId").asText());
+    for (EvidenceEvents.Recorded r : evidence) {
+      if (r.event() instanceof RunEvent.StepStarted s
+          && s.effect() == Effect.DESTRUCTIVE
+          && !ids.contains(s.activityId())) {
+        ids.add(s.activityId());
       }
     }
     return ids;
@@ -43,25 +44,21 @@ final class WhatIsLeft {
    * id and effect, the nodes it ran on, how its last attempt ended, and what its documentation says
    * it changes. A step that started and did not finish may have changed part of it.
    */
-  static List<String> lines(List<JsonNode> evidence, BpmnModelInstance model) {
-    Map<String, JsonNode> started = new LinkedHashMap<>();
+  static List<String> lines(List<EvidenceEvents.Recorded> evidence, BpmnModelInstance model) {
+    Map<String, RunEvent.StepStarted> started = new LinkedHashMap<>();
     Map<String, String> outcome = new LinkedHashMap<>();
-    for (JsonNode r : evidence) {
-      String type = r.path("type").asText();
-      String id = r.path("activityId").asText();
-      if (type.equals("step.started")
-          && !r.path("effect").asText().equals(Effect.READ_ONLY.name())) {
-        started.put(id, r);
-        outcome.remove(id);
-      } else if (type.equals("step.finished") && started.containsKey(id)) {
-        outcome.put(id, r.path("outcome").asText());
+    for (EvidenceEvents.Recorded r : evidence) {
+      if (r.event() instanceof RunEvent.StepStarted s && s.effect() != Effect.READ_ONLY) {
+        started.put(s.activityId(), s);
+        outcome.remove(s.activityId());
+      } else if (r.event() instanceof RunEvent.StepFinished f
+          && started.containsKey(f.activityId())) {
+        outcome.put(f.activityId(), f.outcome());
       }
     }
     List<String> lines = new ArrayList<>();
-    for (Map.Entry<String, JsonNode> e : started.entrySet()) {
-      JsonNode r = e.getValue();
-      List<String> nodes = new ArrayList<>();
-      r.path("nodes").forEach(n -> nodes.add(n.asText()));
+    for (Map.Entry<String, RunEvent.StepStarted> e : started.entrySet()) {
+      RunEvent.StepStarted r = e.getValue();
       String how =
           switch (outcome.getOrDefault(e.getKey(), "")) {
             case "done", "already-done" -> "done";
@@ -70,13 +67,13 @@ final class WhatIsLeft {
           };
       StringBuilder line =
           new StringBuilder()
-              .append(r.path("name").asText(e.getKey()))
+              .append(r.name() == null || r.name().isEmpty() ? e.getKey() : r.name())
               .append(" (")
               .append(e.getKey())
               .append(", ")
-              .append(r.path("effect").asText())
+              .append(r.effect())
               .append(")")
-              .append(nodes.isEmpty() ? "" : " on " + String.join(", ", nodes))
+              .append(r.nodes().isEmpty() ? "" : " on " + String.join(", ", r.nodes()))
               .append(": ")
               .append(how);
       blastRadius(model, e.getKey()).ifPresent(b -> line.append(". It changes: ").append(b));

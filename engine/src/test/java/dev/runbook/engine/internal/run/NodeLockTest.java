@@ -15,6 +15,7 @@ import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookEngine;
 import dev.runbook.engine.api.Runs;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
 import dev.runbook.engine.internal.identity.SshTools;
 import java.io.IOException;
@@ -324,7 +325,7 @@ class NodeLockTest {
             json("{\"type\":\"node.locked\",\"node\":\"n4\"}"),
             json("{\"type\":\"node.unlocked\",\"node\":\"n4\",\"outcome\":\"failed\"}"));
     // n3: killed before its node.locked, so it may hold; n4: its release failed, it still holds.
-    assertThat(NodeLock.heldNodes(evidence)).containsExactly("n3", "n4");
+    assertThat(NodeLock.heldNodes(EvidenceEvents.of(evidence))).containsExactly("n3", "n4");
   }
 
   private static JsonNode json(String text) throws IOException {
