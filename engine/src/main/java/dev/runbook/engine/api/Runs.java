@@ -2,6 +2,7 @@ package dev.runbook.engine.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.internal.evidence.EngineKey;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
 import dev.runbook.engine.internal.evidence.EvidenceVerifier;
 import dev.runbook.engine.internal.evidence.HomeDir;
@@ -438,38 +439,35 @@ public final class Runs {
       throw new UncheckedIOException(e);
     }
     RunSummary s = EvidenceReader.summarize(records);
+    List<EvidenceEvents.Recorded> events = EvidenceEvents.of(records);
     String state = s.state().label();
     String message = s.outcomeMessage();
     if (s.state() == RunSummary.State.RUNNING && !DriverLock.held(dir)) {
       // The last record of the run itself: a checkpoint only seals what came before it.
-      JsonNode last = null;
-      for (int i = records.size() - 1; i >= 0 && last == null; i--) {
-        if (!records.get(i).path("type").asText().equals("checkpoint")) {
-          last = records.get(i);
+      RunEvent last = null;
+      for (int i = events.size() - 1; i >= 0 && last == null; i--) {
+        if (!(events.get(i).event() instanceof RunEvent.Checkpoint)) {
+          last = events.get(i).event();
         }
       }
-      boolean failed =
-          last != null
-              && last.path("type").asText().equals("step.finished")
-              && last.path("outcome").asText().equals("failed");
+      boolean failed = last instanceof RunEvent.StepFinished f && "failed".equals(f.outcome());
       state = failed ? "failed" : "interrupted";
-      if (last != null && last.path("type").asText().equals("node.lock.refused")) {
+      if (last instanceof RunEvent.NodeLockRefused refused) {
         state = "failed";
-        message = lockRefused(s.runId(), last);
+        message = lockRefused(s.runId(), refused);
       }
     }
     Gate gate = null;
     if (s.pendingGate() != null) {
       List<String> approvals = new ArrayList<>();
       String gateId = s.pendingGate().activityId();
-      for (JsonNode r : records) {
-        if (r.path("type").asText().equals("gate.pending")
-            && gateId.equals(r.path("activityId").asText())) {
+      for (EvidenceEvents.Recorded r : events) {
+        if (r.event() instanceof RunEvent.GatePending p && gateId.equals(p.activityId())) {
           approvals.clear();
-        } else if (r.path("type").asText().equals("gate.decision")
-            && gateId.equals(r.path("activityId").asText())
-            && r.path("decision").asText().equals("approved")) {
-          approvals.add(r.path("by").asText());
+        } else if (r.event() instanceof RunEvent.GateDecision d
+            && gateId.equals(d.activityId())
+            && "approved".equals(d.decision())) {
+          approvals.add(d.by());
         }
       }
       gate =
@@ -491,26 +489,26 @@ public final class Runs {
         message,
         s.lastStep() == null ? null : s.lastStep().activityId(),
         gate,
-        s.state().ended() ? List.of() : held(records),
+        s.state().ended() ? List.of() : held(events),
         s.state().ended() ? null : abortAsked(records));
   }
 
   /** A run stopped by another run's node lock: who holds it, and the two ways on. */
-  private static String lockRefused(String runId, JsonNode r) {
-    String node = r.path("node").asText();
-    String step = r.path("activityId").asText();
-    if (!r.hasNonNull("holderRun")) {
+  private static String lockRefused(String runId, RunEvent.NodeLockRefused r) {
+    String node = r.node();
+    String step = r.activityId();
+    if (r.holderRun() == null) {
       return "not run: "
           + step
           + " needs the node lock on every node, and "
           + node
           + " refused it ("
-          + r.path("reason").asText()
+          + r.reason()
           + "): runbook resume "
           + runId
           + " --as NAME tries again";
     }
-    String holder = r.path("holderRun").asText();
+    String holder = r.holderRun();
     return "not run: "
         + step
         + ": node "
@@ -518,11 +516,11 @@ public final class Runs {
         + " is locked by run "
         + holder
         + " (engine host "
-        + r.path("holderHost").asText()
+        + r.holderHost()
         + ", started by "
-        + r.path("holderBy").asText()
+        + r.holderBy()
         + ", since "
-        + r.path("holderSince").asText()
+        + r.holderSince()
         + "). When it ends: runbook resume "
         + runId
         + " --as NAME; if it is gone: runbook unlock "
@@ -542,23 +540,19 @@ public final class Runs {
   }
 
   /** Approvals given ahead that no decision at their gate has used yet. */
-  private static List<Held> held(List<JsonNode> records) {
+  private static List<Held> held(List<EvidenceEvents.Recorded> events) {
     List<Held> held = new ArrayList<>();
-    for (JsonNode r : records) {
-      String type = r.path("type").asText();
-      if (type.equals("gate.approved-ahead")) {
+    for (EvidenceEvents.Recorded r : events) {
+      if (r.event() instanceof RunEvent.GateApprovedAhead a) {
         held.add(
             new Held(
-                r.path("activityId").asText(),
-                r.path("by").asText(),
-                r.path("at").asText(),
-                r.path("keyFingerprint").asText(null),
-                r.path("comment").asText("")));
-      } else if (type.equals("gate.decision")) {
-        held.removeIf(
-            h ->
-                h.gate().equals(r.path("activityId").asText())
-                    && h.by().equals(r.path("by").asText()));
+                a.activityId(),
+                a.by(),
+                r.atText(),
+                a.keyFingerprint(),
+                a.comment() == null ? "" : a.comment()));
+      } else if (r.event() instanceof RunEvent.GateDecision d) {
+        held.removeIf(h -> h.gate().equals(d.activityId()) && h.by().equals(d.by()));
       }
     }
     return held;
