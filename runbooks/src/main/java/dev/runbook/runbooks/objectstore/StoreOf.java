@@ -3,13 +3,13 @@ package dev.runbook.runbooks.objectstore;
 import dev.runbook.engine.api.Inventory;
 
 /** The inventory's object store for a location, or why it cannot be used. */
-final class StoreOf {
+public final class StoreOf {
   private StoreOf() {}
 
   /**
    * @throws IllegalArgumentException when the inventory names no store, or another bucket
    */
-  static Inventory.ObjectStore inventory(Inventory inventory, S3Location loc) {
+  public static Inventory.ObjectStore inventory(Inventory inventory, S3Location loc) {
     Inventory.ObjectStore store =
         inventory
             .store()

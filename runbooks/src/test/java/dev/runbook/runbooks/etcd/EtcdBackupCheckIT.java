@@ -1,0 +1,185 @@
+package dev.runbook.runbooks.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runbook.engine.api.EngineOptions;
+import dev.runbook.engine.api.Identity;
+import dev.runbook.engine.api.RunOutcome;
+import dev.runbook.engine.api.RunState;
+import dev.runbook.engine.api.RunbookEngine;
+import dev.runbook.lab.LabInstance;
+import dev.runbook.runbooks.objectstore.ObjectStoreIT.Console;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * etcd-backup-check on one 1-member etcd 3.5 lab with its object store (S3Proxy), shared by every
+ * test: one etcd-snapshot run writes the backup to a local dir and the store, then the check passes
+ * on the fresh one (local, and from the store), fails as stale when maxAge is shorter than the age
+ * the name says (a file's mtime does not count), and fails when the file is damaged. Each verdict
+ * is in the run's backup-check.json, and the run's state is FAILED (exit 1) for both failures.
+ */
+class EtcdBackupCheckIT {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String MARKER = "/registry/configmaps/etcd-lab/restore-marker";
+  static final String STORE = "s3://lab-backups/etcd/lab";
+  static final String SCRATCH = "/var/lib/rehearsals";
+
+  @TempDir static Path tmp;
+  static LabInstance lab;
+  static Path home;
+  static Path snapshots;
+  static JsonNode taken;
+
+  @BeforeAll
+  static void up() throws IOException {
+    lab = LabInstance.up(1, "3.5", null, true);
+    lab.seed(200);
+    assertThat(lab.etcdctl(1, "put", MARKER, "before-snapshot").exitCode()).isZero();
+    home = tmp.resolve("home");
+    snapshots = tmp.resolve("snapshots");
+    RunOutcome snap =
+        run(
+            "etcd-snapshot",
+            Map.of("snapshotDir", snapshots.toString(), "objectStore", STORE),
+            new Console());
+    assertThat(snap.state()).as(snap.message()).isEqualTo(RunState.DONE);
+    taken = EtcdRunbooksIT.outputs(home, snap.runId(), "Task_TakeSnapshot");
+  }
+
+  @AfterAll
+  static void down() {
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  @Test
+  void aFreshLocalBackupPassesWhateverItsMtime() throws Exception {
+    Path file = Path.of(taken.path("file").asText());
+    // The age comes from the name etcd-snapshot gave it, not from a time anyone can touch.
+    Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(30, ChronoUnit.DAYS)));
+    Console console = new Console();
+    RunOutcome check = check(snapshots.toString(), "none", "PT24H", console);
+    assertThat(check.state()).as(check.message() + "\n" + console.text).isEqualTo(RunState.DONE);
+    assertThat(check.state().exitCode()).isZero();
+    JsonNode result = result(check);
+    assertThat(result.path("verdict").asText()).isEqualTo("passed");
+    assertThat(result.path("backup").path("place").asText()).isEqualTo("snapshotDir");
+    assertThat(result.path("backup").path("location").asText()).isEqualTo(file.toString());
+    assertThat(result.path("backup").path("recordedSha256").asText())
+        .isEqualTo(taken.path("sha256").asText());
+    assertThat(result.path("backup").path("sha256").asText())
+        .isEqualTo(taken.path("sha256").asText());
+    assertThat(result.path("checks").path("digest").asBoolean()).isTrue();
+    assertThat(result.path("checks").path("restored").asBoolean()).isTrue();
+    assertThat(result.path("restoredCopy").toString())
+        .contains("marker " + MARKER + " contains 'before-snapshot'")
+        .contains("namespaces under /registry/namespaces/");
+    assertThat(lab.ssh(1, "ls " + SCRATCH + " 2>/dev/null").output())
+        .doesNotContain("etcd-rehearsal-");
+  }
+
+  @Test
+  void aBackupOlderThanMaxAgeFailsAsStaleAfterItsRehearsal() throws Exception {
+    Console console = new Console();
+    RunOutcome check = check(snapshots.toString(), "none", "PT1S", console);
+    assertThat(check.state()).as(check.message() + "\n" + console.text).isEqualTo(RunState.FAILED);
+    assertThat(check.state().exitCode()).isEqualTo(1);
+    JsonNode result = result(check);
+    assertThat(result.path("verdict").asText()).isEqualTo("stale");
+    assertThat(result.path("reasons").toString()).contains("older than maxAge PT1S");
+    // Stale, yet restorable: the rehearsal ran and says so.
+    assertThat(result.path("checks").path("restored").asBoolean()).isTrue();
+    assertThat(result.path("checks").path("fresh").asBoolean()).isFalse();
+  }
+
+  @Test
+  void aDamagedBackupFailsBeforeAnyNodeIsTouched() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("damaged"));
+    Path copy = dir.resolve(taken.path("fileName").asText());
+    Files.copy(Path.of(taken.path("file").asText()), copy);
+    try (RandomAccessFile f = new RandomAccessFile(copy.toFile(), "rw")) {
+      f.seek(4096 + 17);
+      int b = f.read();
+      f.seek(4096 + 17);
+      f.write(b ^ 0xff);
+    }
+    Console console = new Console();
+    RunOutcome check = check(dir.toString(), "none", "PT24H", console);
+    assertThat(check.state()).as(check.message() + "\n" + console.text).isEqualTo(RunState.FAILED);
+    assertThat(check.state().exitCode()).isEqualTo(1);
+    JsonNode result = result(check);
+    assertThat(result.path("verdict").asText()).isEqualTo("failed");
+    assertThat(result.path("failure").path("errorCode").asText()).isEqualTo("SNAPSHOT_INVALID");
+    assertThat(result.path("failure").path("message").asText()).contains("check ");
+    assertThat(result.path("checks").path("restored").asBoolean()).isFalse();
+    assertThat(lab.ssh(1, "ls " + SCRATCH + " 2>/dev/null").output())
+        .doesNotContain("etcd-rehearsal-");
+  }
+
+  @Test
+  void aFreshBackupInTheObjectStorePassesAndItsDownloadIsRemoved() throws Exception {
+    Console console = new Console();
+    RunOutcome check = check("none", STORE, "PT24H", console);
+    assertThat(check.state()).as(check.message() + "\n" + console.text).isEqualTo(RunState.DONE);
+    JsonNode result = result(check);
+    assertThat(result.path("verdict").asText()).isEqualTo("passed");
+    assertThat(result.path("backup").path("place").asText()).isEqualTo("objectStore");
+    assertThat(result.path("backup").path("location").asText())
+        .isEqualTo("s3://lab-backups/etcd/lab/" + taken.path("fileName").asText());
+    assertThat(result.path("backup").path("lastModified").asText()).isNotBlank();
+    assertThat(result.path("backup").path("sha256").asText())
+        .isEqualTo(taken.path("sha256").asText());
+    assertThat(result.path("newest").path("objectStore").asText())
+        .isEqualTo(result.path("backup").path("location").asText());
+    assertThat(tmp.resolve("downloads").resolve(check.runId())).doesNotExist();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static RunOutcome check(
+      String snapshotDir, String objectStore, String maxAge, Console console) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("snapshotDir", snapshotDir);
+    p.put("objectStore", objectStore);
+    p.put("maxAge", maxAge);
+    p.put("downloadDir", tmp.resolve("downloads").toString());
+    p.put("scratchRoot", SCRATCH);
+    p.put("markerKey", MARKER);
+    p.put("markerContains", "before-snapshot");
+    return run("etcd-backup-check", p, console);
+  }
+
+  private static RunOutcome run(String runbook, Map<String, String> params, Console console) {
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home).withListener(console))) {
+      return engine.start(
+          runbook,
+          lab.inventory(),
+          params,
+          "alice",
+          null,
+          new Identity.KeyFile(lab.people().resolve("alice"), null));
+    }
+  }
+
+  private static JsonNode result(RunOutcome run) throws IOException {
+    Path file = home.resolve("runs").resolve(run.runId()).resolve("artifacts/backup-check.json");
+    assertThat(file).exists();
+    return JSON.readTree(file.toFile());
+  }
+}
