@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * etcd-backup-check on one 1-member etcd 3.5 lab with its object store (S3Proxy), shared by every
  * test: one etcd-snapshot run writes the backup to a local dir and the store, then the check passes
  * on the fresh one (local, and from the store), fails as stale when maxAge is shorter than the age
- * the name says (a file's mtime does not count), and fails when the file is damaged. Each verdict
- * is in the run's backup-check.json, and the run's state is FAILED (exit 1) for both failures.
+ * the name says (a file's mtime does not count), and fails when the file is damaged or no run of
+ * this home recorded its digest. Each verdict is in the run's backup-check.json, and the run's
+ * state is FAILED (exit 1) for every failure. The plan matches its golden file.
  */
 class EtcdBackupCheckIT {
 
@@ -148,6 +149,49 @@ class EtcdBackupCheckIT {
     assertThat(result.path("newest").path("objectStore").asText())
         .isEqualTo(result.path("backup").path("location").asText());
     assertThat(tmp.resolve("downloads").resolve(check.runId())).doesNotExist();
+  }
+
+  @Test
+  void aBackupWhoseRunIsNotInThisHomeHasNoRecordedDigestAndFails() throws Exception {
+    // The same bytes under the name of a run this home never had: nothing vouches for them.
+    Path dir = Files.createDirectories(tmp.resolve("unknown-run"));
+    String name =
+        taken.path("fileName").asText().replaceFirst("-[0-9a-f]{8}\\.db$", "-0badc0de.db");
+    Files.copy(Path.of(taken.path("file").asText()), dir.resolve(name));
+    RunOutcome check = check(dir.toString(), "none", "PT24H", new Console());
+    assertThat(check.state()).as(check.message()).isEqualTo(RunState.FAILED);
+    JsonNode result = result(check);
+    assertThat(result.path("verdict").asText()).isEqualTo("failed");
+    assertThat(result.path("failure").path("errorCode").asText()).isEqualTo("VALIDATION_FAILED");
+    assertThat(result.path("failure").path("message").asText())
+        .contains("no recorded digest")
+        .contains("0badc0de");
+  }
+
+  @Test
+  void thePlanMatchesItsGoldenFile() throws Exception {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("snapshotDir", "/tmp/runbook-golden/snapshots");
+    p.put("objectStore", STORE);
+    p.put("downloadDir", "/tmp/runbook-golden/backup-check");
+    p.put("scratchRoot", SCRATCH);
+    p.put("markerKey", MARKER);
+    p.put("markerContains", "before-snapshot");
+    String actual =
+        EtcdRestorePlanIT.normalize(
+            RunbookEngine.plan(
+                    EngineOptions.of(tmp.resolve("home-plan")),
+                    "etcd-backup-check",
+                    lab.inventory(),
+                    p,
+                    false)
+                .markdown());
+    Path file = Path.of("src/test/resources/golden/etcd-backup-check-1.md");
+    if (Boolean.getBoolean("golden.update")) {
+      Files.writeString(file, actual, java.nio.charset.StandardCharsets.UTF_8);
+    }
+    assertThat(file).as("golden file " + file + " (-Dgolden.update=true writes it)").exists();
+    assertThat(actual).isEqualTo(Files.readString(file, java.nio.charset.StandardCharsets.UTF_8));
   }
 
   // ---------------------------------------------------------------- helpers
