@@ -45,6 +45,7 @@ class EtcdBackupCheckIT {
   static Path home;
   static Path snapshots;
   static JsonNode taken;
+  static String snapshotRun;
 
   @BeforeAll
   static void up() throws IOException {
@@ -59,6 +60,7 @@ class EtcdBackupCheckIT {
             Map.of("snapshotDir", snapshots.toString(), "objectStore", STORE),
             new Console());
     assertThat(snap.state()).as(snap.message()).isEqualTo(RunState.DONE);
+    snapshotRun = snap.runId();
     taken = EtcdRunbooksIT.outputs(home, snap.runId(), "Task_TakeSnapshot");
   }
 
@@ -166,6 +168,48 @@ class EtcdBackupCheckIT {
     assertThat(result.path("failure").path("message").asText())
         .contains("no recorded digest")
         .contains("0badc0de");
+  }
+
+  @Test
+  void aRecordedDigestWhoseEvidenceWasEditedIsNotTrusted() throws Exception {
+    // A copy of the home in which someone changed the digest etcd-snapshot recorded.
+    Path edited = tmp.resolve("home-edited");
+    try (var files = Files.walk(home)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.copy(f, edited.resolve(home.relativize(f).toString()));
+      }
+    }
+    String sha = taken.path("sha256").asText();
+    String other = (sha.charAt(0) == '0' ? "1" : "0") + sha.substring(1);
+    Path journal = edited.resolve("runs").resolve(snapshotRun).resolve("evidence.jsonl");
+    Files.writeString(journal, Files.readString(journal).replace(sha, other));
+    RunOutcome check;
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(edited))) {
+      Map<String, String> p = new LinkedHashMap<>();
+      p.put("snapshotDir", snapshots.toString());
+      p.put("downloadDir", tmp.resolve("downloads").toString());
+      p.put("scratchRoot", SCRATCH);
+      check =
+          engine.start(
+              "etcd-backup-check",
+              lab.inventory(),
+              p,
+              "alice",
+              null,
+              new Identity.KeyFile(lab.people().resolve("alice"), null));
+    }
+    assertThat(check.state()).as(check.message()).isEqualTo(RunState.FAILED);
+    JsonNode result =
+        JSON.readTree(
+            edited
+                .resolve("runs")
+                .resolve(check.runId())
+                .resolve("artifacts/backup-check.json")
+                .toFile());
+    assertThat(result.path("verdict").asText()).isEqualTo("failed");
+    assertThat(result.path("failure").path("message").asText())
+        .contains("evidence of etcd-snapshot run " + snapshotRun)
+        .contains("does not verify");
   }
 
   @Test
