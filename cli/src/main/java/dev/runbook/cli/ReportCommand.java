@@ -76,6 +76,17 @@ final class ReportCommand implements Callable<Integer> {
     return Main.DONE;
   }
 
+  /**
+   * The run's HTML report at its default place, {@code runs/RUN/report.html} (run --report).
+   *
+   * @return where it went
+   */
+  static Path writeHtml(RunbookCommand root, String run) throws IOException {
+    Path file = root.home().resolve("runs").resolve(run).resolve("report.html");
+    write(file, Reports.render(root.options(RunListener.NONE), run, Reports.Format.HTML).text());
+    return file;
+  }
+
   /** Through a temporary file, so a reader never sees half a report. */
   private static void write(Path file, String text) throws IOException {
     Path dir = file.toAbsolutePath().getParent();

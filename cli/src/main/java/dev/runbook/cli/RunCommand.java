@@ -1,6 +1,7 @@
 package dev.runbook.cli;
 
 import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunbookEngine;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +42,14 @@ final class RunCommand implements Callable<Integer> {
               + " commands no longer render as planned does not run.")
   String approvedPlan;
 
+  @Option(
+      names = "--report",
+      description =
+          "When the command stops (at a gate, its end or a failure), also write the run's HTML"
+              + " report to <home>/runs/RUN/report.html, as `runbook report RUN --format html`"
+              + " does: for scheduled runs, whose report nobody asks for by hand.")
+  boolean report;
+
   @Override
   public Integer call() {
     Console shown = console.open(spec, root);
@@ -49,10 +58,20 @@ final class RunCommand implements Callable<Integer> {
           Map<String, String> given = inputs.parameters();
           // Bad input is refused before the engine opens: it creates no home, database or run.
           RunbookEngine.check(root.options(null), inputs.runbook, inputs.inventory, given, as);
+          RunOutcome outcome;
           try (RunbookEngine engine = RunbookEngine.open(root.options(shown))) {
-            return engine.start(
-                inputs.runbook, inputs.inventory, given, as, approvedPlan, signing.identity());
+            outcome =
+                engine.start(
+                    inputs.runbook, inputs.inventory, given, as, approvedPlan, signing.identity());
           }
+          if (report) {
+            try {
+              ReportCommand.writeHtml(root, outcome.runId());
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+          return outcome;
         });
   }
 

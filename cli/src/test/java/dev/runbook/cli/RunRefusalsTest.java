@@ -37,6 +37,32 @@ class RunRefusalsTest {
             .formatted(tmp, host));
   }
 
+  /**
+   * run --report: a scheduled run's HTML report is written next to its evidence when the command
+   * stops, here on a failure (nothing listens on the member's SSH port).
+   */
+  @Test
+  void runWithReportWritesTheHtmlReportWhenTheRunStops() throws Exception {
+    Path home = tmp.resolve("home");
+    Path inv =
+        Files.writeString(
+            tmp.resolve("inventory-port-1.yaml"),
+            Files.readString(inventory()).replace("port: 22", "port: 1"));
+    Cli.Result r =
+        new Cli(home).run("run", "ssh-check", "-i", inv.toString(), "--as", "alice", "--report");
+    assertThat(r.code()).as(r.toString()).isEqualTo(Main.FAILED);
+    List<Path> runs;
+    try (var s = Files.list(home.resolve("runs"))) {
+      runs = s.toList();
+    }
+    assertThat(runs).hasSize(1);
+    Path report = runs.get(0).resolve("report.html");
+    assertThat(report).exists();
+    assertThat(Files.readString(report))
+        .contains("<html")
+        .contains(runs.get(0).getFileName().toString());
+  }
+
   /** control-plane-backup: a key file that is not there or not a file, a backupDir that is one. */
   @Test
   void aBackupWithoutAUsableKeyFileOrWithAFileForItsDirIsBadInputAndNothingRuns() throws Exception {

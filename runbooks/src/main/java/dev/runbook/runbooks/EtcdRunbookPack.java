@@ -33,6 +33,7 @@ public final class EtcdRunbookPack implements RunbookPack {
         "runbooks/ssh-check.bpmn",
         "runbooks/etcd-snapshot.bpmn",
         "runbooks/etcd-restore-rehearsal.bpmn",
+        "runbooks/etcd-backup-check.bpmn",
         "runbooks/etcd-restore.bpmn",
         "runbooks/etcd-member-replace.bpmn",
         "runbooks/control-plane-backup.bpmn",

@@ -61,6 +61,31 @@ public interface StepContext {
    */
   void confirm(String node, String what, String value);
 
+  /**
+   * What an earlier run of this engine home recorded for one of its steps: the outputs of that
+   * step's last {@code done} finish, once the run's evidence verifies (chain, artifacts and
+   * checkpoints under this home's engine key), so a step can trust a digest another run recorded.
+   *
+   * @return empty when this home holds no such run, or the run has no such step done
+   */
+  default java.util.Optional<Recorded> recorded(String runId, String activityId) {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * A step's outputs as another run recorded them.
+   *
+   * @param verified the run's evidence verified; when not, {@code problem} says why and {@code
+   *     outputs} must not be trusted
+   * @param outputs each output as text (numbers and booleans as JSON writes them)
+   */
+  record Recorded(
+      String runId,
+      String activityId,
+      boolean verified,
+      String problem,
+      java.util.Map<String, String> outputs) {}
+
   /** Keeps {@code content} as an artifact of the run (redacted if text, with its SHA-256). */
   void artifact(String name, byte[] content);
 

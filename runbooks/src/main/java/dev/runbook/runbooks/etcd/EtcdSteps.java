@@ -21,6 +21,8 @@ public final class EtcdSteps {
         new RehearsalStart(),
         new RehearsalCheck(),
         new RehearsalCleanUp(),
+        new FindNewestBackup(),
+        new BackupCheckResult(),
         new RestorePreflight(),
         new CaptureSymptom(),
         new StopControlPlane(),

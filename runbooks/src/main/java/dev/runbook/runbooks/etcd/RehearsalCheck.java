@@ -31,15 +31,50 @@ final class RehearsalCheck extends DeclaredStep<RehearsalCheck.Input, RehearsalC
       @Doc(value = "Client URL of the throwaway etcd (from the start step).", required = true)
           String endpoint,
       @Doc("The revision the snapshot holds.") Long revision,
-      @Doc("The number of live keys the snapshot holds.") Long keys) {
+      @Doc("The number of live keys the snapshot holds.") Long keys,
+      @Doc(
+              value =
+                  "The fewest keys under /registry/namespaces/ the copy must hold (a Kubernetes"
+                      + " cluster has at least default, kube-system, kube-public).",
+              defaultValue = "1")
+          Long minNamespaces,
+      @Doc(
+              "The marker key to read instead of the inventory's validate.marker; empty: the"
+                  + " inventory's (if any).")
+          String markerKey,
+      @Doc("The text markerKey's value must contain (with markerKey).") String markerContains) {
     Input {
       if (endpoint == null) {
         throw new IllegalArgumentException("endpoint is required");
       }
+      minNamespaces = minNamespaces == null ? 1 : minNamespaces;
+      if (minNamespaces < 0) {
+        throw new IllegalArgumentException("minNamespaces must be 0 or more");
+      }
+      if (markerKey != null && !markerKey.isBlank() && markerContains == null) {
+        markerContains = "";
+      }
+    }
+
+    /** The marker to read: the one given, else the inventory's, else none. */
+    Inventory.Marker marker(Inventory inventory) {
+      if (markerKey != null && !markerKey.isBlank()) {
+        return new Inventory.Marker(markerKey, markerContains);
+      }
+      return inventory.validate() == null ? null : inventory.validate().marker();
     }
   }
 
-  record Output(long revision, long keys, long namespaces, String marker, List<String> checked) {}
+  /**
+   * @param summary {@code checked} in one line ({@code ; } between), for a step that takes text
+   */
+  record Output(
+      long revision,
+      long keys,
+      long namespaces,
+      String marker,
+      List<String> checked,
+      String summary) {}
 
   RehearsalCheck() {
     super("etcdRehearsalCheck", Input.class, Effect.READ_ONLY);
@@ -48,8 +83,7 @@ final class RehearsalCheck extends DeclaredStep<RehearsalCheck.Input, RehearsalC
   @Override
   public Output run(Input input, StepContext context) {
     String node = NodeCommands.single(context).name();
-    Inventory.Marker marker =
-        context.inventory().validate() == null ? null : context.inventory().validate().marker();
+    Inventory.Marker marker = input.marker(context.inventory());
     Map<String, String> kv =
         NodeCommands.check(
             context,
@@ -64,8 +98,14 @@ final class RehearsalCheck extends DeclaredStep<RehearsalCheck.Input, RehearsalC
     long namespaces = Long.parseLong(NodeCommands.require(kv, "namespaces", "throwaway check"));
     compare("revision", revision, input.revision(), problems, checked);
     compare("key count", keys, input.keys(), problems, checked);
-    if (namespaces < 1) {
-      problems.add("no key under /registry/namespaces/: this is not a Kubernetes etcd snapshot");
+    if (namespaces < input.minNamespaces()) {
+      problems.add(
+          namespaces < 1
+              ? "no key under /registry/namespaces/: this is not a Kubernetes etcd snapshot"
+              : namespaces
+                  + " keys under /registry/namespaces/, fewer than the "
+                  + input.minNamespaces()
+                  + " expected");
     } else {
       checked.add(namespaces + " namespaces under /registry/namespaces/");
     }
@@ -97,7 +137,7 @@ final class RehearsalCheck extends DeclaredStep<RehearsalCheck.Input, RehearsalC
           "the restored copy does not hold what the snapshot holds: "
               + String.join("; ", problems));
     }
-    return new Output(revision, keys, namespaces, value, checked);
+    return new Output(revision, keys, namespaces, value, checked, String.join("; ", checked));
   }
 
   private static void compare(
@@ -126,8 +166,11 @@ final class RehearsalCheck extends DeclaredStep<RehearsalCheck.Input, RehearsalC
 
   @Override
   public void plan(PlanContext plan) {
+    String key = plan.input("markerKey");
     Inventory.Marker marker =
-        plan.inventory().validate() == null ? null : plan.inventory().validate().marker();
+        !key.isBlank() && !key.startsWith("⟨")
+            ? new Inventory.Marker(key, plan.input("markerContains"))
+            : plan.inventory().validate() == null ? null : plan.inventory().validate().marker();
     for (Inventory.Member m : plan.nodes()) {
       plan.command(
           m.name(),

@@ -230,6 +230,21 @@ final class FetchSnapshot extends DeclaredStep<FetchSnapshot.Input, FetchSnapsho
   @Override
   public void plan(PlanContext plan) {
     String given = plan.input("snapshot");
+    if (given.startsWith("⟨")) {
+      // Chosen by an earlier step (etcd-backup-check's find): which it is, the run says.
+      plan.note(
+          "when "
+              + given
+              + " is s3://BUCKET/KEY: downloads it into "
+              + plan.input("dir")
+              + " on the engine host (.part, fsync, named without replacing any file); its SHA-256"
+              + " must be the one the store records (x-amz-meta-"
+              + ObjectStoreClient.SHA256_META
+              + ")"
+              + (plan.input("expectSha256").isBlank() ? "" : " and " + plan.input("expectSha256"))
+              + " before anything else runs; a file on the engine host is passed on");
+      return;
+    }
     if (!S3Location.isS3(given)) {
       plan.note("the snapshot " + given + " is on the engine host: nothing to fetch");
       return;

@@ -34,7 +34,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The one place that speaks S3 (AWS SDK for Java v2, a plain sync client), so the SDK's types stay
@@ -65,6 +67,11 @@ public final class ObjectStoreClient implements AutoCloseable {
 
   /** What the store holds under a key. {@code sha256} is the recorded one (metadata), or null. */
   public record Stored(String bucket, String key, long size, String sha256, String etag) {}
+
+  /**
+   * One object a listing shows: its key, size and the store's LastModified (when the upload ended).
+   */
+  public record Listed(String key, long size, java.time.Instant lastModified) {}
 
   /** What a download wrote and what its bytes hash to. */
   public record Downloaded(long size, String sha256) {}
@@ -120,6 +127,33 @@ public final class ObjectStoreClient implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * Every object whose key starts with {@code prefix}'s key, all pages of the listing
+   * (ListObjectsV2 returns at most 1000 keys a page). A prefix that holds nothing is an empty list,
+   * a missing bucket {@link ObjectStoreException.Kind#NO_SUCH_BUCKET}.
+   */
+  public List<Listed> list(S3Location prefix) {
+    List<Listed> all = new ArrayList<>();
+    String token = null;
+    do {
+      String from = token;
+      ListObjectsV2Response page =
+          call(
+              prefix,
+              () ->
+                  s3.listObjectsV2(
+                      b ->
+                          b.bucket(prefix.bucket())
+                              .prefix(prefix.key().isEmpty() ? null : prefix.key())
+                              .continuationToken(from)));
+      for (S3Object o : page.contents()) {
+        all.add(new Listed(o.key(), o.size(), o.lastModified()));
+      }
+      token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+    } while (token != null);
+    return all;
   }
 
   /**

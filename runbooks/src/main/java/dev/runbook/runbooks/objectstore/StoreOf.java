@@ -5,7 +5,7 @@ import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.RunbookError;
 
 /** The inventory's object store for a location, or why it cannot be used. */
-final class StoreOf {
+public final class StoreOf {
   private StoreOf() {}
 
   /** Where an upload step copies to: its {@code objectStore} prefix and the store that holds it. */
@@ -28,7 +28,7 @@ final class StoreOf {
   /**
    * @throws IllegalArgumentException when the inventory names no store, or another bucket
    */
-  static Inventory.ObjectStore inventory(Inventory inventory, S3Location loc) {
+  public static Inventory.ObjectStore inventory(Inventory inventory, S3Location loc) {
     Inventory.ObjectStore store =
         inventory
             .store()

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the local snapshot kept and nothing used. The store's secret appears nowhere the engine writes.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ObjectStoreIT {
+public class ObjectStoreIT {
 
   static final ObjectMapper JSON = new ObjectMapper();
   static final String MARKER = "/registry/configmaps/etcd-lab/restore-marker";
@@ -74,9 +74,9 @@ class ObjectStoreIT {
     lab.close();
   }
 
-  /** What the console got. */
-  static final class Console implements RunListener {
-    final StringBuilder text = new StringBuilder();
+  /** What the console got (EtcdBackupCheckIT's too). */
+  public static final class Console implements RunListener {
+    public final StringBuilder text = new StringBuilder();
 
     @Override
     public synchronized void event(RunEvent event) {

@@ -343,4 +343,48 @@ final class StepContextImpl implements StepContext {
       throw new IllegalStateException(e);
     }
   }
+
+  @Override
+  public java.util.Optional<Recorded> recorded(String runId, String activityId) {
+    // runs/<id>/ of this home: a run id never holds a path separator (Runs.isRunId).
+    java.nio.file.Path runs = session.runDir.getParent();
+    if (runId == null || !dev.runbook.engine.api.Runs.isRunId(runId)) {
+      return java.util.Optional.empty();
+    }
+    java.nio.file.Path dir = runs.resolve(runId);
+    if (!java.nio.file.Files.isRegularFile(dir.resolve("evidence.jsonl"))) {
+      return java.util.Optional.empty();
+    }
+    dev.runbook.engine.api.Runs.Verification v =
+        dev.runbook.engine.api.Runs.verify(runs.getParent(), runId);
+    List<com.fasterxml.jackson.databind.JsonNode> records;
+    try {
+      records = dev.runbook.engine.internal.evidence.EvidenceReader.read(dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    Map<String, String> outputs = null;
+    for (com.fasterxml.jackson.databind.JsonNode r : records) {
+      if (r.path("type").asText().equals("step.finished")
+          && r.path("activityId").asText().equals(activityId)
+          && r.path("outcome").asText().equals("done")) {
+        Map<String, String> o = new java.util.LinkedHashMap<>();
+        r.path("outputs")
+            .fields()
+            .forEachRemaining(
+                f ->
+                    o.put(
+                        f.getKey(),
+                        f.getValue().isTextual()
+                            ? f.getValue().asText()
+                            : f.getValue().toString()));
+        outputs = o;
+      }
+    }
+    if (outputs == null) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        new Recorded(runId, activityId, v.ok(), v.ok() ? null : v.problem(), Map.copyOf(outputs)));
+  }
 }
