@@ -49,8 +49,14 @@ final class ApplyRetention extends DeclaredStep<ApplyRetention.Input, ApplyReten
       @Doc(
               value = "Keep snapshots younger than this many days; 0 (the default) keeps all.",
               defaultValue = "0")
-          Integer keepDays) {
+          Integer keepDays,
+      @Doc(
+              value =
+                  "The off-site copies' s3://BUCKET/PREFIX, where the same policy applies; none (the default) for none.",
+              defaultValue = "none")
+          String objectStore) {
     Input {
+      objectStore = objectStore == null || objectStore.isBlank() ? "none" : objectStore;
       keep = keep == null ? 0 : keep;
       keepDays = keepDays == null ? 0 : keepDays;
       if (current == null || dir == null) {
@@ -108,6 +114,12 @@ final class ApplyRetention extends DeclaredStep<ApplyRetention.Input, ApplyReten
       }
     }
     deleted.put("engine-host:" + dir, gone);
+    if (!input.objectStore().equals("none")) {
+      Map.Entry<String, List<String>> store =
+          OffSiteRetention.apply(
+              context.inventory(), input.objectStore(), r, input.current(), now, context::progress);
+      deleted.put(store.getKey(), store.getValue());
+    }
     if (input.backupDir() != null && !input.backupDir().isBlank()) {
       for (Inventory.Member node : context.nodes()) {
         Map<String, Object> model = listModel(input.backupDir(), cluster);
@@ -150,6 +162,14 @@ final class ApplyRetention extends DeclaredStep<ApplyRetention.Input, ApplyReten
             + " and keepDays="
             + plan.input("keepDays")
             + " (both 0: nothing), never the one just taken");
+    String store = plan.input("objectStore");
+    if (!store.isBlank() && !store.equals("none")) {
+      plan.note(
+          "in the object store under "
+              + store
+              + ": deletes this cluster's snapshots the same policy selects (objects right under"
+              + " the prefix named as etcd-snapshot names them), never the one just taken");
+    }
     String backupDir = plan.input("backupDir");
     if (backupDir.isBlank()) {
       return;

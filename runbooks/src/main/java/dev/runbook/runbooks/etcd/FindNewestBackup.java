@@ -231,20 +231,18 @@ final class FindNewestBackup extends DeclaredStep<FindNewestBackup.Input, FindNe
     List<NewestBackup.Found> all = new ArrayList<>();
     try (ObjectStoreClient client = ObjectStoreClient.open(store, System.getenv())) {
       // etcd-snapshot stores PREFIX/NAME: only objects right under the prefix are its backups.
-      String under = prefix.under("");
-      for (ObjectStoreClient.Listed o : client.list(new S3Location(prefix.bucket(), under))) {
-        String rest = o.key().substring(under.length());
-        Optional<SnapshotName> n =
-            rest.contains("/") ? Optional.empty() : SnapshotName.parse(rest, cluster);
-        n.ifPresent(
-            name ->
-                all.add(
-                    new NewestBackup.Found(
-                        NewestBackup.Place.OBJECT_STORE,
-                        new S3Location(prefix.bucket(), o.key()).toString(),
-                        name,
-                        o.size(),
-                        o.lastModified())));
+      for (Map.Entry<String, ObjectStoreClient.Listed> c : client.children(prefix).entrySet()) {
+        ObjectStoreClient.Listed o = c.getValue();
+        SnapshotName.parse(c.getKey(), cluster)
+            .ifPresent(
+                name ->
+                    all.add(
+                        new NewestBackup.Found(
+                            NewestBackup.Place.OBJECT_STORE,
+                            new S3Location(prefix.bucket(), o.key()).toString(),
+                            name,
+                            o.size(),
+                            o.lastModified())));
       }
     } catch (ObjectStoreException e) {
       throw e.toRunbookError();

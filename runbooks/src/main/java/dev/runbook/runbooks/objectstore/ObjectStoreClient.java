@@ -157,6 +157,27 @@ public final class ObjectStoreClient implements AutoCloseable {
   }
 
   /**
+   * The objects right under {@code prefix} taken as a directory ({@code PREFIX/NAME}, never {@code
+   * PREFIX/DIR/NAME} nor {@code PREFIXOTHER/NAME}), by their names: what an upload step put there.
+   */
+  public Map<String, Listed> children(S3Location prefix) {
+    String under = prefix.under("");
+    Map<String, Listed> names = new java.util.TreeMap<>();
+    for (Listed o : list(new S3Location(prefix.bucket(), under))) {
+      String rest = o.key().substring(under.length());
+      if (!rest.isEmpty() && !rest.contains("/")) {
+        names.put(rest, o);
+      }
+    }
+    return names;
+  }
+
+  /** Deletes the object at {@code loc}; one that is not there is not an error (S3 says so too). */
+  public void delete(S3Location loc) {
+    call(loc, () -> s3.deleteObject(b -> b.bucket(loc.bucket()).key(loc.key())));
+  }
+
+  /**
    * Uploads {@code file} to {@code loc} with its SHA-256 in the metadata: in one PUT up to {@code
    * partSize}, else as a multipart upload (aborted if a part fails, so no half object is left).
    * Each PUT and part carries its Content-MD5. Returns what the store then holds (a HEAD).

@@ -9,14 +9,14 @@ public final class StoreOf {
   private StoreOf() {}
 
   /** Where an upload step copies to: its {@code objectStore} prefix and the store that holds it. */
-  record Target(S3Location prefix, Inventory.ObjectStore store) {}
+  public record Target(S3Location prefix, Inventory.ObjectStore store) {}
 
   /**
    * The target of an upload step's {@code objectStore=s3://BUCKET/PREFIX}.
    *
    * @throws RunbookError (STEP_FAILED) when it is not one, or the inventory cannot reach it
    */
-  static Target upload(Inventory inventory, String objectStore) {
+  public static Target upload(Inventory inventory, String objectStore) {
     try {
       S3Location prefix = UploadToObjectStore.parse(objectStore);
       return new Target(prefix, inventory(inventory, prefix));

@@ -340,6 +340,73 @@ public class ObjectStoreIT {
   }
 
   /**
+   * Retention applies in the store too: with keep=1, this cluster's older snapshots right under the
+   * prefix are deleted; the one just taken, another cluster's, a deeper key and a file of another
+   * name stay.
+   */
+  @Test
+  void retentionDeletesOnlyThisClustersOlderSnapshotsUnderThePrefix() throws Exception {
+    Inventory.ObjectStore store = Inventory.load(lab.inventory()).store().orElseThrow();
+    Path small = Files.writeString(tmp.resolve("small.bin"), "not a snapshot");
+    String sha = sha256(small);
+    String cluster = Inventory.load(lab.inventory()).cluster();
+    String prefix = "etcd/retention/";
+    List<String> old =
+        List.of(
+            prefix + "etcd-snapshot-" + cluster + "-20200101T000000Z-0000aaaa.db",
+            prefix + "etcd-snapshot-" + cluster + "-20210101T000000Z-0000bbbb.db");
+    List<String> others =
+        List.of(
+            prefix + "etcd-snapshot-another-20200101T000000Z-0000cccc.db",
+            prefix + "deeper/etcd-snapshot-" + cluster + "-20200101T000000Z-0000dddd.db",
+            prefix + "notes.txt",
+            "etcd/retention-other/etcd-snapshot-" + cluster + "-20200101T000000Z-0000eeee.db");
+    try (ObjectStoreClient client = ObjectStoreClient.open(store, Map.of())) {
+      for (String key : concat(old, others)) {
+        client.upload(small, new S3Location("lab-backups", key), sha, ObjectStoreClient.PART_SIZE);
+      }
+    }
+    Path home = tmp.resolve("home-retention");
+    Console console = new Console();
+    RunOutcome snap =
+        run(
+            home,
+            lab.inventory(),
+            "etcd-snapshot",
+            Map.of(
+                "snapshotDir",
+                tmp.resolve("snapshots-retention").toString(),
+                "objectStore",
+                "s3://lab-backups/etcd/retention",
+                "keep",
+                "1"),
+            console);
+    assertThat(snap.state()).as(snap.message() + "\n" + console.text).isEqualTo(RunState.DONE);
+    String current =
+        prefix + outputs(home, snap.runId(), "Task_TakeSnapshot").path("fileName").asText();
+    try (ObjectStoreClient client = ObjectStoreClient.open(store, Map.of())) {
+      for (String key : old) {
+        assertThat(client.head(new S3Location("lab-backups", key))).as(key).isEmpty();
+      }
+      for (String key : concat(others, List.of(current))) {
+        assertThat(client.head(new S3Location("lab-backups", key))).as(key).isPresent();
+      }
+    }
+    JsonNode deleted = outputs(home, snap.runId(), "Task_ApplyRetention").path("deleted");
+    deleted = deleted.isTextual() ? JSON.readTree(deleted.asText()) : deleted;
+    assertThat(deleted.path("s3://lab-backups/etcd/retention"))
+        .extracting(JsonNode::asText)
+        .containsExactlyInAnyOrder(
+            old.get(0).substring(prefix.length()), old.get(1).substring(prefix.length()));
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /**
    * control-plane-backup with objectStore: every node's archive goes up with its .sha256 and .hmac,
    * byte for byte, and the copy opens with the key as the local archive does.
    */
