@@ -26,11 +26,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * etcd-restore on external etcd (etcd 3.5 as a systemd unit with its settings as ExecStart flags on
- * three etcd nodes, the API server on a control plane apart), on one lab: someone else's drop-in is
- * refused with nothing changed; etcd failing to start on one member after the restore rolls back to
- * the original data (the run's drop-in set aside, the marker as before the run); then the marker
- * drill: the marker reads as in the snapshot, every member runs on its restored dir through the
- * run's drop-in, the unit file and the old data dirs untouched.
+ * three etcd nodes, the API server on a control plane apart), on one lab: someone else's drop-in
+ * and a missing unit are refused at once with nothing changed; etcd failing to start on one member
+ * after the restore rolls back to the original data (the run's drop-in set aside, the marker as
+ * before the run); then the marker drill: the marker reads as in the snapshot, every member runs on
+ * its restored dir through the run's drop-in, the unit file and the old data dirs untouched. Then
+ * the drill once more on a one-member etcd 3.4 lab whose unit reads an environment file.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -66,22 +67,29 @@ class ExternalEtcdRestoreIT {
 
   @Test
   @Order(1)
-  void someoneElsesDropInIsRefusedWithNothingChanged() throws Exception {
+  void someoneElsesDropInAndAMissingUnitAreRefusedWithNothingChanged() throws Exception {
     Path dropIns = lab.nodePath(2, DROP_INS);
     Files.createDirectories(dropIns);
     String before = ExternalEtcdRunbooksIT.liveState(lab, MEMBERS);
     Path ops = dropIns.resolve("20-ops.conf");
     Files.writeString(ops, "[Service]\nEnvironment=ETCD_QUOTA_BACKEND_BYTES=1\n");
+    // etcd-3's unit file is not where systemd looks (its etcd keeps running, as loaded).
+    Path unit3 = lab.nodePath(3, "/etc/systemd/system/etcd.service");
+    Path unit3Aside = lab.dir().resolve("etcd-3.service.aside");
+    Files.move(unit3, unit3Aside);
     try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
       RunOutcome r = EtcdRestoreIT.start(engine, lab, lab.inventory(), snap, Map.of());
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.FAILED);
       assertThat(r.message())
           .contains("nothing was changed")
           .contains("etcd-2: etcd.service is already overridden: the drop-in " + DROP_INS)
-          .contains("20-ops.conf sets Environment=");
+          .contains("20-ops.conf sets Environment=")
+          .contains(
+              "etcd-3: the unit etcd.service is not found (No files found for etcd.service.)");
     } finally {
-      // Not the runbook's to undo: the test's own file goes as it came.
+      // Not the runbook's to undo: the test's own changes go as they came.
       Files.move(ops, lab.dir().resolve("20-ops.conf.aside"));
+      Files.move(unit3Aside, unit3);
     }
     assertThat(ExternalEtcdRunbooksIT.liveState(lab, MEMBERS)).isEqualTo(before);
     assertThat(marker(lab)).isEqualTo("after-snapshot");
