@@ -29,9 +29,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * three etcd nodes, the API server on a control plane apart), on one lab: someone else's drop-in
  * and a missing unit are refused at once with nothing changed; etcd failing to start on one member
  * after the restore rolls back to the original data (the run's drop-in set aside, the marker as
- * before the run); then the marker drill: the marker reads as in the snapshot, every member runs on
- * its restored dir through the run's drop-in, the unit file and the old data dirs untouched. Then
- * the drill once more on a one-member etcd 3.4 lab whose unit reads an environment file.
+ * before the run), and so does an abort at the restart gate, through the abort path; then the
+ * marker drill: the marker reads as in the snapshot, every member runs on its restored dir through
+ * the run's drop-in, the unit file and the old data dirs untouched. Then the drill once more on a
+ * one-member etcd 3.4 lab whose unit reads an environment file.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -119,33 +120,62 @@ class ExternalEtcdRestoreIT {
           .contains("STEP_FAILED")
           .doesNotContain("WAIT_TIMED_OUT");
 
-      assertThat(marker(lab)).isEqualTo("after-snapshot");
-      assertThat(units(lab, MEMBERS)).isEqualTo(unitBefore);
-      String dropIn = ExternalRestore.dropInName(run);
-      for (int n = 1; n <= MEMBERS; n++) {
-        assertThat(lab.ssh(n, "ls " + DROP_INS + " 2>/dev/null").output()).doesNotContain(dropIn);
-        // Set aside, never deleted.
-        assertThat(lab.ssh(n, "ls /etc/kubernetes/etcd-restore-" + run).output())
-            .contains(dropIn + ".rolled-back.1");
-        assertThat(lab.ssh(n, "systemctl is-active etcd").output().strip()).isEqualTo("active");
-        assertThat(lab.etcdctl(n, "endpoint", "health").exitCode()).isZero();
-      }
-      assertThat(lab.ssh(CP, "crictl ps --name '^kube-apiserver$' -q").output()).isNotBlank();
-      JsonNode back = outputs(home, run, "Task_RollBack");
-      assertThat(back.path("marker").asText()).isEqualTo("after-snapshot");
-      RestoreFaults.assertVerifies(home, run);
+      assertRolledBack(run, unitBefore, "Task_RollBack", true);
     }
   }
 
   @Test
   @Order(3)
+  void anAbortAtTheRestartGateRollsBackThroughTheAbortPath() throws Exception {
+    String unitBefore = units(lab, MEMBERS);
+    try (RunbookEngine engine = RunbookEngine.open(EngineOptions.of(home))) {
+      RunOutcome r = EtcdRestoreIT.start(engine, lab, lab.inventory(), snap, Map.of());
+      String run = r.runId();
+      r = engine.approve(run, "Gate_ApproveStop", "bob", "plan read", as(lab, "bob"));
+      assertThat(r.gate().activityId()).as(r.message()).isEqualTo("Gate_ApproveRestart");
+      RunOutcome aborted = engine.abort(run, "carol", "wrong snapshot", as(lab, "carol"));
+      assertThat(aborted.state()).as(aborted.message()).isEqualTo(RunState.ROLLED_BACK);
+      // The drop-in was staged only: nothing to set aside, etcd starts on the unit as it was.
+      assertRolledBack(run, unitBefore, "Task_AbortRollBack", false);
+    }
+  }
+
+  /**
+   * The run rolled back with nothing lost: the marker reads as before the run, the unit and its
+   * files are as they were, the run's drop-in is not in the drop-in dir (set aside into the run's
+   * dir when {@code installed}), every member's etcd and the API server run, the rollback's own
+   * check read the marker, the evidence verifies.
+   */
+  private void assertRolledBack(String run, String unitBefore, String rollBack, boolean installed)
+      throws Exception {
+    assertThat(marker(lab)).isEqualTo("after-snapshot");
+    assertThat(units(lab, MEMBERS)).isEqualTo(unitBefore);
+    String dropIn = ExternalRestore.dropInName(run);
+    for (int n = 1; n <= MEMBERS; n++) {
+      assertThat(lab.ssh(n, "ls " + DROP_INS + " 2>/dev/null").output()).doesNotContain(dropIn);
+      String runDir = lab.ssh(n, "ls /etc/kubernetes/etcd-restore-" + run).output();
+      if (installed) {
+        assertThat(runDir).contains(dropIn + ".rolled-back.1"); // set aside, never deleted
+      } else {
+        assertThat(runDir).contains(dropIn).doesNotContain(".rolled-back");
+      }
+      assertThat(lab.ssh(n, "systemctl is-active etcd").output().strip()).isEqualTo("active");
+      assertThat(lab.etcdctl(n, "endpoint", "health").exitCode()).isZero();
+    }
+    assertThat(lab.ssh(CP, "crictl ps --name '^kube-apiserver$' -q").output()).isNotBlank();
+    assertThat(outputs(home, run, rollBack).path("marker").asText()).isEqualTo("after-snapshot");
+    RestoreFaults.assertVerifies(home, run);
+  }
+
+  @Test
+  @Order(4)
   void theMarkerDrillRestoresEveryMemberThroughADropIn() throws Exception {
     drill(lab, home, snap, MEMBERS, "flags");
   }
 
   /** The other config style and etcd version, on a lab of its own (one member: quick). */
   @Test
-  @Order(4)
+  @Order(5)
   void theMarkerDrillOnEtcd34WithAnEnvironmentFile() throws Exception {
     try (LabInstance one = LabInstance.upExternal(1, "3.4", "env-file", 1)) {
       one.seed(50);
