@@ -182,4 +182,19 @@ public record Inventory(
   public Optional<Member> member(String name) {
     return members.stream().filter(m -> m.name().equals(name)).findFirst();
   }
+
+  /**
+   * A node the runbooks may reach: a member, or (external etcd) a control-plane node, as a member
+   * without URLs.
+   */
+  public Optional<Member> node(String name) {
+    Optional<Member> m = member(name);
+    if (m.isPresent() || etcd == null || !etcd.isExternal() || etcd.external() == null) {
+      return m;
+    }
+    return etcd.external().controlPlane().stream()
+        .filter(cp -> cp.name().equals(name))
+        .findFirst()
+        .map(cp -> new Member(cp.name(), cp.host(), null, null, cp.hostKeyFingerprint()));
+  }
 }

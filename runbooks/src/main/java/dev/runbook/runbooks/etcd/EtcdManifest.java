@@ -298,8 +298,13 @@ final class EtcdManifest {
 
   /** The changed lines, the new side labelled {@code label} (what the change made of it). */
   static String diff(String name, EtcdManifest before, EtcdManifest after, String label) {
-    String[] a = before.text.split("\n", -1);
-    String[] b = after.text.split("\n", -1);
+    return diff(name, before.text, after.text, label);
+  }
+
+  /** The changed lines of two texts of as many lines, as a unified diff with no context. */
+  static String diff(String name, String before, String after, String label) {
+    String[] a = before.split("\n", -1);
+    String[] b = after.split("\n", -1);
     StringBuilder out = new StringBuilder();
     out.append("--- ").append(name).append(" (original)\n");
     out.append("+++ ").append(name).append(" (").append(label).append(")\n");

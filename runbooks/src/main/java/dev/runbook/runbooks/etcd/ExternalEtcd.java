@@ -5,10 +5,10 @@ import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.RunbookError;
 
 /**
- * External etcd (a systemd unit on nodes of its own): what the runbooks do with it so far. The
- * snapshot and the rehearsal need nothing of the members' configuration and work unchanged; the
- * runbooks that rewrite a member's configuration (restore, member replace) do it through the static
- * pod manifest and refuse an external cluster in their preflight, before anything changes.
+ * External etcd (a systemd unit on nodes of its own) for the runbooks that do not support it yet.
+ * The snapshot and the rehearsal need nothing of the members' configuration and work unchanged;
+ * etcd-restore works through the unit ({@link ExternalRestore}); member replace rewrites a member's
+ * static pod manifest and refuses an external cluster in its preflight, before anything changes.
  */
 final class ExternalEtcd {
   private ExternalEtcd() {}
@@ -24,7 +24,8 @@ final class ExternalEtcd {
               + "): this inventory's etcd.topology is external (etcd as the systemd unit "
               + inv.etcd().external().unit()
               + "), which it does not change yet; nothing was changed. etcd-snapshot and"
-              + " etcd-restore-rehearsal work on external etcd (docs/external-etcd.md).");
+              + " etcd-restore-rehearsal and etcd-restore work on external etcd"
+              + " (docs/external-etcd.md).");
     }
   }
 }

@@ -89,6 +89,17 @@ final class Restore {
     }
   }
 
+  /**
+   * The member's original data dir on the node: the etcd-data hostPath of the original etcd.yaml
+   * (stacked, once the stop moved it into the run's dir), or the unit's data dir (external).
+   */
+  static String dataDir(StepContext context, String node) {
+    if (ExternalRestore.external(context.inventory())) {
+      return ExternalRestore.read(context, node).dataDir();
+    }
+    return original(context, node).dataMount().hostPath();
+  }
+
   /** The original manifest, once the stop moved it into the run's dir. */
   static EtcdManifest original(StepContext context, String node) {
     return readManifest(context, node, runDir(context.inventory(), context.runId()) + "/" + ETCD);
@@ -141,7 +152,13 @@ final class Restore {
 
   /** Plans {@link #move} on every node the task targets. */
   static void planMove(PlanContext plan, String template, List<String> files) {
-    for (Inventory.Member m : plan.nodes()) {
+    planMove(plan, plan.nodes(), template, files);
+  }
+
+  /** Plans {@link #move} on {@code nodes}. */
+  static void planMove(
+      PlanContext plan, List<Inventory.Member> nodes, String template, List<String> files) {
+    for (Inventory.Member m : nodes) {
       plan.command(
           m.name(),
           plan.render(
@@ -163,7 +180,17 @@ final class Restore {
 
   /** Plans {@link #waitFor} on every node the task targets: the same command the run sends. */
   static void planWait(PlanContext plan, List<String> files, String state, Duration t) {
-    for (Inventory.Member m : plan.nodes()) {
+    planWait(plan, plan.nodes(), files, state, t);
+  }
+
+  /** Plans {@link #waitFor} on {@code nodes}. */
+  static void planWait(
+      PlanContext plan,
+      List<Inventory.Member> nodes,
+      List<String> files,
+      String state,
+      Duration t) {
+    for (Inventory.Member m : nodes) {
       plan.command(m.name(), plan.render(WAIT, waitModel(plan.inventory(), files, state, t)));
     }
   }
@@ -190,7 +217,16 @@ final class Restore {
    * @throws RunbookError WAIT_TIMED_OUT when a node's wait ran out
    */
   static void waitFor(StepContext context, List<String> files, String state, Duration t) {
-    List<Inventory.Member> waiting = context.nodes();
+    waitFor(context, context.nodes(), files, state, t);
+  }
+
+  /** As {@link #waitFor(StepContext, List, String, Duration)}, on {@code waiting}. */
+  static void waitFor(
+      StepContext context,
+      List<Inventory.Member> waiting,
+      List<String> files,
+      String state,
+      Duration t) {
     // On every node at once: the kubelets stop and start their pods at the same time.
     long start = System.nanoTime();
     String what =

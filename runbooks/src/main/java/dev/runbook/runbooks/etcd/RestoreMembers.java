@@ -81,8 +81,8 @@ final class RestoreMembers extends DeclaredStep<RestoreMembers.Input, RestoreMem
 
   private static Member restore(Input input, StepContext context, Inventory.Member m) {
     String node = m.name();
-    EtcdManifest.Mount data = Restore.original(context, node).dataMount();
-    String target = Restore.restoredDir(data.hostPath(), context.runId());
+    String dataDir = Restore.dataDir(context, node);
+    String target = Restore.restoredDir(dataDir, context.runId());
     String part = Restore.partDir(target);
     Map<String, String> prep =
         NodeCommands.check(context, node, PREPARE, prepareModel(target), Restore.COMMAND);
@@ -117,8 +117,7 @@ final class RestoreMembers extends DeclaredStep<RestoreMembers.Input, RestoreMem
             input.bumpRevision());
     String command = context.render(RESTORE, model);
     context.check(node, command, Restore.COMMAND);
-    NodeCommands.check(
-        context, node, FINISH, finishModel(target, data.hostPath()), Restore.COMMAND);
+    NodeCommands.check(context, node, FINISH, finishModel(target, dataDir), Restore.COMMAND);
     return new Member(target, command);
   }
 
@@ -130,8 +129,7 @@ final class RestoreMembers extends DeclaredStep<RestoreMembers.Input, RestoreMem
   @Override
   public Probe probe(Input input, StepContext context) {
     for (Inventory.Member m : context.nodes()) {
-      EtcdManifest.Mount data = Restore.original(context, m.name()).dataMount();
-      String target = Restore.restoredDir(data.hostPath(), context.runId());
+      String target = Restore.restoredDir(Restore.dataDir(context, m.name()), context.runId());
       Map<String, String> r =
           NodeCommands.check(
               context, m.name(), IS_RESTORED, Map.of("restoredDir", target), Restore.COMMAND);

@@ -24,6 +24,10 @@ final class RestorePlan {
 
   /** Plans the read of the original etcd.yaml that the stop moved into the run's dir. */
   static void readOriginal(PlanContext plan, String node) {
+    if (ExternalRestore.external(plan.inventory())) {
+      ExternalRestore.planRead(plan, node);
+      return;
+    }
     String runDir = Restore.runDir(plan.inventory(), PlanContext.RUN_ID);
     plan.command(node, plan.render(CAT_FILE, catModel(runDir + "/" + Restore.ETCD)));
   }
@@ -42,8 +46,19 @@ final class RestorePlan {
             });
   }
 
-  /** The etcd-data volume's hostPath: the member's data dir on the node. */
+  /**
+   * The member's data dir on the node: the etcd-data volume's hostPath (stacked) or the unit's data
+   * dir (external).
+   */
   static String dataHostPath(PlanContext plan, String node) {
+    if (ExternalRestore.external(plan.inventory())) {
+      return plan.discovered(
+          node,
+          "etcd data dir",
+          ExternalRestore.peek(plan, node)
+              .map(ExternalRestore.Read::dataDir)
+              .filter(d -> d != null && d.startsWith("/")));
+    }
     return plan.discovered(
         node,
         "etcd-data hostPath",

@@ -62,7 +62,9 @@ final class RollBack extends DeclaredStep<RollBack.Input, RollBack.Output> {
   public Output run(Input input, StepContext context) {
     Duration timeout = Restore.duration(input.timeout(), "timeout");
     Inventory inv = context.inventory();
-    String runDir = Restore.runDir(inv, context.runId());
+    if (ExternalRestore.external(inv)) {
+      return external(input, context, timeout);
+    }
     Map<String, String> setAside = new LinkedHashMap<>();
     for (Inventory.Member m : context.nodes()) {
       context.progress("rolling back " + m.name() + ": stopping what runs");
@@ -84,13 +86,84 @@ final class RollBack extends DeclaredStep<RollBack.Input, RollBack.Output> {
     // Where nothing was set aside, etcd.yaml in place is the original: the wait skips etcd there.
     Restore.waitFor(context, all, "gone", timeout);
     StartControlPlane.start(context, List.of(Restore.ETCD));
+    return checkOriginal(
+        input,
+        context,
+        timeout,
+        setAside,
+        context.nodes(),
+        "the original manifests are in the manifest dir");
+  }
+
+  /**
+   * External etcd: the API servers on the control-plane nodes stop again (if the run had started
+   * them); on every member at once, where the run's drop-in is installed the unit stops and the
+   * drop-in is moved into the run's dir (never deleted); daemon-reload and start on the unit as it
+   * was, on the untouched original data dir. Then the same checks as stacked.
+   */
+  private static Output external(Input input, StepContext context, Duration timeout) {
+    Inventory inv = context.inventory();
+    ExternalRestore.stopApiServers(context, timeout);
+    String cmd =
+        context.render(
+            ExternalRestore.ROLL_BACK, ExternalRestore.rollBackModel(inv, context.runId()));
+    Map<String, String[]> done =
+        EachMember.inParallel(
+            context.nodes(),
+            m -> {
+              context.progress("rolling back " + m.name() + ": the unit on its original data");
+              dev.runbook.engine.api.CommandResult r =
+                  context.exec(m.name(), cmd, timeout.plusSeconds(30));
+              return r.ok()
+                  ? new String[] {KeyValues.parse(r.stdout()).getOrDefault("setAside", ""), ""}
+                  : new String[] {"", m.name() + ": " + r.stderr().strip()};
+            });
+    Map<String, String> setAside = new LinkedHashMap<>();
+    List<String> failures = new ArrayList<>();
+    done.forEach(
+        (node, r) -> {
+          if (!r[0].isEmpty()) {
+            setAside.put(node, r[0]);
+          }
+          if (!r[1].isEmpty()) {
+            failures.add(r[1]);
+          }
+        });
+    if (!failures.isEmpty()) {
+      throw new RunbookError(
+          ErrorCode.STEP_FAILED,
+          "rollback: etcd did not start on its original data: " + String.join("; ", failures));
+    }
+    return checkOriginal(
+        input,
+        context,
+        timeout,
+        setAside,
+        ExternalRestore.controlPlanes(inv),
+        "every member's unit is as it was (the run's drop-in set aside)");
+  }
+
+  /**
+   * Waits for a healthy quorum on the original data, starts the API servers on {@code apiServers},
+   * and checks that the cluster is the one from before the run: same cluster id, same marker.
+   */
+  private static Output checkOriginal(
+      Input input,
+      StepContext context,
+      Duration timeout,
+      Map<String, String> setAside,
+      List<Inventory.Member> apiServers,
+      String where) {
+    Inventory inv = context.inventory();
+    String runDir = Restore.runDir(inv, context.runId());
     List<MemberClient.Status> statuses;
     String marker = "";
     List<String> problems = new ArrayList<>();
     try (EtcdAccess etcd = EtcdAccess.of(context)) {
       statuses = ClusterHealth.await(context, etcd, context.nodes(), timeout);
-      Map<String, List<String>> started = StartControlPlane.start(context, Restore.CONTROL_PLANE);
-      Restore.waitFor(context, Restore.CONTROL_PLANE, "running", timeout);
+      Map<String, List<String>> started =
+          StartControlPlane.start(context, apiServers, Restore.CONTROL_PLANE);
+      Restore.waitFor(context, apiServers, Restore.CONTROL_PLANE, "running", timeout);
       for (MemberClient.Status s : statuses) {
         if (!input.clusterIdBefore().isEmpty() && !input.clusterIdBefore().equals(s.clusterId())) {
           problems.add(
@@ -115,7 +188,9 @@ final class RollBack extends DeclaredStep<RollBack.Input, RollBack.Output> {
             ErrorCode.VALIDATION_FAILED,
             "rolled back, but the cluster is not as it was: "
                 + String.join("; ", problems)
-                + "; the original manifests are in the manifest dir and the run's dir "
+                + "; "
+                + where
+                + " and the run's dir "
                 + runDir
                 + " holds the rest: look before resuming");
       }
@@ -133,6 +208,11 @@ final class RollBack extends DeclaredStep<RollBack.Input, RollBack.Output> {
    */
   @Override
   public Probe probe(Input input, StepContext context) {
+    if (ExternalRestore.external(context.inventory())) {
+      // Setting aside a drop-in already set aside, reloading and starting a started unit are
+      // no-ops; nothing else it does changes a member.
+      return Probe.NOT_DONE;
+    }
     return etcdManifestsFound(context) ? Probe.NOT_DONE : Probe.UNKNOWN;
   }
 
@@ -199,6 +279,25 @@ final class RollBack extends DeclaredStep<RollBack.Input, RollBack.Output> {
   @Override
   public void plan(PlanContext plan) {
     Duration timeout = Restore.planDuration(plan, "timeout");
+    if (ExternalRestore.external(plan.inventory())) {
+      ExternalRestore.planStopApiServers(plan, timeout);
+      List<Inventory.Member> cps = ExternalRestore.controlPlanes(plan.inventory());
+      ExternalRestore.planOnMembers(
+          plan,
+          ExternalRestore.ROLL_BACK,
+          ExternalRestore.rollBackModel(plan.inventory(), PlanContext.RUN_ID));
+      plan.note(
+          "on every member at once: where the run's drop-in is installed, stops the unit and moves"
+              + " the drop-in into the run's dir (never deleted); daemon-reload; starts the unit on"
+              + " its original, untouched data dir");
+      plan.note("waits until every member is healthy with a quorum on its original data (jetcd)");
+      Restore.planMove(plan, cps, "put-back.ftl", Restore.CONTROL_PLANE);
+      Restore.planWait(plan, cps, Restore.CONTROL_PLANE, "running", timeout);
+      plan.note(
+          "checks that every member is in the cluster it was in before the run and that the marker"
+              + " reads as it did before the run");
+      return;
+    }
     Restore.planMove(plan, "move-aside.ftl", Restore.CONTROL_PLANE);
     Map<String, Object> model = setAsideModel(plan.inventory(), PlanContext.RUN_ID);
     for (Inventory.Member m : plan.nodes()) {

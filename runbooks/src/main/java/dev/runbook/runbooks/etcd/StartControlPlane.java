@@ -3,6 +3,7 @@ package dev.runbook.runbooks.etcd;
 import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
+import dev.runbook.engine.api.Inventory;
 import dev.runbook.engine.api.PlanContext;
 import dev.runbook.engine.api.StepContext;
 import java.time.Duration;
@@ -42,8 +43,9 @@ final class StartControlPlane
   @Override
   public Output run(Input input, StepContext context) {
     Duration timeout = Restore.duration(input.timeout(), "timeout");
-    Map<String, List<String>> started = start(context, Restore.CONTROL_PLANE);
-    Restore.waitFor(context, Restore.CONTROL_PLANE, "running", timeout);
+    List<Inventory.Member> nodes = apiServerNodes(context.inventory(), context.nodes());
+    Map<String, List<String>> started = start(context, nodes, Restore.CONTROL_PLANE);
+    Restore.waitFor(context, nodes, Restore.CONTROL_PLANE, "running", timeout);
     return new Output(started);
   }
 
@@ -63,9 +65,14 @@ final class StartControlPlane
    * back.
    */
   static Map<String, List<String>> start(StepContext context, List<String> files) {
+    return start(context, context.nodes(), files);
+  }
+
+  /** Puts {@code files} back on {@code nodes}, all at once. */
+  static Map<String, List<String>> start(
+      StepContext context, List<Inventory.Member> nodes, List<String> files) {
     Map<String, List<String>> started = new LinkedHashMap<>();
-    EachMember.inParallel(
-            context.nodes(), m -> Restore.move(context, m.name(), "put-back.ftl", files))
+    EachMember.inParallel(nodes, m -> Restore.move(context, m.name(), "put-back.ftl", files))
         .forEach(
             (node, r) ->
                 started.put(
@@ -76,10 +83,20 @@ final class StartControlPlane
     return started;
   }
 
+  /**
+   * Where the API servers run: the targeted members (stacked), or the control-plane nodes (external
+   * etcd).
+   */
+  static List<Inventory.Member> apiServerNodes(Inventory inv, List<Inventory.Member> members) {
+    return ExternalRestore.external(inv) ? ExternalRestore.controlPlanes(inv) : members;
+  }
+
   @Override
   public void plan(PlanContext plan) {
-    Restore.planMove(plan, "put-back.ftl", Restore.CONTROL_PLANE);
-    Restore.planWait(plan, Restore.CONTROL_PLANE, "running", Restore.planDuration(plan, "timeout"));
+    List<Inventory.Member> nodes = apiServerNodes(plan.inventory(), plan.nodes());
+    Restore.planMove(plan, nodes, "put-back.ftl", Restore.CONTROL_PLANE);
+    Restore.planWait(
+        plan, nodes, Restore.CONTROL_PLANE, "running", Restore.planDuration(plan, "timeout"));
     plan.note(
         "after a crash or a broken connection, runs again without asking: every move above is a"
             + " no-op once made and never overwrites a manifest");

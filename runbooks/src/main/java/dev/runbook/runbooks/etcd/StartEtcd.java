@@ -43,6 +43,9 @@ final class StartEtcd extends DeclaredStep<StartEtcd.Input, StartEtcd.Output> {
   @Override
   public Output run(Input input, StepContext context) {
     Duration timeout = Restore.duration(input.timeout(), "timeout");
+    if (ExternalRestore.external(context.inventory())) {
+      return external(context, timeout);
+    }
     // The etcd containers that had exited before (the original etcd, stopped by the run): an exit
     // the watch sees later is the restored member's.
     Map<String, String> before =
@@ -70,6 +73,45 @@ final class StartEtcd extends DeclaredStep<StartEtcd.Input, StartEtcd.Output> {
   }
 
   /**
+   * External etcd: on every member at once (a {@code Type=notify} start waits for a quorum), the
+   * staged drop-in is installed, the unit reloaded and started; a member whose start fails fails
+   * the step at once, with its last log lines. Then waits until every member is healthy with a
+   * quorum.
+   */
+  private static Output external(StepContext context, Duration timeout) {
+    String unit = ExternalRestore.unit(context.inventory());
+    String cmd =
+        context.render(
+            ExternalRestore.START,
+            ExternalRestore.startModel(context.inventory(), context.runId()));
+    Map<String, String> failed =
+        EachMember.inParallel(
+            context.nodes(),
+            m -> {
+              context.progress(m.name() + ": starting " + unit + " on the restored data");
+              CommandResult r = context.exec(m.name(), cmd, timeout.plusSeconds(30));
+              return r.ok()
+                  ? ""
+                  : m.name()
+                      + ": "
+                      + unit
+                      + " did not start on the restored data (exit "
+                      + r.exitStatus()
+                      + "):\n"
+                      + r.stderr().strip().indent(2).stripTrailing();
+            });
+    List<String> failures = failed.values().stream().filter(f -> !f.isEmpty()).toList();
+    if (!failures.isEmpty()) {
+      throw new RunbookError(ErrorCode.STEP_FAILED, String.join("\n", failures));
+    }
+    long start = System.nanoTime();
+    try (EtcdAccess etcd = EtcdAccess.of(context)) {
+      List<MemberClient.Status> s = ClusterHealth.await(context, etcd, context.nodes(), timeout);
+      return new Output(s, (System.nanoTime() - start) / 1_000_000);
+    }
+  }
+
+  /**
    * Installing the patched copy is a no-op once made (and refused if someone put another etcd.yaml
    * there), the exit watch and the health wait only read: the step may run again after a crash or a
    * broken connection, as long as every member's run dir still holds the patched manifest it copies
@@ -79,6 +121,10 @@ final class StartEtcd extends DeclaredStep<StartEtcd.Input, StartEtcd.Output> {
    */
   @Override
   public Probe probe(Input input, StepContext context) {
+    if (ExternalRestore.external(context.inventory())) {
+      // Installing the same drop-in again is a no-op, starting a started unit too.
+      return Probe.NOT_DONE;
+    }
     return RollBack.found(context, List.of(Restore.PATCHED), true) ? Probe.NOT_DONE : Probe.UNKNOWN;
   }
 
@@ -166,6 +212,21 @@ final class StartEtcd extends DeclaredStep<StartEtcd.Input, StartEtcd.Output> {
 
   @Override
   public void plan(PlanContext plan) {
+    if (ExternalRestore.external(plan.inventory())) {
+      ExternalRestore.planOnMembers(
+          plan,
+          ExternalRestore.START,
+          ExternalRestore.startModel(plan.inventory(), PlanContext.RUN_ID));
+      plan.note(
+          "on every member at once: installs the staged drop-in as "
+              + ExternalRestore.dropIn(plan.inventory(), PlanContext.RUN_ID)
+              + ", daemon-reload, systemctl start; a member that does not start fails the step at"
+              + " once with its last "
+              + LOG_LINES
+              + " log lines, and the rollback starts");
+      planHealthWait(plan);
+      return;
+    }
     for (Inventory.Member m : plan.nodes()) {
       plan.command(m.name(), plan.render(LIST_EXITED, listModel()));
       plan.command(
@@ -181,6 +242,10 @@ final class StartEtcd extends DeclaredStep<StartEtcd.Input, StartEtcd.Output> {
             + " the step at once, with its last "
             + LOG_LINES
             + " log lines, and the rollback starts");
+    planHealthWait(plan);
+  }
+
+  private static void planHealthWait(PlanContext plan) {
     plan.note(
         "waits until every member is healthy with a quorum (jetcd, over "
             + plan.inventory().etcd().access().mode()

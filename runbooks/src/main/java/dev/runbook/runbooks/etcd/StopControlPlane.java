@@ -1,5 +1,6 @@
 package dev.runbook.runbooks.etcd;
 
+import dev.runbook.engine.api.CommandResult;
 import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
@@ -47,6 +48,9 @@ final class StopControlPlane extends DeclaredStep<StopControlPlane.Input, StopCo
   @Override
   public Output run(Input input, StepContext context) {
     Duration timeout = Restore.duration(input.timeout(), "timeout");
+    if (ExternalRestore.external(context.inventory())) {
+      return external(context, timeout);
+    }
     Map<String, List<String>> stopped = new LinkedHashMap<>();
     // Each phase on every member at once; the next phase starts when all are done.
     EachMember.inParallel(
@@ -85,6 +89,46 @@ final class StopControlPlane extends DeclaredStep<StopControlPlane.Input, StopCo
   }
 
   /**
+   * External etcd: the API servers on the control-plane nodes first (their manifests moved into the
+   * run's dir there), then {@code systemctl stop} on every member at once, each waiting until the
+   * unit is no longer active. Returns only when no member runs etcd.
+   */
+  private static Output external(StepContext context, Duration timeout) {
+    Map<String, List<String>> stopped = ExternalRestore.stopApiServers(context, timeout);
+    String unit = ExternalRestore.unit(context.inventory());
+    String cmd =
+        context.render(
+            ExternalRestore.STOP,
+            ExternalRestore.stopModel(context.inventory(), context.runId(), timeout));
+    List<String> late = new java.util.ArrayList<>();
+    EachMember.inParallel(
+            context.nodes(),
+            m -> {
+              context.progress(m.name() + ": systemctl stop " + unit);
+              CommandResult r = context.exec(m.name(), cmd, timeout.plusSeconds(60));
+              if (r.exitStatus() == 124) {
+                return m.name() + ": " + r.stderr().strip();
+              } else if (!r.ok()) {
+                throw new RunbookError(
+                    ErrorCode.STEP_FAILED,
+                    m.name() + ": systemctl stop " + unit + " failed: " + r.stderr().strip());
+              }
+              return "";
+            })
+        .forEach(
+            (node, lateness) -> {
+              if (!lateness.isEmpty()) {
+                late.add(lateness);
+              }
+              stopped.computeIfAbsent(node, n -> new java.util.ArrayList<>()).add(unit);
+            });
+    if (!late.isEmpty()) {
+      throw new RunbookError(ErrorCode.WAIT_TIMED_OUT, String.join("; ", late));
+    }
+    return new Output(stopped, Restore.runDir(context.inventory(), context.runId()));
+  }
+
+  /**
    * Moving again what is already moved is a no-op and the waits only read, so after a crash or a
    * broken connection the step runs again, as long as every member's etcd.yaml is still where the
    * step leaves it (the manifest dir or the run's dir); one found in neither place was moved by
@@ -92,6 +136,10 @@ final class StopControlPlane extends DeclaredStep<StopControlPlane.Input, StopCo
    */
   @Override
   public Probe probe(Input input, StepContext context) {
+    if (ExternalRestore.external(context.inventory())) {
+      // Moving the API servers' manifests again and stopping a stopped unit are no-ops.
+      return Probe.NOT_DONE;
+    }
     return RollBack.etcdManifestsFound(context) ? Probe.NOT_DONE : Probe.UNKNOWN;
   }
 
@@ -102,6 +150,18 @@ final class StopControlPlane extends DeclaredStep<StopControlPlane.Input, StopCo
   @Override
   public void plan(PlanContext plan) {
     Duration timeout = Restore.planDuration(plan, "timeout");
+    if (ExternalRestore.external(plan.inventory())) {
+      ExternalRestore.planStopApiServers(plan, timeout);
+      ExternalRestore.planOnMembers(
+          plan,
+          ExternalRestore.STOP,
+          ExternalRestore.stopModel(plan.inventory(), PlanContext.RUN_ID, timeout));
+      plan.note(
+          "the API servers stop on the control-plane nodes first; then every member's "
+              + ExternalRestore.unit(plan.inventory())
+              + " stops at once, each waiting until systemd says it is inactive");
+      return;
+    }
     Restore.planMove(plan, "move-aside.ftl", Restore.CONTROL_PLANE);
     Restore.planWait(plan, Restore.CONTROL_PLANE, "gone", timeout);
     Restore.planMove(plan, "move-aside.ftl", List.of(Restore.ETCD));

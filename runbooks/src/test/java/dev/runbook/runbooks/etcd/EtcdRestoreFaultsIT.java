@@ -171,29 +171,13 @@ class EtcdRestoreFaultsIT {
       RunOutcome r = faults.toRestartGate(engine);
       String run = r.runId();
       // cp-2's restored WAL is damaged: its etcd exits at start, the other two keep a quorum.
-      LabInstance.Result broken =
-          lab.ssh(
-              2,
-              "for f in /var/lib/etcd-restore-"
-                  + run
-                  + "/member/wal/*.wal; do"
-                  + " dd if=/dev/urandom of=\"$f\" bs=4k count=4 conv=notrunc 2>/dev/null; done;"
-                  + " echo damaged");
-      assertThat(broken.output()).contains("damaged");
+      RestoreFaults.damageWal(lab, 2, run);
       r = engine.approve(run, "Gate_ApproveRestart", "carol", "go", as(lab, "carol"));
       assertThat(r.state()).as(r.message()).isEqualTo(RunState.ROLLED_BACK);
       assertThat(r.message()).contains("cp-2");
       // Not the health wait running out: the watch saw cp-2's restored etcd exit, and the
       // step failed then, with the container's last log lines in the evidence.
-      String failed =
-          Runs.records(home, run).stream()
-              .filter(
-                  rec ->
-                      rec.contains("\"step.finished\"")
-                          && rec.contains("Task_StartEtcd")
-                          && rec.contains("\"failed\""))
-              .findFirst()
-              .orElseThrow();
+      String failed = RestoreFaults.firstFailure(home, run, "Task_StartEtcd");
       assertThat(failed).contains("cp-2: etcd exited after the start on the restored data");
       assertThat(failed).contains("STEP_FAILED").doesNotContain("WAIT_TIMED_OUT");
       // The figure for issue 17's target (rollback within 20 s of the first exit), not asserted.

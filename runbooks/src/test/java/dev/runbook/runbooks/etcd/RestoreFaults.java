@@ -140,6 +140,31 @@ final class RestoreFaults {
     assertVerifies(home, run);
   }
 
+  /** Damages the WAL of node {@code n}'s restored dir of {@code run}: its etcd exits at start. */
+  static void damageWal(LabInstance lab, int n, String run) {
+    LabInstance.Result broken =
+        lab.ssh(
+            n,
+            "for f in /var/lib/etcd-restore-"
+                + run
+                + "/member/wal/*.wal; do"
+                + " dd if=/dev/urandom of=\"$f\" bs=4k count=4 conv=notrunc 2>/dev/null; done;"
+                + " echo damaged");
+    assertThat(broken.output()).contains("damaged");
+  }
+
+  /** The record of the first failed finish of {@code activityId} in the run's evidence. */
+  static String firstFailure(Path home, String run, String activityId) {
+    return Runs.records(home, run).stream()
+        .filter(
+            rec ->
+                rec.contains("\"step.finished\"")
+                    && rec.contains(activityId)
+                    && rec.contains("\"failed\""))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(activityId + " never failed in run " + run));
+  }
+
   /**
    * The run's evidence verifies, but for records a SIGKILL tore: those stay in the file as the
    * crash's evidence and verify reports them (TORN), by design. So when verify says TORN, the same

@@ -45,9 +45,14 @@ public final class PlanMarkdown {
         .append(t.sudo() ? " with sudo" : "")
         .append("; etcd ")
         .append(inline(t.topology()))
-        .append(", manifests in `")
+        // External etcd has no manifests on its members: the API servers' are on the control
+        // planes.
+        .append(
+            "external".equals(t.topology())
+                ? " (a systemd unit on each member), the API servers' static pods in `"
+                : ", manifests in `")
         .append(inline(t.manifestDir()))
-        .append("`.\n\n");
+        .append("external".equals(t.topology()) ? "` on the control-plane nodes.\n\n" : "`.\n\n");
     md.append("| node | host | client URL | peer URL | pinned host key |\n|---|---|---|---|---|\n");
     for (Plan.Node n : t.nodes()) {
       md.append(

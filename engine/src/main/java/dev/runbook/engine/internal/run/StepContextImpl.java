@@ -153,7 +153,7 @@ final class StepContextImpl implements StepContext {
     Inventory.Member member =
         session
             .inventory
-            .member(node)
+            .node(node)
             .orElseThrow(() -> new IllegalArgumentException("no member " + node + " in inventory"));
     RemoteShell shell = session.shell();
     session.allow(
@@ -223,7 +223,7 @@ final class StepContextImpl implements StepContext {
    * first, strictly, as for a command), so the evidence says which machine got or gave the file.
    */
   private void sent(RemoteShell shell, String node, String kind, String remote, String local) {
-    String host = session.inventory.member(node).map(Inventory.Member::host).orElse(node);
+    String host = session.inventory.node(node).map(Inventory.Member::host).orElse(node);
     session.emit(
         new RunEvent.TransferSent(
             activityId, node, host, shell.connect(node), kind, remote, local));

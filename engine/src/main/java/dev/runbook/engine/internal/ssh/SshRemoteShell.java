@@ -103,7 +103,8 @@ public final class SshRemoteShell implements RemoteShell {
   private volatile boolean closed;
 
   /**
-   * A shell for the inventory's members (by name) with its SSH settings. Connects to nothing yet.
+   * A shell for the inventory's members (by name), and an external etcd's control-plane nodes, with
+   * its SSH settings. Connects to nothing yet.
    */
   public SshRemoteShell(Inventory inventory) {
     this.ssh = Objects.requireNonNull(inventory.ssh(), "inventory.ssh");
@@ -129,6 +130,18 @@ public final class SshRemoteShell implements RemoteShell {
     Map<String, SshNode> byName = new LinkedHashMap<>();
     for (Inventory.Member m : inventory.members()) {
       byName.put(m.name(), new SshNode(m, ssh, config, () -> closed));
+    }
+    // External etcd: the API servers run on control-plane nodes apart from the members, and a
+    // restore must stop them first. A control plane that is also a member is that member's node.
+    if (inventory.etcd() != null && inventory.etcd().external() != null) {
+      for (Inventory.ControlPlane cp : inventory.etcd().external().controlPlane()) {
+        inventory
+            .node(cp.name())
+            .ifPresent(
+                n ->
+                    byName.computeIfAbsent(
+                        n.name(), k -> new SshNode(n, ssh, config, () -> closed)));
+      }
     }
     this.nodes = byName;
   }
