@@ -65,8 +65,30 @@ public final class ObjectStoreClient implements AutoCloseable {
           "XMinioStorageFull",
           "XMinioAdminBucketQuotaExceeded");
 
-  /** What the store holds under a key. {@code sha256} is the recorded one (metadata), or null. */
-  public record Stored(String bucket, String key, long size, String sha256, String etag) {}
+  /**
+   * What the store holds under a key. {@code sha256} is the recorded one (metadata), or null;
+   * {@code lockMode} and {@code lockedUntil} the object's lock (null without one).
+   */
+  public record Stored(
+      String bucket,
+      String key,
+      long size,
+      String sha256,
+      String etag,
+      String lockMode,
+      java.time.Instant lockedUntil) {}
+
+  /**
+   * An object lock to put on an upload: {@code mode} GOVERNANCE (a person with the right permission
+   * may lift it) or COMPLIANCE (nobody can, until {@code until}).
+   */
+  public record Lock(String mode, java.time.Instant until) {
+    public Lock {
+      if (!mode.equals("GOVERNANCE") && !mode.equals("COMPLIANCE")) {
+        throw new IllegalArgumentException("object lock mode is GOVERNANCE or COMPLIANCE: " + mode);
+      }
+    }
+  }
 
   /**
    * One object a listing shows: its key, size and the store's LastModified (when the upload ended).
@@ -120,7 +142,13 @@ public final class ObjectStoreClient implements AutoCloseable {
           call(loc, () -> s3.headObject(b -> b.bucket(loc.bucket()).key(loc.key())));
       return Optional.of(
           new Stored(
-              loc.bucket(), loc.key(), r.contentLength(), r.metadata().get(SHA256_META), r.eTag()));
+              loc.bucket(),
+              loc.key(),
+              r.contentLength(),
+              r.metadata().get(SHA256_META),
+              r.eTag(),
+              r.objectLockModeAsString(),
+              r.objectLockRetainUntilDate()));
     } catch (ObjectStoreException e) {
       if (e.kind() == ObjectStoreException.Kind.NO_SUCH_OBJECT) {
         return Optional.empty();
@@ -183,6 +211,35 @@ public final class ObjectStoreClient implements AutoCloseable {
    * Each PUT and part carries its Content-MD5. Returns what the store then holds (a HEAD).
    */
   public Stored upload(Path file, S3Location loc, String sha256, long partSize) {
+    return upload(file, loc, sha256, partSize, null);
+  }
+
+  /**
+   * Is object lock enabled on {@code bucket}? Asked before an upload that wants a lock, so a store
+   * or bucket without it refuses before anything is sent. A store that does not know the request
+   * (S3Proxy answers it as a listing) has none.
+   */
+  public boolean lockEnabled(String bucket) {
+    S3Location where = new S3Location(bucket, "");
+    try {
+      software.amazon.awssdk.services.s3.model.GetObjectLockConfigurationResponse r =
+          call(where, () -> s3.getObjectLockConfiguration(b -> b.bucket(bucket)));
+      return r.objectLockConfiguration() != null
+          && "Enabled".equals(r.objectLockConfiguration().objectLockEnabledAsString());
+    } catch (ObjectStoreException e) {
+      if (e.kind() == ObjectStoreException.Kind.UNREACHABLE
+          || e.kind() == ObjectStoreException.Kind.DENIED) {
+        throw e;
+      }
+      // ObjectLockConfigurationNotFoundError, NotImplemented, a body that is no configuration.
+      return false;
+    }
+  }
+
+  /**
+   * As {@link #upload(Path, S3Location, String, long)}, with {@code lock} on the object if given.
+   */
+  public Stored upload(Path file, S3Location loc, String sha256, long partSize, Lock lock) {
     if (partSize < MIN_PART_SIZE) {
       throw new IllegalArgumentException("parts are at least 5 MiB, not " + partSize);
     }
@@ -199,7 +256,9 @@ public final class ObjectStoreClient implements AutoCloseable {
                           .key(loc.key())
                           .metadata(meta)
                           .contentLength(size)
-                          .contentMD5(md5(bytes)),
+                          .contentMD5(md5(bytes))
+                          .objectLockMode(lock == null ? null : lock.mode())
+                          .objectLockRetainUntilDate(lock == null ? null : lock.until()),
                   RequestBody.fromBytes(bytes)));
     } else {
       String id =
@@ -207,7 +266,12 @@ public final class ObjectStoreClient implements AutoCloseable {
                   loc,
                   () ->
                       s3.createMultipartUpload(
-                          b -> b.bucket(loc.bucket()).key(loc.key()).metadata(meta)))
+                          b ->
+                              b.bucket(loc.bucket())
+                                  .key(loc.key())
+                                  .metadata(meta)
+                                  .objectLockMode(lock == null ? null : lock.mode())
+                                  .objectLockRetainUntilDate(lock == null ? null : lock.until())))
               .uploadId();
       try {
         List<CompletedPart> parts = new ArrayList<>();

@@ -29,6 +29,50 @@ final class OffSiteCopy {
 
   private OffSiteCopy() {}
 
+  /** The upload steps' {@code objectLock} values: none, or MODE:DAYS. */
+  static final String LOCK_PATTERN = "none|(governance|compliance):[1-9][0-9]{0,4}";
+
+  /**
+   * The lock {@code objectLock} asks for, counted from {@code now}, or null for none.
+   *
+   * @throws IllegalArgumentException when it is not {@code none}, {@code governance:DAYS} or {@code
+   *     compliance:DAYS}
+   */
+  static ObjectStoreClient.Lock lock(String objectLock, java.time.Instant now) {
+    String text = objectLock == null || objectLock.isBlank() ? "none" : objectLock;
+    if (!text.matches(LOCK_PATTERN)) {
+      throw new IllegalArgumentException(
+          "objectLock must be none, governance:DAYS or compliance:DAYS, not '" + text + "'");
+    }
+    if (text.equals("none")) {
+      return null;
+    }
+    String[] p = text.split(":");
+    return new ObjectStoreClient.Lock(
+        p[0].toUpperCase(java.util.Locale.ROOT),
+        now.plus(java.time.Duration.ofDays(Long.parseLong(p[1])))
+            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+  }
+
+  /**
+   * Refuses, before anything is sent, a lock the bucket cannot keep: asked for one, a store or
+   * bucket without object lock would store the object unlocked and let the run say it is.
+   */
+  static void requireLockable(
+      ObjectStoreClient client, String bucket, ObjectStoreClient.Lock lock) {
+    if (lock != null && !client.lockEnabled(bucket)) {
+      throw new ObjectStoreException(
+          ObjectStoreException.Kind.FAILED,
+          "objectLock asks for a "
+              + lock.mode()
+              + " lock, but bucket "
+              + bucket
+              + " has no object lock enabled (or the store does not support it): nothing was"
+              + " uploaded; use a bucket made with object lock (it needs versioning), or"
+              + " objectLock=none");
+    }
+  }
+
   /** The file's SHA-256 (hex), read in 1 MiB blocks. */
   static String sha256(Path file) throws java.io.IOException {
     java.security.MessageDigest d = ObjectStoreClient.sha256();
@@ -53,6 +97,7 @@ final class OffSiteCopy {
       String sha256,
       S3Location loc,
       String what,
+      ObjectStoreClient.Lock lock,
       Consumer<String> progress) {
     Optional<ObjectStoreClient.Stored> before = client.head(loc);
     boolean already = before.isPresent();
@@ -72,7 +117,28 @@ final class OffSiteCopy {
       progress.accept("uploading " + file + " to " + loc);
     }
     ObjectStoreClient.Stored stored =
-        already ? before.get() : client.upload(file, loc, sha256, ObjectStoreClient.PART_SIZE);
+        already
+            ? before.get()
+            : client.upload(file, loc, sha256, ObjectStoreClient.PART_SIZE, lock);
+    if (lock != null
+        && !already
+        && (!lock.mode().equals(stored.lockMode())
+            || stored.lockedUntil() == null
+            || stored.lockedUntil().isBefore(lock.until()))) {
+      throw new ObjectStoreException(
+          ObjectStoreException.Kind.FAILED,
+          "the store took "
+              + loc
+              + " but does not show the "
+              + lock.mode()
+              + " lock until "
+              + lock.until()
+              + " asked for (it shows "
+              + stored.lockMode()
+              + " until "
+              + stored.lockedUntil()
+              + "): it is not protected as the run was told to make it");
+    }
     String kept = "; the local " + what + " " + file + " is kept";
     if (stored.size() != size || !sha256.equalsIgnoreCase(stored.sha256())) {
       throw new ObjectStoreException(

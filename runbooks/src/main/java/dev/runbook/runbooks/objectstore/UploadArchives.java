@@ -43,8 +43,15 @@ final class UploadArchives extends DeclaredStep<UploadArchives.Input, UploadArch
               value =
                   "The archives to copy: per node, the path on the engine host (a JSON object, from the archive step).",
               required = true)
-          String archives) {
+          String archives,
+      @Doc(
+              value =
+                  "Object lock on each copy: none (the default), governance:DAYS or compliance:DAYS; the bucket must have object lock enabled.",
+              defaultValue = UploadToObjectStore.NONE)
+          String objectLock) {
     Input {
+      objectLock =
+          objectLock == null || objectLock.isBlank() ? UploadToObjectStore.NONE : objectLock;
       objectStore =
           objectStore == null || objectStore.isBlank() ? UploadToObjectStore.NONE : objectStore;
       if (archives == null || archives.isBlank()) {
@@ -88,13 +95,22 @@ final class UploadArchives extends DeclaredStep<UploadArchives.Input, UploadArch
     S3Location prefix = target.prefix();
     long start = System.nanoTime();
     long bytes = 0;
+    ObjectStoreClient.Lock lock = UploadToObjectStore.lock(input.objectLock());
     try (ObjectStoreClient client = ObjectStoreClient.open(target.store(), System.getenv())) {
+      OffSiteCopy.requireLockable(client, prefix.bucket(), lock);
       for (Outgoing f : files) {
         S3Location loc =
             new S3Location(prefix.bucket(), prefix.under(f.file().getFileName().toString()));
         OffSiteCopy.Result copy =
             OffSiteCopy.copy(
-                client, f.file(), f.size(), f.sha256(), loc, "archive file", context::progress);
+                client,
+                f.file(),
+                f.size(),
+                f.sha256(),
+                loc,
+                "archive file",
+                lock,
+                context::progress);
         digests.put(loc.toString(), copy.readBackSha256());
         if (copy.alreadyStored()) {
           already.add(loc.toString());
@@ -191,6 +207,7 @@ final class UploadArchives extends DeclaredStep<UploadArchives.Input, UploadArch
             + store.endpoint()
             + " (SHA-256 in each object's metadata; never over an existing object), then reads"
             + " each back: its SHA-256 must be the file's, and the archive's the one its .sha256"
-            + " records");
+            + " records"
+            + UploadToObjectStore.lockNote(plan.input("objectLock")));
   }
 }

@@ -32,9 +32,15 @@ final class UploadToObjectStore
       @Doc(value = "The verified snapshot on the engine host.", required = true) String file,
       @Doc(value = "Its file name, which the object's key ends in.", required = true)
           String fileName,
-      @Doc(value = "Its SHA-256, as verified on the engine host.", required = true) String sha256) {
+      @Doc(value = "Its SHA-256, as verified on the engine host.", required = true) String sha256,
+      @Doc(
+              value =
+                  "Object lock on the copy: none (the default), governance:DAYS or compliance:DAYS; the bucket must have object lock enabled.",
+              defaultValue = NONE)
+          String objectLock) {
     Input {
       objectStore = objectStore == null || objectStore.isBlank() ? NONE : objectStore;
+      objectLock = objectLock == null || objectLock.isBlank() ? NONE : objectLock;
       if (file == null || fileName == null || sha256 == null) {
         throw new IllegalArgumentException("file, fileName and sha256 are required");
       }
@@ -82,10 +88,13 @@ final class UploadToObjectStore
         new S3Location(target.prefix().bucket(), target.prefix().under(input.fileName()));
     Path file = Path.of(input.file());
     long start = System.nanoTime();
+    ObjectStoreClient.Lock lock = lock(input.objectLock());
     try (ObjectStoreClient client = ObjectStoreClient.open(store, System.getenv())) {
+      OffSiteCopy.requireLockable(client, loc.bucket(), lock);
       long size = java.nio.file.Files.size(file);
       OffSiteCopy.Result copy =
-          OffSiteCopy.copy(client, file, size, input.sha256(), loc, "snapshot", context::progress);
+          OffSiteCopy.copy(
+              client, file, size, input.sha256(), loc, "snapshot", lock, context::progress);
       return new Output(
           loc.toString(),
           store.endpoint().toString(),
@@ -105,6 +114,29 @@ final class UploadToObjectStore
       throw new RunbookError(
           ErrorCode.STEP_FAILED, "cannot read the snapshot " + file + ": " + e.getMessage());
     }
+  }
+
+  /** The lock {@code objectLock} asks for, from now; a bad value is the step's failure. */
+  static ObjectStoreClient.Lock lock(String objectLock) {
+    try {
+      return OffSiteCopy.lock(objectLock, java.time.Instant.now());
+    } catch (IllegalArgumentException e) {
+      throw new RunbookError(ErrorCode.STEP_FAILED, e.getMessage());
+    }
+  }
+
+  /** What the plan says of {@code objectLock}: nothing for none. */
+  static String lockNote(String objectLock) {
+    if (objectLock.isBlank() || objectLock.equals(NONE)) {
+      return "";
+    }
+    OffSiteCopy.lock(objectLock, java.time.Instant.EPOCH); // refuses a bad value at plan time
+    String[] p = objectLock.split(":");
+    return "; each new object with a "
+        + p[0].toUpperCase(java.util.Locale.ROOT)
+        + " object lock for "
+        + p[1]
+        + " days from its upload (refused before any upload if the bucket has no object lock)";
   }
 
   static S3Location parse(String text) {
@@ -130,6 +162,7 @@ final class UploadToObjectStore
             + " (SHA-256 in the object's metadata; parts of 16 MiB above that, each with its"
             + " Content-MD5; never over an existing object), then HEADs it and reads it back:"
             + " size and SHA-256 must be "
-            + plan.input("sha256"));
+            + plan.input("sha256")
+            + lockNote(plan.input("objectLock")));
   }
 }

@@ -322,6 +322,40 @@ public class ObjectStoreIT {
     assertNoSecret(home, snap.runId(), console);
   }
 
+  /**
+   * An object lock asked of a store without one (S3Proxy's filesystem backend): refused before
+   * anything is uploaded, the local snapshot kept; the run does not claim a protection it lacks.
+   */
+  @Test
+  void anObjectLockTheStoreCannotKeepIsRefusedBeforeTheUpload() throws Exception {
+    Path home = tmp.resolve("home-lock");
+    Path dir = tmp.resolve("snapshots-lock");
+    Console console = new Console();
+    RunOutcome snap =
+        run(
+            home,
+            lab.inventory(),
+            "etcd-snapshot",
+            Map.of(
+                "snapshotDir",
+                dir.toString(),
+                "objectStore",
+                "s3://lab-backups/etcd/locked",
+                "objectLock",
+                "governance:1"),
+            console);
+    assertThat(snap.state()).as(snap.message()).isEqualTo(RunState.FAILED);
+    assertThat(errorCodes(home, snap.runId())).containsExactly("STEP_FAILED");
+    assertThat(failures(home, snap.runId()))
+        .contains("has no object lock enabled")
+        .contains("nothing was uploaded");
+    Inventory.ObjectStore store = Inventory.load(lab.inventory()).store().orElseThrow();
+    try (ObjectStoreClient client = ObjectStoreClient.open(store, Map.of())) {
+      assertThat(client.children(new S3Location("lab-backups", "etcd/locked"))).isEmpty();
+    }
+    assertTheSnapshotIsKept(home, snap.runId(), dir);
+  }
+
   private static void mount(Path dir, String options) throws Exception {
     Process p =
         new ProcessBuilder("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir.toString())
