@@ -3,6 +3,7 @@ package dev.runbook.engine.api;
 import dev.runbook.engine.internal.inventory.InventoryLoader;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -184,17 +185,28 @@ public record Inventory(
   }
 
   /**
+   * Every node the runbooks may reach, each once: the members, then (external etcd) the
+   * control-plane nodes that are not members, as members without URLs. A run's node lock covers
+   * them all, since a restore on external etcd stops the API servers there too.
+   */
+  public List<Member> nodes() {
+    if (etcd == null || !etcd.isExternal() || etcd.external() == null) {
+      return members;
+    }
+    List<Member> all = new ArrayList<>(members);
+    for (ControlPlane cp : etcd.external().controlPlane()) {
+      if (member(cp.name()).isEmpty()) {
+        all.add(new Member(cp.name(), cp.host(), null, null, cp.hostKeyFingerprint()));
+      }
+    }
+    return List.copyOf(all);
+  }
+
+  /**
    * A node the runbooks may reach: a member, or (external etcd) a control-plane node, as a member
    * without URLs.
    */
   public Optional<Member> node(String name) {
-    Optional<Member> m = member(name);
-    if (m.isPresent() || etcd == null || !etcd.isExternal() || etcd.external() == null) {
-      return m;
-    }
-    return etcd.external().controlPlane().stream()
-        .filter(cp -> cp.name().equals(name))
-        .findFirst()
-        .map(cp -> new Member(cp.name(), cp.host(), null, null, cp.hostKeyFingerprint()));
+    return nodes().stream().filter(m -> m.name().equals(name)).findFirst();
   }
 }

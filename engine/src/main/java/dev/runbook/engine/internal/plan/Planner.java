@@ -218,7 +218,7 @@ public final class Planner {
     Map<String, Object> takeModel =
         LockCommands.take(
             PlanContext.RUN_ID, LockCommands.HOME, LockCommands.HOST, LockCommands.SINCE);
-    for (Inventory.Member m : inventory.members()) {
+    for (Inventory.Member m : inventory.nodes()) {
       take.add(new Plan.Command(m.name(), render(LockCommands.TAKE, takeModel)));
       release.add(
           new Plan.Command(

@@ -269,14 +269,14 @@ public final class EngineCore implements AutoCloseable {
         runId,
         s -> {
           recovery.recover(s);
-          if (s.inventory.member(node).isEmpty()) {
+          if (s.inventory.node(node).isEmpty()) {
             throw new BadInputException(
-                "no member '"
+                "no node '"
                     + node
                     + "' in inventory "
                     + s.inventory.source()
-                    + ": its members are "
-                    + s.inventory.members().stream().map(Inventory.Member::name).toList());
+                    + ": its nodes are "
+                    + s.inventory.nodes().stream().map(Inventory.Member::name).toList());
           }
           if (holder.equals(s.runId)) {
             throw new BadInputException(

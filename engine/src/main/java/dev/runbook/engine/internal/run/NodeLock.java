@@ -27,9 +27,10 @@ import java.util.Set;
 /**
  * One run at a time on a node, whatever engine home, engine host or cluster name it comes from:
  * before a step that changes a node (as the bound plan shows it), the run takes a lock file on
- * every node of its inventory, all or none (docs/engine.md, "One run per node"). The database's
- * {@link ClusterLock} only keeps one home from starting two runs on one cluster name; this one
- * lives on the nodes. Released wherever the run ends, removing only a lock that names the run.
+ * every node of its inventory (external etcd's control planes included), all or none
+ * (docs/engine.md, "One run per node"). The database's {@link ClusterLock} only keeps one home from
+ * starting two runs on one cluster name; this one lives on the nodes. Released wherever the run
+ * ends, removing only a lock that names the run.
  */
 final class NodeLock {
 
@@ -83,7 +84,7 @@ final class NodeLock {
     String since = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     Map<String, Object> model = LockCommands.take(session.runId, homeId(), engineHost(), since);
     List<String> taken = new ArrayList<>();
-    for (Inventory.Member m : session.inventory.members()) {
+    for (Inventory.Member m : session.inventory.nodes()) {
       String command = render(LockCommands.TAKE, model);
       String why = unplanned(planned, m.name(), command);
       CommandResult r = null;
@@ -193,7 +194,7 @@ final class NodeLock {
    * @return what happened, for the person
    */
   synchronized String breakLock(String node, String holder, String by, String comment) {
-    Inventory.Member m = session.inventory.member(node).orElseThrow();
+    Inventory.Member m = session.inventory.node(node).orElseThrow();
     Removal done = remove(m, BREAK, render(LockCommands.RELEASE, LockCommands.release(holder)));
     String outcome = done.outcome();
     String detail = done.detail();
@@ -220,7 +221,7 @@ final class NodeLock {
 
   /** Removes this run's lock on {@code node}; returns the outcome it recorded. */
   private String release(String node) {
-    Inventory.Member m = session.inventory.member(node).orElse(null);
+    Inventory.Member m = session.inventory.node(node).orElse(null);
     if (m == null) {
       return "absent";
     }

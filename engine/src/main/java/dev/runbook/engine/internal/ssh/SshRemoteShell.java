@@ -128,20 +128,10 @@ public final class SshRemoteShell implements RemoteShell {
               return t;
             });
     Map<String, SshNode> byName = new LinkedHashMap<>();
-    for (Inventory.Member m : inventory.members()) {
-      byName.put(m.name(), new SshNode(m, ssh, config, () -> closed));
-    }
     // External etcd: the API servers run on control-plane nodes apart from the members, and a
-    // restore must stop them first. A control plane that is also a member is that member's node.
-    if (inventory.etcd() != null && inventory.etcd().external() != null) {
-      for (Inventory.ControlPlane cp : inventory.etcd().external().controlPlane()) {
-        inventory
-            .node(cp.name())
-            .ifPresent(
-                n ->
-                    byName.computeIfAbsent(
-                        n.name(), k -> new SshNode(n, ssh, config, () -> closed)));
-      }
+    // restore must stop them first.
+    for (Inventory.Member m : inventory.nodes()) {
+      byName.put(m.name(), new SshNode(m, ssh, config, () -> closed));
     }
     this.nodes = byName;
   }

@@ -60,6 +60,30 @@ class ExternalInventoryTest {
   }
 
   @Test
+  void theNodesAreTheMembersThenTheControlPlanesEachOnce() throws IOException {
+    Inventory inv =
+        load(
+            external(
+                "",
+                """
+                controlPlane:
+                  - {name: cp-1, host: 10.0.0.21}
+                  - {name: etcd-2, host: 10.0.0.12}
+                """));
+
+    // etcd-2 runs an API server too: it is one node, the member's.
+    assertThat(inv.nodes())
+        .extracting(Inventory.Member::name, Inventory.Member::host, Inventory.Member::clientUrl)
+        .containsExactly(
+            tuple("etcd-1", "10.0.0.11", inv.members().get(0).clientUrl()),
+            tuple("etcd-2", "10.0.0.12", inv.members().get(1).clientUrl()),
+            tuple("cp-1", "10.0.0.21", null));
+    assertThat(inv.node("cp-1")).map(Inventory.Member::host).hasValue("10.0.0.21");
+    assertThat(inv.node("cp-9")).isEmpty();
+    assertThat(load(HEAD.formatted("stacked", "")).nodes()).isEqualTo(inv.members());
+  }
+
+  @Test
   void theUnitDefaultsToEtcdService() throws IOException {
     Inventory inv = load(external("", CONTROL_PLANE));
 

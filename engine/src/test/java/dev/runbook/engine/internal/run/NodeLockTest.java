@@ -186,7 +186,7 @@ class NodeLockTest {
           .hasMessageContaining("--comment");
       assertThatThrownBy(() -> e.unlock(run, "n9", "0dd0babe", "bob", "gone", Identity.none()))
           .isInstanceOf(BadInputException.class)
-          .hasMessageContaining("no member 'n9'");
+          .hasMessageContaining("no node 'n9'");
       // Breaking a lock is a decision: only someone who may decide the runbook's gates takes it.
       IdentityException notBoard =
           catchThrowableOfType(
@@ -298,6 +298,31 @@ class NodeLockTest {
     assertThat(nodes.dir("n1")).doesNotExist();
     assertThat(nodes.dir("n2")).doesNotExist();
     assertThat(nodes.received).hasSize(2).allMatch(c -> c.contains("echo 'look'"));
+  }
+
+  @Test
+  void onExternalEtcdTheControlPlanesAreLockedWithTheMembers() throws IOException {
+    Path external = tmp.resolve("external.yaml");
+    Files.writeString(
+        external,
+        Files.readString(inventory)
+                .replace("members:", "etcd: {topology: external, access: {mode: tunnel}}\nmembers:")
+            + """
+            controlPlane:
+              - {name: cp1, host: 127.0.0.3}
+            """);
+    try (RunbookEngine e = open("home")) {
+      RunOutcome o = e.start("lock-test", external, Map.of(), "alice");
+      assertThat(o.state()).as(o.message()).isEqualTo(RunState.WAITING);
+      // A restore stops the API servers there: another run must not start them meanwhile.
+      assertThat(nodes.lock("cp1")).content().contains("run=" + o.runId());
+      assertThat(all(tmp.resolve("home"), o.runId(), "node.locked"))
+          .extracting(r -> r.path("node").asText())
+          .containsExactly("n1", "n2", "cp1");
+      assertThat(e.approve(o.runId(), null, "bob", "ok").state()).isEqualTo(RunState.DONE);
+    }
+    assertThat(nodes.lock("cp1")).doesNotExist();
+    assertThat(nodes.lock("n1")).doesNotExist();
   }
 
   @Test
