@@ -105,7 +105,7 @@ class DrillConsoleIT {
         .isLessThanOrEqualTo(MAX_LINES);
     // What it keeps: every step, one line per member for work on every member at once.
     assertThat(stop.out())
-        .contains("> Stop the API servers, then etcd, on every member [etcdStopControlPlane")
+        .contains("> Stop the API servers, then etcd on every member [etcdStopControlPlane")
         .contains("< Task_StopControlPlane: done after ")
         .contains("cp-1: stopping the API servers, then etcd")
         .contains("cp-3: uploading the snapshot to ")

@@ -149,7 +149,7 @@ final class ScriptedRun {
             1,
             null,
             false,
-            List.of("Stop the API servers, then etcd, on every member"),
+            List.of("Stop the API servers, then etcd on every member"),
             "2030-01-01T00:00:00Z",
             "e".repeat(64)));
   }

@@ -108,7 +108,7 @@ class EtcdRestoreAbortIT {
         assertThat(abortLeft(home, run))
             .anyMatch(
                 l ->
-                    l.startsWith("Stop the API servers, then etcd, on every member")
+                    l.startsWith("Stop the API servers, then etcd on every member")
                         && l.contains("(Task_StopControlPlane, DESTRUCTIVE) on cp-1: done")
                         && l.contains("etcd-restore-RUN beside the manifest dir"));
         assertThat(Runs.summary(home, run).state()).isEqualTo("rolled-back");
