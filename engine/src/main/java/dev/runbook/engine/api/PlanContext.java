@@ -56,6 +56,13 @@ public interface PlanContext {
   void write(String node, String path, String contentSha256);
 
   /**
+   * A request that changes the etcd cluster (member add, remove, promote) the step sends through a
+   * member, in the words {@link StepContext#etcdRequest} will say it; the run may send only what
+   * its plan shows.
+   */
+  void etcdRequest(String request);
+
+  /**
    * A read-only command the step's {@link Step#probe} sends to {@code node} (only when resuming a
    * step that was in flight when an engine process died). A run sends only planned commands, probes
    * included.

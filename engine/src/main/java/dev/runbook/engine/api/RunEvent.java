@@ -120,7 +120,9 @@ public sealed interface RunEvent {
    * A file transfer or tunnel a step asked for, with the host key the node presented, as {@link
    * CommandSent} has it for a command: {@code kind} is read, write, upload or forward; {@code
    * remote} the path on the node (for a forward, the host:port reached from it); {@code local} the
-   * local file uploaded, or {@code sha256:HEX mode NNNN} for a write, else null.
+   * local file uploaded, or {@code sha256:HEX mode NNNN} for a write, else null. Kind {@code etcd}
+   * is a request that changes the etcd cluster, sent through the member {@code node} over etcd's
+   * TLS: {@code remote} is its text, and there is no host key.
    */
   record TransferSent(
       String activityId,

@@ -54,6 +54,16 @@ public interface StepContext {
   RemoteShell shell();
 
   /**
+   * Asks before a request that changes the etcd cluster (member add, remove, promote) leaves for
+   * etcd through {@code member}: it goes only when the bound plan shows it for this step ({@link
+   * PlanContext#etcdRequest}), and is recorded first ({@code transfer.sent}, kind {@code etcd}).
+   * The pack's etcd client asks this before each such request, so no step sends one unapproved.
+   *
+   * @throws RunbookError STEP_FAILED, after a {@code plan.refused} record, when it is not planned
+   */
+  void etcdRequest(String member, String request);
+
+  /**
    * Says what the step read live that its plan may have read too ({@link PlanContext#discovered}
    * with the same node and what; a file's digest): the step goes on only if it is what the bound
    * plan says, and otherwise fails before it changes anything, with the difference in evidence. A

@@ -80,18 +80,26 @@ final class EtcdAccess implements AutoCloseable {
 
   private final Inventory inventory;
   private final RemoteShell shell;
+  private final MemberClient.ClusterChanges changes;
   private final Map<String, MemberClient> clients = new LinkedHashMap<>();
   private final List<RemoteShell.Forward> forwards = new ArrayList<>();
   private Tls direct;
   private final Map<Tls, SSLContext> contexts = new java.util.IdentityHashMap<>();
 
+  /** An access that only reads: a request that changes the cluster is refused. */
   EtcdAccess(Inventory inventory, RemoteShell shell) {
-    this.inventory = inventory;
-    this.shell = shell;
+    this(inventory, shell, MemberClient.ClusterChanges.NONE);
   }
 
+  private EtcdAccess(Inventory inventory, RemoteShell shell, MemberClient.ClusterChanges changes) {
+    this.inventory = inventory;
+    this.shell = shell;
+    this.changes = changes;
+  }
+
+  /** A step's access: each request that changes the cluster goes only as its plan shows it. */
   static EtcdAccess of(StepContext context) {
-    return new EtcdAccess(context.inventory(), context.shell());
+    return new EtcdAccess(context.inventory(), context.shell(), context::etcdRequest);
   }
 
   boolean tunnel() {
@@ -155,7 +163,7 @@ final class EtcdAccess implements AutoCloseable {
       precheck(member.name(), url, host, port, material, jdkContext(member.name(), material));
     }
     Client client = build(member.name(), tls, host, port, authority, material);
-    MemberClient mine = new MemberClient(member, client);
+    MemberClient mine = new MemberClient(member, client, changes);
     MemberClient kept;
     synchronized (this) {
       kept = clients.computeIfAbsent(member.name(), n -> mine);

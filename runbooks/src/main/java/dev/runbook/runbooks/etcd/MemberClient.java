@@ -46,12 +46,45 @@ final class MemberClient implements AutoCloseable {
   record Listed(
       String id, String name, List<String> peerUrls, boolean learner, List<String> clientUrls) {}
 
+  /**
+   * Asked before every request that changes the cluster, with the member it goes through and its
+   * words ({@link dev.runbook.engine.api.StepContext#etcdRequest}: the engine lets it go only when
+   * the approved plan shows it). Every such request passes here, so no step sends one unplanned.
+   */
+  @FunctionalInterface
+  interface ClusterChanges {
+    void asking(String member, String request);
+
+    /** For a client that only reads (inventory discovery): every change is refused. */
+    ClusterChanges NONE =
+        (member, request) -> {
+          throw new IllegalStateException("this etcd access only reads; not sent: " + request);
+        };
+  }
+
   private final Inventory.Member member;
   private final Client client;
+  private final ClusterChanges changes;
 
-  MemberClient(Inventory.Member member, Client client) {
+  MemberClient(Inventory.Member member, Client client, ClusterChanges changes) {
     this.member = member;
     this.client = client;
+    this.changes = changes;
+  }
+
+  // The requests in etcdctl's words, which a reviewer of the plan knows; plan and run both
+  // build them here, so that what is approved and what is sent are one text.
+
+  static String removeRequest(String hexId) {
+    return "member remove " + hexId;
+  }
+
+  static String addLearnerRequest(String peerUrl) {
+    return "member add --learner --peer-urls=" + peerUrl;
+  }
+
+  static String promoteRequest(String hexId) {
+    return "member promote " + hexId;
   }
 
   Inventory.Member member() {
@@ -99,6 +132,7 @@ final class MemberClient implements AutoCloseable {
 
   /** Removes the member with id {@code hexId} from the cluster (a cluster change: needs quorum). */
   void removeMember(String hexId) {
+    changes.asking(member.name(), removeRequest(hexId));
     await(
         client.getClusterClient().removeMember(Long.parseUnsignedLong(hexId, 16)), "member remove");
   }
@@ -110,6 +144,7 @@ final class MemberClient implements AutoCloseable {
    * @return the new member as the list shows it (no name until it starts)
    */
   Listed addLearner(String peerUrl) {
+    changes.asking(member.name(), addLearnerRequest(peerUrl));
     var m =
         await(
                 client.getClusterClient().addMember(List.of(java.net.URI.create(peerUrl)), true),
@@ -125,6 +160,7 @@ final class MemberClient implements AutoCloseable {
 
   /** Promotes the learner {@code hexId} to a voting member; etcd refuses until it caught up. */
   void promote(String hexId) {
+    changes.asking(member.name(), promoteRequest(hexId));
     await(
         client.getClusterClient().promoteMember(Long.parseUnsignedLong(hexId, 16)),
         "member promote");

@@ -122,9 +122,11 @@ final class ReplaceAddLearner
     plan.note(
         "through a healthy member other than "
             + m.name()
-            + " (jetcd): member add --learner "
-            + m.peerUrl()
-            + " (unless a learner with that peer URL is already listed); the --initial-cluster for"
-            + " the new member is every member then listed");
+            + " (jetcd), unless a learner with that peer URL is already listed (asked again for up"
+            + " to "
+            + HEALTHY_WITHIN.toSeconds()
+            + " s while etcd calls the cluster unhealthy); the --initial-cluster for the new member"
+            + " is every member then listed");
+    plan.etcdRequest(MemberClient.addLearnerRequest(Replace.peerUrl(m)));
   }
 }

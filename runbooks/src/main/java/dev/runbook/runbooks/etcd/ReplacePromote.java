@@ -133,11 +133,10 @@ final class ReplacePromote extends DeclaredStep<ReplacePromote.Input, ReplacePro
     plan.note(
         "through a healthy member other than "
             + plan.input("member")
-            + " (jetcd): member promote "
-            + plan.input("learnerId")
-            + " every "
+            + " (jetcd), every "
             + EVERY.toSeconds()
             + " s while etcd says the learner has not caught up, at most "
             + plan.input("timeout"));
+    plan.etcdRequest(MemberClient.promoteRequest(plan.input("learnerId")));
   }
 }

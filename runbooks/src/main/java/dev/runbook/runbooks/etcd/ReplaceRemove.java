@@ -82,8 +82,8 @@ final class ReplaceRemove extends DeclaredStep<ReplaceRemove.Input, ReplaceRemov
     plan.note(
         "through a healthy member other than "
             + plan.input("member")
-            + " (jetcd): member remove "
-            + plan.input("memberId")
-            + ", then reads the member list: it must no longer hold it");
+            + " (jetcd), only while the member list still holds it; then reads the member list:"
+            + " it must no longer hold it");
+    plan.etcdRequest(MemberClient.removeRequest(plan.input("memberId")));
   }
 }

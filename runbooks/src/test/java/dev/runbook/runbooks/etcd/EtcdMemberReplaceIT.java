@@ -165,6 +165,24 @@ class EtcdMemberReplaceIT {
         assertThat(Runs.verify(home, run).ok()).isTrue();
         EtcdRestoreIT.sentAsPlanned(
             home, run, plan, "Task_SetAside", "Task_StartMember", "Task_Preflight");
+        // The cluster changes went as the plan showed them, each recorded before it was sent,
+        // through a member other than cp-2; the promotion as often as etcd refused it.
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        for (JsonNode e :
+            dev.runbook.engine.internal.evidence.EvidenceReader.read(
+                home.resolve("runs").resolve(run))) {
+          if (e.path("type").asText().equals("transfer.sent")
+              && e.path("kind").asText().equals("etcd")) {
+            assertThat(e.path("node").asText()).isNotEqualTo("cp-2");
+            asked.add(e.path("activityId").asText() + ": " + e.path("remote").asText());
+          }
+        }
+        String learner = outputs(home, run, "Task_AddLearner").path("learnerId").asText();
+        assertThat(asked.stream().distinct())
+            .containsExactly(
+                "Task_RemoveMember: member remove " + oldId,
+                "Task_AddLearner: member add --learner --peer-urls=" + peer,
+                "Task_PromoteMember: member promote " + learner);
       }
     }
   }

@@ -47,14 +47,14 @@ public final class LockCommands {
 
   /**
    * Does the step change a node, as its plan shows it: a MUTATING or DESTRUCTIVE step that sends a
-   * command or a file. A changing step that acts only on the engine host, and every READ_ONLY step,
-   * leave the nodes unlocked; so does one that does not describe itself, since the plan guard lets
-   * nothing the plan does not show leave for a node.
+   * command, a file or a request that changes the etcd cluster. A changing step that acts only on
+   * the engine host, and every READ_ONLY step, leave the nodes unlocked; so does one that does not
+   * describe itself, since the plan guard lets nothing the plan does not show leave for a node.
    */
   public static boolean changesNodes(Plan.Entry e) {
     return e != null
         && "step".equals(e.kind())
         && !"READ_ONLY".equals(e.effect())
-        && (!e.commands().isEmpty() || !e.transfers().isEmpty());
+        && (!e.commands().isEmpty() || !e.transfers().isEmpty() || !e.etcd().isEmpty());
   }
 }

@@ -100,6 +100,9 @@ public record Plan(
    * @param transfers files the step sends to a node (uploads and writes)
    * @param unknown what the plan cannot show without reading the nodes ({@code --probe}); a run is
    *     never bound to a plan with unknowns, since it could not check what the step sends
+   * @param etcd the requests that change the etcd cluster (member add, remove, promote) the step
+   *     sends through a member, as {@link dev.runbook.engine.api.PlanContext#etcdRequest} shows
+   *     them; the run may send no other
    */
   public record Entry(
       String id,
@@ -120,11 +123,13 @@ public record Plan(
       boolean described,
       @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Command> probes,
       @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Transfer> transfers,
-      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unknown) {
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unknown,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> etcd) {
     public Entry {
       probes = probes == null ? List.of() : probes;
       transfers = transfers == null ? List.of() : transfers;
       unknown = unknown == null ? List.of() : unknown;
+      etcd = etcd == null ? List.of() : etcd;
     }
   }
 

@@ -156,12 +156,18 @@ public final class PlanMarkdown {
           .append(inline(t.target()))
           .append("`\n");
     }
+    for (String request : e.etcd()) {
+      md.append("- asks etcd: `").append(inline(request)).append("`\n");
+    }
     for (String u : e.unknown()) {
       md.append("- **Not shown without `--probe`** (no run is bound to this plan): ")
           .append(u.replace("\n", " "))
           .append("\n");
     }
-    if (!e.notes().isEmpty() || !e.transfers().isEmpty() || !e.unknown().isEmpty()) {
+    if (!e.notes().isEmpty()
+        || !e.transfers().isEmpty()
+        || !e.etcd().isEmpty()
+        || !e.unknown().isEmpty()) {
       md.append("\n");
     }
     if (!e.discovered().isEmpty()) {

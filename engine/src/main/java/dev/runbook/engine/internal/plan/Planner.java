@@ -426,6 +426,7 @@ public final class Planner {
           true,
           List.of(),
           List.of(),
+          List.of(),
           List.of());
     }
     String kind =
@@ -435,7 +436,7 @@ public final class Planner {
     String outcome = n instanceof EndEvent ? Catalog.properties(n).get("outcome") : null;
     return new Plan.Entry(
         n.getId(), kind, name, doc, path, null, null, List.of(), List.of(), List.of(), List.of(),
-        List.of(), null, outcome, next, true, List.of(), List.of(), List.of());
+        List.of(), null, outcome, next, true, List.of(), List.of(), List.of(), List.of());
   }
 
   private Plan.Entry step(
@@ -482,7 +483,8 @@ public final class Planner {
         context.described,
         List.copyOf(context.probes),
         List.copyOf(context.transfers),
-        List.copyOf(context.unknown));
+        List.copyOf(context.unknown),
+        List.copyOf(context.etcd));
   }
 
   /**
@@ -533,6 +535,7 @@ public final class Planner {
     final List<Plan.Command> probes = new ArrayList<>();
     final List<Plan.Transfer> transfers = new ArrayList<>();
     final List<String> unknown = new ArrayList<>();
+    final List<String> etcd = new ArrayList<>();
     final Set<String> seen = new HashSet<>();
     boolean described = true;
 
@@ -590,6 +593,11 @@ public final class Planner {
     @Override
     public void probe(String node, String command) {
       probes.add(new Plan.Command(node, command));
+    }
+
+    @Override
+    public void etcdRequest(String request) {
+      etcd.add(request);
     }
 
     @Override

@@ -186,7 +186,9 @@ public final class RunSession implements AutoCloseable {
     COMMAND("command"),
     PROBE("probe"),
     UPLOAD("upload"),
-    WRITE("write");
+    WRITE("write"),
+    /** A request that changes the etcd cluster, sent through a member (any: not bound). */
+    ETCD("etcd");
 
     final String label;
 
@@ -217,6 +219,7 @@ public final class RunSession implements AutoCloseable {
           collect(entry.probes(), node, planned);
           collect(entry.commands(), node, planned);
         }
+        case ETCD -> planned.addAll(entry.etcd());
         case UPLOAD, WRITE ->
             entry.transfers().stream()
                 .filter(t -> t.node().equals(node) && t.kind().equals(kind.label))

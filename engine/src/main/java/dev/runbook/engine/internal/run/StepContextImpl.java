@@ -229,6 +229,16 @@ final class StepContextImpl implements StepContext {
             activityId, node, host, shell.connect(node), kind, remote, local));
   }
 
+  @Override
+  public void etcdRequest(String member, String request) {
+    // The member it goes through is the step's choice of a healthy one, so not bound; the request
+    // is, word for word.
+    session.allow(activityId, member, RunSession.Sent.ETCD, session.redact(request), known);
+    String host = session.inventory.node(member).map(Inventory.Member::host).orElse(member);
+    // No host key: the request goes over etcd's TLS (through a tunnel, or straight), not a shell.
+    session.emit(new RunEvent.TransferSent(activityId, member, host, null, "etcd", request, null));
+  }
+
   /**
    * The run's shell for file transfer, guarded: an upload or write leaves only when the plan shows
    * it for this step and node; commands go through {@link #exec}, which records them.

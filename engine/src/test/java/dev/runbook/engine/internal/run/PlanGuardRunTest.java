@@ -34,6 +34,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class PlanGuardRunTest {
 
+  /** A value with quotes, a substitution and a new line, which every step carries. */
+  private static final String VALUE = "it's \"quoted\"; $(and) `more`\nline";
+
   @TempDir Path tmp;
   Path home;
   Path inventory;
@@ -92,7 +95,7 @@ class PlanGuardRunTest {
 
   @Test
   void whatTheStepsPlannedIsSentAndNothingElse() throws IOException {
-    RunOutcome o = runThroughTheGate("it's \"quoted\"; $(and) `more`\nline");
+    RunOutcome o = runThroughTheGate(VALUE);
     assertThat(o.state())
         .as(() -> o.message() + "\n" + evidence(o.runId()))
         .isEqualTo(RunState.DONE);
@@ -114,7 +117,8 @@ class PlanGuardRunTest {
     assertThat(shell.marked)
         .hasSize(4)
         .allMatch(c -> c.matches("(?s)n[12]: echo '(change|destroy)'.*"), "a changing step's");
-    // Each upload is in the evidence with the host key the node presented, as a command is.
+    // Each upload is in the evidence with the host key the node presented, as a command is; the
+    // etcd request with the member it went through, and no host key (it is not a shell's).
     assertThat(records(run, "transfer.sent"))
         .extracting(
             r -> r.path("node").asText(),
@@ -125,8 +129,30 @@ class PlanGuardRunTest {
             org.assertj.core.groups.Tuple.tuple(
                 "n1", "upload", "SHA256:scripted", work.resolve("payload").toString()),
             org.assertj.core.groups.Tuple.tuple(
-                "n2", "upload", "SHA256:scripted", work.resolve("payload").toString()));
+                "n2", "upload", "SHA256:scripted", work.resolve("payload").toString()),
+            org.assertj.core.groups.Tuple.tuple("n1", "etcd", "", ""));
+    assertThat(records(run, "transfer.sent"))
+        .filteredOn(r -> r.path("kind").asText().equals("etcd"))
+        .singleElement()
+        .satisfies(r -> assertThat(r.path("remote").asText()).isEqualTo("member remove " + VALUE));
     assertThat(Runs.verify(home, run).ok()).isTrue();
+  }
+
+  @Test
+  void anEtcdRequestThePlanDoesNotShowIsRefused() throws IOException {
+    TestSteps.CHEATS.put("etcd", "member remove 8e9e05c52164694d");
+    RunOutcome o = runThroughTheGate("plain");
+    assertThat(o.state()).as(o.message()).isEqualTo(RunState.FAILED);
+    JsonNode refused = first(o.runId(), "plan.refused");
+    assertThat(refused.path("activityId").asText()).isEqualTo("Task_EtcdChange");
+    assertThat(refused.path("kind").asText()).isEqualTo("etcd");
+    assertThat(refused.path("refused").asText()).isEqualTo("member remove 8e9e05c52164694d");
+    assertThat(refused.path("difference").asText())
+        .contains("- member remove plain")
+        .contains("+ member remove 8e9e05c52164694d");
+    // Refused before it was recorded as sent, so the pack's client never sends it.
+    assertThat(records(o.runId(), "transfer.sent"))
+        .noneMatch(r -> r.path("kind").asText().equals("etcd"));
   }
 
   @ParameterizedTest

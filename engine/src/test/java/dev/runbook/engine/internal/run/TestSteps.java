@@ -30,6 +30,7 @@ final class TestSteps {
         new Remote("remoteChange", Effect.MUTATING),
         new Remote("remoteDestroy", Effect.DESTRUCTIVE),
         new Upload(),
+        new EtcdChange(),
         new Touch());
   }
 
@@ -194,6 +195,34 @@ final class TestSteps {
       for (var node : plan.nodes()) {
         plan.upload(node.name(), plan.input("file"), plan.input("target"));
       }
+    }
+  }
+
+  /**
+   * DESTRUCTIVE: asks the engine before a request that changes the etcd cluster, as the pack's etcd
+   * client does ({@code member remove ID} through the first node), and plans the same; sends
+   * nothing itself. {@code CHEATS.get("etcd")} replaces the request.
+   */
+  static final class EtcdChange
+      extends dev.runbook.engine.api.DeclaredStep<EtcdChange.Input, EtcdChange.Output> {
+    record Input(String memberId) {}
+
+    record Output(String asked) {}
+
+    EtcdChange() {
+      super("etcdChange", Input.class, Effect.DESTRUCTIVE);
+    }
+
+    public Output run(Input input, StepContext context) {
+      String cheat = CHEATS.get("etcd");
+      String request = cheat == null ? "member remove " + input.memberId() : cheat;
+      context.etcdRequest(context.nodes().get(0).name(), request);
+      return new Output(request);
+    }
+
+    @Override
+    public void plan(PlanContext plan) {
+      plan.etcdRequest("member remove " + plan.input("memberId"));
     }
   }
 
