@@ -98,6 +98,24 @@ final class Replace {
   }
 
   /** etcd's peer URLs come back as URIs printed by jetcd; the inventory's are URIs too. */
+  /**
+   * Refuses an input whose named values are missing or blank, naming each: {@code
+   * required("member", member, "memberId", memberId)}.
+   */
+  static void required(String... namesAndValues) {
+    java.util.List<String> missing = new java.util.ArrayList<>();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      String v = namesAndValues[i + 1];
+      if (v == null || v.isBlank()) {
+        missing.add(namesAndValues[i]);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException(
+          String.join(" and ", missing) + (missing.size() == 1 ? " is" : " are") + " required");
+    }
+  }
+
   static String peerUrl(Inventory.Member m) {
     return m.peerUrl().toString();
   }

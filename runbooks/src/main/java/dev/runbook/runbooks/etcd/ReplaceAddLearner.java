@@ -1,6 +1,5 @@
 package dev.runbook.runbooks.etcd;
 
-import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
@@ -19,16 +18,14 @@ import java.util.List;
 @Doc(
     "Adds the member back as a learner with the same peer URL, through a healthy member, and returns the --initial-cluster it must start with.")
 final class ReplaceAddLearner
-    extends DeclaredStep<ReplaceAddLearner.Input, ReplaceAddLearner.Output> {
+    extends EtcdReplaceStep<ReplaceAddLearner.Input, ReplaceAddLearner.Output> {
 
   record Input(
       @Doc(value = "The name of the member being replaced.", required = true) String member,
       @Doc(value = "Its old id (hex): it must not be listed any more.", required = true)
           String memberId) {
     Input {
-      if (member == null || member.isBlank() || memberId == null || memberId.isBlank()) {
-        throw new IllegalArgumentException("member and memberId are required");
-      }
+      Replace.required("member", member, "memberId", memberId);
     }
   }
 
@@ -43,11 +40,7 @@ final class ReplaceAddLearner
   }
 
   @Override
-  public Output run(Input input, StepContext context) {
-    return Replace.etcd(() -> doRun(input, context));
-  }
-
-  private Output doRun(Input input, StepContext context) {
+  Output replace(Input input, StepContext context) {
     Inventory inv = context.inventory();
     Inventory.Member member = Replace.member(inv, input.member());
     String peer = Replace.peerUrl(member);

@@ -1,6 +1,5 @@
 package dev.runbook.runbooks.etcd;
 
-import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
@@ -24,7 +23,8 @@ import java.util.Optional;
  */
 @Doc(
     "Checks that one member can be replaced: every other member healthy, the member in the member list with its name and peer URL, no learner, and the replacement node reachable as root with its etcd.yaml and certificates right. Changes nothing.")
-final class ReplacePreflight extends DeclaredStep<ReplacePreflight.Input, ReplacePreflight.Output> {
+final class ReplacePreflight
+    extends EtcdReplaceStep<ReplacePreflight.Input, ReplacePreflight.Output> {
 
   record Input(
       @Doc(value = "The name of the member to replace, as in the inventory.", required = true)
@@ -34,9 +34,7 @@ final class ReplacePreflight extends DeclaredStep<ReplacePreflight.Input, Replac
                   + " (a manifest set aside by hand elsewhere is copied, not moved).")
           String manifest) {
     Input {
-      if (member == null || member.isBlank()) {
-        throw new IllegalArgumentException("member is required");
-      }
+      Replace.required("member", member);
       manifest = manifest == null ? "" : manifest;
     }
   }
@@ -63,11 +61,7 @@ final class ReplacePreflight extends DeclaredStep<ReplacePreflight.Input, Replac
   }
 
   @Override
-  public Output run(Input input, StepContext context) {
-    return Replace.etcd(() -> doRun(input, context));
-  }
-
-  private Output doRun(Input input, StepContext context) {
+  Output replace(Input input, StepContext context) {
     Inventory inv = context.inventory();
     ExternalEtcd.refuse(inv, "etcd-member-replace");
     Inventory.Member member = Replace.member(inv, input.member());

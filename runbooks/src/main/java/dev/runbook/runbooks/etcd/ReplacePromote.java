@@ -1,6 +1,5 @@
 package dev.runbook.runbooks.etcd;
 
-import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
@@ -18,7 +17,7 @@ import java.time.Duration;
  */
 @Doc(
     "Promotes the new learner to a voting member, asking again every second while etcd says it has not caught up with the leader, within a bounded wait.")
-final class ReplacePromote extends DeclaredStep<ReplacePromote.Input, ReplacePromote.Output> {
+final class ReplacePromote extends EtcdReplaceStep<ReplacePromote.Input, ReplacePromote.Output> {
 
   static final Duration EVERY = Duration.ofSeconds(1);
 
@@ -30,9 +29,7 @@ final class ReplacePromote extends DeclaredStep<ReplacePromote.Input, ReplacePro
               required = true)
           String timeout) {
     Input {
-      if (member == null || member.isBlank() || learnerId == null || learnerId.isBlank()) {
-        throw new IllegalArgumentException("member and learnerId are required");
-      }
+      Replace.required("member", member, "learnerId", learnerId);
       Long.parseUnsignedLong(learnerId, 16);
       Restore.duration(timeout, "timeout");
     }
@@ -48,11 +45,7 @@ final class ReplacePromote extends DeclaredStep<ReplacePromote.Input, ReplacePro
   }
 
   @Override
-  public Output run(Input input, StepContext context) {
-    return Replace.etcd(() -> doRun(input, context));
-  }
-
-  private Output doRun(Input input, StepContext context) {
+  Output replace(Input input, StepContext context) {
     Duration timeout = Restore.duration(input.timeout(), "timeout");
     Inventory inv = context.inventory();
     Inventory.Member member = Replace.member(inv, input.member());

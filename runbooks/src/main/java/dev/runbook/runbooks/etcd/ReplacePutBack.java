@@ -1,6 +1,5 @@
 package dev.runbook.runbooks.etcd;
 
-import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
@@ -20,7 +19,7 @@ import java.util.Map;
  */
 @Doc(
     "Puts the member's old data dir and manifest back as the run found them, while the member is still in the member list; refuses once it was removed.")
-final class ReplacePutBack extends DeclaredStep<ReplacePutBack.Input, ReplacePutBack.Output> {
+final class ReplacePutBack extends EtcdReplaceStep<ReplacePutBack.Input, ReplacePutBack.Output> {
 
   record Input(
       @Doc(value = "The name of the member being replaced.", required = true) String member,
@@ -30,12 +29,7 @@ final class ReplacePutBack extends DeclaredStep<ReplacePutBack.Input, ReplacePut
       @Doc(value = "The member's id before the run (hex).", required = true) String memberId) {
     Input {
       manifest = manifest == null ? "" : manifest;
-      if (member == null || member.isBlank() || dataDir == null || dataDir.isBlank()) {
-        throw new IllegalArgumentException("member and dataDir are required");
-      }
-      if (memberId == null || memberId.isBlank()) {
-        throw new IllegalArgumentException("memberId is required");
-      }
+      Replace.required("member", member, "dataDir", dataDir, "memberId", memberId);
     }
   }
 
@@ -46,11 +40,7 @@ final class ReplacePutBack extends DeclaredStep<ReplacePutBack.Input, ReplacePut
   }
 
   @Override
-  public Output run(Input input, StepContext context) {
-    return Replace.etcd(() -> doRun(input, context));
-  }
-
-  private Output doRun(Input input, StepContext context) {
+  Output replace(Input input, StepContext context) {
     Inventory inv = context.inventory();
     try (EtcdAccess etcd = EtcdAccess.of(context)) {
       MemberClient c = Replace.healthyOther(etcd, inv, input.member());

@@ -1,6 +1,5 @@
 package dev.runbook.runbooks.etcd;
 
-import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
@@ -15,16 +14,14 @@ import dev.runbook.engine.api.StepContext;
  */
 @Doc(
     "Removes the member to replace from the cluster by its id, through a healthy member, and checks the member list no longer holds it. Its old data can never rejoin afterwards.")
-final class ReplaceRemove extends DeclaredStep<ReplaceRemove.Input, ReplaceRemove.Output> {
+final class ReplaceRemove extends EtcdReplaceStep<ReplaceRemove.Input, ReplaceRemove.Output> {
 
   record Input(
       @Doc(value = "The name of the member being replaced.", required = true) String member,
       @Doc(value = "Its id in the member list (hex), as the preflight read it.", required = true)
           String memberId) {
     Input {
-      if (member == null || member.isBlank() || memberId == null || memberId.isBlank()) {
-        throw new IllegalArgumentException("member and memberId are required");
-      }
+      Replace.required("member", member, "memberId", memberId);
       Long.parseUnsignedLong(memberId, 16);
     }
   }
@@ -40,11 +37,7 @@ final class ReplaceRemove extends DeclaredStep<ReplaceRemove.Input, ReplaceRemov
   }
 
   @Override
-  public Output run(Input input, StepContext context) {
-    return Replace.etcd(() -> doRun(input, context));
-  }
-
-  private Output doRun(Input input, StepContext context) {
+  Output replace(Input input, StepContext context) {
     try (EtcdAccess etcd = EtcdAccess.of(context)) {
       MemberClient c = Replace.healthyOther(etcd, context.inventory(), input.member());
       boolean listed = listed(c, input.memberId());

@@ -1,6 +1,5 @@
 package dev.runbook.runbooks.etcd;
 
-import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
@@ -24,7 +23,7 @@ import java.util.Optional;
  */
 @Doc(
     "Starts the replaced member on its empty data dir from a copy of its etcd.yaml with only --initial-cluster and --initial-cluster-state=existing changed, and waits until it answers.")
-final class ReplaceStart extends DeclaredStep<ReplaceStart.Input, ReplaceStart.Output> {
+final class ReplaceStart extends EtcdReplaceStep<ReplaceStart.Input, ReplaceStart.Output> {
 
   record Input(
       @Doc(
@@ -50,11 +49,7 @@ final class ReplaceStart extends DeclaredStep<ReplaceStart.Input, ReplaceStart.O
   }
 
   @Override
-  public Output run(Input input, StepContext context) {
-    return Replace.etcd(() -> doRun(input, context));
-  }
-
-  private Output doRun(Input input, StepContext context) {
+  Output replace(Input input, StepContext context) {
     Duration timeout = Restore.duration(input.timeout(), "timeout");
     Inventory.Member m = NodeCommands.single(context);
     String runDir = Replace.runDir(context.inventory(), context.runId());

@@ -1,6 +1,5 @@
 package dev.runbook.runbooks.etcd;
 
-import dev.runbook.engine.api.DeclaredStep;
 import dev.runbook.engine.api.Doc;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.ErrorCode;
@@ -20,7 +19,7 @@ import java.util.List;
  */
 @Doc(
     "Checks the replaced member: member list equals the inventory with a new id for it and no learner, every member healthy, every revision equal to the leader's, the marker read from the new member's own store.")
-final class ReplaceValidate extends DeclaredStep<ReplaceValidate.Input, ReplaceValidate.Output> {
+final class ReplaceValidate extends EtcdReplaceStep<ReplaceValidate.Input, ReplaceValidate.Output> {
 
   record Input(
       @Doc(value = "The name of the member replaced.", required = true) String member,
@@ -33,9 +32,7 @@ final class ReplaceValidate extends DeclaredStep<ReplaceValidate.Input, ReplaceV
               required = true)
           String timeout) {
     Input {
-      if (member == null || member.isBlank() || memberId == null || memberId.isBlank()) {
-        throw new IllegalArgumentException("member and memberId are required");
-      }
+      Replace.required("member", member, "memberId", memberId);
       marker = marker == null ? "" : marker;
       Restore.duration(timeout, "timeout");
     }
@@ -53,11 +50,7 @@ final class ReplaceValidate extends DeclaredStep<ReplaceValidate.Input, ReplaceV
   }
 
   @Override
-  public Output run(Input input, StepContext context) {
-    return Replace.etcd(() -> doRun(input, context));
-  }
-
-  private Output doRun(Input input, StepContext context) {
+  Output replace(Input input, StepContext context) {
     Duration timeout = Restore.duration(input.timeout(), "timeout");
     Inventory inv = context.inventory();
     Inventory.Member member = Replace.member(inv, input.member());
