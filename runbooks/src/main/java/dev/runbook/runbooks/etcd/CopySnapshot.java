@@ -51,13 +51,8 @@ final class CopySnapshot extends DeclaredStep<CopySnapshot.Input, CopySnapshot.O
   record Output(Map<String, String> copies) {}
 
   CopySnapshot() {
-    super("etcdCopySnapshot", Input.class, Effect.MUTATING);
-  }
-
-  @Override
-  public Probe probe(Input input, StepContext context) {
     // Copying again is harmless: a verified copy in place is kept, a partial one is replaced.
-    return Probe.NOT_DONE;
+    super("etcdCopySnapshot", Input.class, Effect.MUTATING, Rerun.SAFE);
   }
 
   @Override

@@ -15,6 +15,10 @@ abstract class EtcdReplaceStep<I extends Record, O extends Record> extends Decla
     super(name, inputType, effect);
   }
 
+  EtcdReplaceStep(String name, Class<I> inputType, Effect effect, Rerun rerun) {
+    super(name, inputType, effect, rerun);
+  }
+
   @Override
   public final O run(I input, StepContext context) {
     return Replace.etcd(() -> replace(input, context));

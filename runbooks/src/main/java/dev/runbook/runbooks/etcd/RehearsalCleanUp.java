@@ -34,12 +34,8 @@ final class RehearsalCleanUp extends DeclaredStep<RehearsalCleanUp.Input, Rehear
   record Output(String stopped, String removed) {}
 
   RehearsalCleanUp() {
-    super("etcdRehearsalCleanUp", Input.class, Effect.MUTATING);
-  }
-
-  @Override
-  public Probe probe(Input input, StepContext context) {
-    return Probe.NOT_DONE; // stopping and removing again is harmless
+    // Stopping and removing again is harmless.
+    super("etcdRehearsalCleanUp", Input.class, Effect.MUTATING, Rerun.SAFE);
   }
 
   @Override

@@ -36,7 +36,8 @@ final class ReplaceAddLearner
   record Output(String learnerId, String initialCluster) {}
 
   ReplaceAddLearner() {
-    super("etcdReplaceAddLearner", Input.class, Effect.MUTATING);
+    // A learner already added with our peer URL is taken as it is: running again adds no other.
+    super("etcdReplaceAddLearner", Input.class, Effect.MUTATING, Rerun.SAFE);
   }
 
   @Override
@@ -101,12 +102,6 @@ final class ReplaceAddLearner
       }
     }
     return String.join(",", parts);
-  }
-
-  /** A learner already added with our peer URL is taken as it is: running again adds no other. */
-  @Override
-  public Probe probe(Input input, StepContext context) {
-    return Probe.NOT_DONE;
   }
 
   @Override

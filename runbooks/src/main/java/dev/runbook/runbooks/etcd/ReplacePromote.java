@@ -41,7 +41,8 @@ final class ReplacePromote extends EtcdReplaceStep<ReplacePromote.Input, Replace
   record Output(int attempts, long waitedMillis) {}
 
   ReplacePromote() {
-    super("etcdReplacePromote", Input.class, Effect.MUTATING);
+    // A learner already promoted is left as it is: running again is safe.
+    super("etcdReplacePromote", Input.class, Effect.MUTATING, Rerun.SAFE);
   }
 
   @Override
@@ -113,12 +114,6 @@ final class ReplacePromote extends EtcdReplaceStep<ReplacePromote.Input, Replace
     } catch (EtcdUnreachable e) {
       return "; " + learner.name() + " does not answer: " + e.getMessage();
     }
-  }
-
-  /** A learner already promoted is left as it is: running again is safe. */
-  @Override
-  public Probe probe(Input input, StepContext context) {
-    return Probe.NOT_DONE;
   }
 
   @Override

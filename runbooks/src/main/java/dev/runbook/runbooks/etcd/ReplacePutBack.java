@@ -36,7 +36,8 @@ final class ReplacePutBack extends EtcdReplaceStep<ReplacePutBack.Input, Replace
   record Output(String data, String manifest) {}
 
   ReplacePutBack() {
-    super("etcdReplacePutBack", Input.class, Effect.MUTATING);
+    // The template is a no-op once done.
+    super("etcdReplacePutBack", Input.class, Effect.MUTATING, Rerun.SAFE);
   }
 
   @Override
@@ -68,12 +69,6 @@ final class ReplacePutBack extends EtcdReplaceStep<ReplacePutBack.Input, Replace
             PUT_BACK,
             model(inv, context.runId(), input.manifest(), input.dataDir()));
     return new Output(kv.getOrDefault("data", ""), kv.getOrDefault("manifest", ""));
-  }
-
-  /** The template is a no-op once done. */
-  @Override
-  public Probe probe(Input input, StepContext context) {
-    return Probe.NOT_DONE;
   }
 
   static final String PUT_BACK = "put-back.ftl";

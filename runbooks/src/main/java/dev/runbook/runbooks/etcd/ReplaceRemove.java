@@ -33,7 +33,8 @@ final class ReplaceRemove extends EtcdReplaceStep<ReplaceRemove.Input, ReplaceRe
   record Output(boolean removed, String through) {}
 
   ReplaceRemove() {
-    super("etcdReplaceRemove", Input.class, Effect.DESTRUCTIVE);
+    // The step removes only what is still listed, so running it again is safe.
+    super("etcdReplaceRemove", Input.class, Effect.DESTRUCTIVE, Rerun.SAFE);
   }
 
   @Override
@@ -62,12 +63,6 @@ final class ReplaceRemove extends EtcdReplaceStep<ReplaceRemove.Input, ReplaceRe
 
   private static boolean listed(MemberClient c, String id) {
     return c.members().stream().anyMatch(l -> l.id().equals(id));
-  }
-
-  /** The step removes only what is still listed, so running it again is safe. */
-  @Override
-  public Probe probe(Input input, StepContext context) {
-    return Probe.NOT_DONE;
   }
 
   @Override

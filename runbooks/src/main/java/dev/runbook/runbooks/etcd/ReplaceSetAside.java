@@ -47,7 +47,8 @@ final class ReplaceSetAside extends DeclaredStep<ReplaceSetAside.Input, ReplaceS
   record Output(String runDir, String manifest, String aside) {}
 
   ReplaceSetAside() {
-    super("etcdReplaceSetAside", Input.class, Effect.MUTATING);
+    // Each command is a no-op once done, so the step runs again after a crash or a lost link.
+    super("etcdReplaceSetAside", Input.class, Effect.MUTATING, Rerun.SAFE);
   }
 
   @Override
@@ -70,12 +71,6 @@ final class ReplaceSetAside extends DeclaredStep<ReplaceSetAside.Input, ReplaceS
         Replace.runDir(context.inventory(), context.runId()),
         moved.getOrDefault("manifest", ""),
         aside);
-  }
-
-  /** Each command is a no-op once done, so the step runs again after a crash or a lost link. */
-  @Override
-  public Probe probe(Input input, StepContext context) {
-    return Probe.NOT_DONE;
   }
 
   static final String SET_ASIDE = "set-aside.ftl";

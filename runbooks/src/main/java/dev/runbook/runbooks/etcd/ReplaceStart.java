@@ -45,7 +45,8 @@ final class ReplaceStart extends EtcdReplaceStep<ReplaceStart.Input, ReplaceStar
   record Output(String manifest, String diff, MemberClient.Status status, long waitedMillis) {}
 
   ReplaceStart() {
-    super("etcdReplaceStart", Input.class, Effect.MUTATING);
+    // Writing the same file again and installing the same copy again are no-ops.
+    super("etcdReplaceStart", Input.class, Effect.MUTATING, Rerun.SAFE);
   }
 
   @Override
@@ -120,12 +121,6 @@ final class ReplaceStart extends EtcdReplaceStep<ReplaceStart.Input, ReplaceStar
       throw new RunbookError(
           ErrorCode.VALIDATION_FAILED, node + ": cannot patch etcd.yaml: " + e.getMessage());
     }
-  }
-
-  /** Writing the same file again and installing the same copy again are no-ops. */
-  @Override
-  public Probe probe(Input input, StepContext context) {
-    return Probe.NOT_DONE;
   }
 
   private static final String WRITE = "commands/etcd-restore/write-file.ftl";

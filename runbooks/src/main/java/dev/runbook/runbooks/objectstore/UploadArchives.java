@@ -73,13 +73,8 @@ final class UploadArchives extends DeclaredStep<UploadArchives.Input, UploadArch
       long durationMillis) {}
 
   UploadArchives() {
-    super("controlPlaneUploadToObjectStore", Input.class, Effect.MUTATING);
-  }
-
-  @Override
-  public Probe probe(Input input, StepContext context) {
     // A re-run finds what a former try stored (same digest) and only checks it again.
-    return Probe.NOT_DONE;
+    super("controlPlaneUploadToObjectStore", Input.class, Effect.MUTATING, Rerun.SAFE);
   }
 
   @Override

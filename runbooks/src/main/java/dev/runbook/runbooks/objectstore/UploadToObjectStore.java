@@ -67,13 +67,8 @@ final class UploadToObjectStore
       long durationMillis) {}
 
   UploadToObjectStore() {
-    super("etcdUploadToObjectStore", Input.class, Effect.MUTATING);
-  }
-
-  /** A re-run finds the object a former try stored (same digest) and only checks it again. */
-  @Override
-  public Probe probe(Input input, StepContext context) {
-    return Probe.NOT_DONE;
+    // A re-run finds the object a former try stored (same digest) and only checks it again.
+    super("etcdUploadToObjectStore", Input.class, Effect.MUTATING, Rerun.SAFE);
   }
 
   @Override

@@ -16,19 +16,14 @@ public final class SetStampAside extends DeclaredStep<Stamp.Input, SetStampAside
   public record Output(int nodes) {}
 
   public SetStampAside() {
-    super("setStampAside", Stamp.Input.class, Effect.MUTATING);
+    // Moving aside is idempotent (the template skips a missing stamp): safe to run again.
+    super("setStampAside", Stamp.Input.class, Effect.MUTATING, Rerun.SAFE);
   }
 
   @Override
   public Output run(Stamp.Input input, StepContext context) {
     Stamp.onEveryNode(input, context, "commands/ssh-check/set-stamp-aside.ftl");
     return new Output(context.nodes().size());
-  }
-
-  /** Moving aside is idempotent (the template skips a missing stamp): safe to run again. */
-  @Override
-  public Probe probe(Stamp.Input input, StepContext context) {
-    return Probe.NOT_DONE;
   }
 
   @Override
