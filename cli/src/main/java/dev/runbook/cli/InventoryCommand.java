@@ -29,8 +29,9 @@ final class InventoryCommand implements Runnable {
       name = "init",
       mixinStandardHelpOptions = true,
       description =
-          "Read a live cluster through one control-plane node (strict host keys) and write its"
-              + " inventory, every discovered value commented with where it came from.")
+          "Read a live cluster through one node (strict host keys: a kubeadm control plane, or with"
+              + " --topology external an etcd member) and write its inventory, every discovered"
+              + " value commented with where it came from.")
   static final class Init implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -39,7 +40,9 @@ final class InventoryCommand implements Runnable {
         names = "--ssh",
         required = true,
         paramLabel = "USER@HOST",
-        description = "The node to read: its etcd static pod manifest and etcd's member list.")
+        description =
+            "The node to read: its etcd static pod manifest (external: its etcd unit) and etcd's"
+                + " member list.")
     String ssh;
 
     @Option(
@@ -82,6 +85,30 @@ final class InventoryCommand implements Runnable {
                 + " default: start allowed_signers beside --out from your ~/.ssh/id_*.pub.")
     Path allowedSigners;
 
+    @Option(
+        names = "--topology",
+        paramLabel = "stacked|external",
+        defaultValue = "stacked",
+        description =
+            "stacked (default): --ssh names a kubeadm control-plane node, etcd a static pod there;"
+                + " external: --ssh names an etcd member running etcd as a systemd unit (--unit),"
+                + " with the control planes apart (--control-plane).")
+    String topology;
+
+    @Option(
+        names = "--unit",
+        paramLabel = "NAME",
+        description = "With --topology external: the unit etcd runs as (default etcd.service).")
+    String unit;
+
+    @Option(
+        names = "--control-plane",
+        paramLabel = "[NAME=]HOST",
+        description =
+            "With --topology external, once per node: a node whose kube-apiserver uses this etcd"
+                + " (a restore stops them first).")
+    java.util.List<String> controlPlanes = new java.util.ArrayList<>();
+
     @Override
     public Integer call() {
       PrintWriter stdout = spec.commandLine().getOut();
@@ -94,6 +121,20 @@ final class InventoryCommand implements Runnable {
               identity != null ? identity : home.resolve(".ssh/id_ed25519"),
               knownHosts != null ? knownHosts : home.resolve(".ssh/known_hosts"),
               cluster);
+      // Bad input is refused before anything connects: nothing is read, nothing written.
+      switch (topology) {
+        case "external" -> request = request.external(unit, controlPlanes);
+        case "stacked" -> {
+          if (unit != null || !controlPlanes.isEmpty()) {
+            throw new dev.runbook.engine.api.BadInputException(
+                "--unit and --control-plane are for --topology external (stacked etcd runs as a"
+                    + " static pod on each member, and the members are the control planes)");
+          }
+        }
+        default ->
+            throw new dev.runbook.engine.api.BadInputException(
+                "--topology must be stacked or external, not '" + topology + "'");
+      }
       InventoryInit.Result result;
       try {
         result = InventoryInit.run(request, out, allowedSigners);
@@ -126,13 +167,23 @@ final class InventoryCommand implements Runnable {
         stdout.flush();
       } else {
         stdout.printf(
-            "inventory of %d member(s) (%s) written to %s%n",
+            "inventory of %d member(s) (%s)%s written to %s%n",
             result.inventory().members().size(),
             String.join(
                 ", ",
                 result.inventory().members().stream()
                     .map(dev.runbook.engine.api.Inventory.Member::name)
                     .toList()),
+            result.inventory().etcd().isExternal()
+                ? ", external etcd ("
+                    + result.inventory().etcd().external().unit()
+                    + "), control planes "
+                    + String.join(
+                        ", ",
+                        result.inventory().etcd().external().controlPlane().stream()
+                            .map(dev.runbook.engine.api.Inventory.ControlPlane::name)
+                            .toList())
+                : "",
             result.written());
         stdout.printf("  next: runbook run ssh-check -i %s --as NAME%n", result.written());
       }

@@ -8,11 +8,14 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The CLI in-process, on one runbook home. */
-final class Cli {
+/**
+ * The CLI in-process, on one runbook home. Public for the ITs of runbook packs that live in the
+ * packs' packages (their helpers are package-private there).
+ */
+public final class Cli {
 
-  record Result(int code, String out, String err) {
-    String runId() {
+  public record Result(int code, String out, String err) {
+    public String runId() {
       Matcher m = Pattern.compile("run ([0-9a-f]{8}):").matcher(out);
       if (!m.find()) {
         throw new AssertionError("no run id in:\n" + out + err);
@@ -29,7 +32,7 @@ final class Cli {
   private final Path home;
   private final Path people;
 
-  Cli(Path home) {
+  public Cli(Path home) {
     this(home, null);
   }
 
@@ -38,7 +41,7 @@ final class Cli {
    * --sign-key PEOPLE/NAME} when that key exists and no other way to sign was given, as the lab's
    * people would type it.
    */
-  Cli(Path home, Path people) {
+  public Cli(Path home, Path people) {
     this.home = home;
     this.people = people;
   }
@@ -46,7 +49,7 @@ final class Cli {
   /**
    * The CLI in a JVM of its own on {@code home}: for a process to kill or an environment to set.
    */
-  static ProcessBuilder child(Path home, String... args) {
+  public static ProcessBuilder child(Path home, String... args) {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -63,7 +66,7 @@ final class Cli {
   private static final List<String> ACTIONS =
       List.of("run", "approve", "reject", "resume", "abort");
 
-  Result run(String... args) {
+  public Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     List<String> all = new ArrayList<>(List.of("--home", home.toString()));

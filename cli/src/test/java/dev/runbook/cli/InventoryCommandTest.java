@@ -31,20 +31,45 @@ class InventoryCommandTest {
     knownHosts = Files.writeString(tmp.resolve("known_hosts"), "");
   }
 
-  private Cli.Result init(String ssh, int port, Path out) {
-    return cli.run(
-        "inventory",
-        "init",
-        "--ssh",
-        ssh,
-        "--port",
-        Integer.toString(port),
-        "--identity",
-        key.toString(),
-        "--known-hosts",
-        knownHosts.toString(),
-        "--out",
-        out.toString());
+  private Cli.Result init(String ssh, int port, Path out, String... more) {
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "inventory",
+                "init",
+                "--ssh",
+                ssh,
+                "--port",
+                Integer.toString(port),
+                "--identity",
+                key.toString(),
+                "--known-hosts",
+                knownHosts.toString(),
+                "--out",
+                out.toString()));
+    args.addAll(java.util.List.of(more));
+    return cli.run(args.toArray(String[]::new));
+  }
+
+  @Test
+  void externalEtcdOptionsThatDoNotFitAreRefusedBeforeAnyConnection() {
+    Path out = tmp.resolve("inv.yaml");
+    // Port 1: were anything connected to, the error would be an SSH one.
+    Cli.Result noCp = init("root@127.0.0.1", 1, out, "--topology", "external");
+    assertThat(noCp.code()).as(noCp.toString()).isEqualTo(2);
+    assertThat(noCp.err()).contains("--control-plane cp-1=10.0.0.21");
+    Cli.Result badCp =
+        init("root@127.0.0.1", 1, out, "--topology", "external", "--control-plane", "cp-1=-oX");
+    assertThat(badCp.code()).as(badCp.toString()).isEqualTo(2);
+    assertThat(badCp.err()).contains("--control-plane must be NAME=HOST or HOST, like");
+    Cli.Result stacked = init("root@127.0.0.1", 1, out, "--control-plane", "cp-1=h");
+    assertThat(stacked.code()).as(stacked.toString()).isEqualTo(2);
+    assertThat(stacked.err()).contains("are for --topology external");
+    Cli.Result other = init("root@127.0.0.1", 1, out, "--topology", "kubespray");
+    assertThat(other.code()).as(other.toString()).isEqualTo(2);
+    assertThat(other.err()).contains("--topology must be stacked or external, not 'kubespray'");
+    assertThat(noCp.err() + badCp.err() + stacked.err() + other.err()).doesNotContain("SSH-");
+    assertThat(out).doesNotExist();
   }
 
   @Test

@@ -17,8 +17,17 @@ public interface InventoryDiscovery {
    * @param host the address the user gave for it (the draft's host for that member)
    * @param ssh the SSH settings the connection uses (the draft's {@code ssh})
    * @param cluster the cluster name the user asked for, or null to let the pack choose one
+   * @param external for external etcd: the unit etcd runs as on the node and the control planes the
+   *     user named; null for stacked etcd
    */
-  record Seed(String node, String host, Inventory.Ssh ssh, String cluster) {}
+  record Seed(
+      String node, String host, Inventory.Ssh ssh, String cluster, Inventory.External external) {
+
+    /** A seed for stacked etcd. */
+    public Seed(String node, String host, Inventory.Ssh ssh, String cluster) {
+      this(node, host, ssh, cluster, null);
+    }
+  }
 
   /**
    * An inventory to write, and where each value came from.

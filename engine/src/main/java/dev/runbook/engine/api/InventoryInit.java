@@ -22,6 +22,14 @@ public final class InventoryInit {
 
   private static final Pattern CLUSTER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
+  /** A control plane's address or name: nothing ssh or a shell could read as an option. */
+  private static final Pattern HOST =
+      Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,252}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+
+  /** A systemd service name, as {@code etcd.unit} takes it. */
+  private static final Pattern UNIT =
+      Pattern.compile("[A-Za-z0-9_][A-Za-z0-9:_.@\\\\-]*\\.service");
+
   private InventoryInit() {}
 
   /**
@@ -32,6 +40,8 @@ public final class InventoryInit {
    * @param identityFile private key (absolute)
    * @param knownHosts the known_hosts file that must already know the node's key (absolute)
    * @param cluster the cluster's name for the inventory, or null to let the pack choose
+   * @param external for external etcd (the node is an etcd member running {@code unit}; the control
+   *     planes are the nodes whose kube-apiserver uses it), or null for stacked etcd
    */
   public record Request(
       String user,
@@ -40,7 +50,8 @@ public final class InventoryInit {
       Path identityFile,
       Path knownHosts,
       Duration connectTimeout,
-      String cluster) {
+      String cluster,
+      Inventory.External external) {
 
     public Request {
       Objects.requireNonNull(user, "user");
@@ -79,7 +90,58 @@ public final class InventoryInit {
       if (host.startsWith("[")) {
         host = host.substring(1, host.length() - 1);
       }
-      return new Request(m.group(1), host, port, identityFile, knownHosts, null, cluster);
+      return new Request(m.group(1), host, port, identityFile, knownHosts, null, cluster, null);
+    }
+
+    /**
+     * This request for external etcd: the node given is an etcd member running {@code unit} (a bare
+     * name gets {@code .service}), and {@code controlPlanes} are the nodes whose kube-apiserver
+     * uses that etcd, each {@code NAME=HOST} or {@code HOST} (then named by its host).
+     *
+     * @throws BadInputException for no control plane, a malformed one, or a unit that is not a
+     *     systemd service name
+     */
+    public Request external(String unit, List<String> controlPlanes) {
+      String u = unit == null ? "etcd.service" : unit;
+      if (!u.contains(".")) {
+        u = u + ".service"; // as systemctl reads a bare name
+      }
+      if (!UNIT.matcher(u).matches()) {
+        throw new BadInputException(
+            "--unit must be a systemd service name like etcd.service, not '" + unit + "'");
+      }
+      if (controlPlanes == null || controlPlanes.isEmpty()) {
+        throw new BadInputException(
+            "--topology external needs the control-plane nodes whose kube-apiserver uses this"
+                + " etcd: --control-plane cp-1=10.0.0.21 (once per node; a restore stops them"
+                + " first)");
+      }
+      List<Inventory.ControlPlane> cps = new java.util.ArrayList<>();
+      for (String given : controlPlanes) {
+        int eq = given.indexOf('=');
+        String name = eq < 0 ? given : given.substring(0, eq);
+        String cpHost = eq < 0 ? given : given.substring(eq + 1);
+        if (!CLUSTER.matcher(name).matches() || !HOST.matcher(cpHost).matches()) {
+          throw new BadInputException(
+              "--control-plane must be NAME=HOST or HOST, like cp-1=10.0.0.21 (a name of letters,"
+                  + " digits, '.', '_' or '-'), not '"
+                  + given
+                  + "'");
+        }
+        if (cps.stream().anyMatch(c -> c.name().equals(name) || c.host().equals(cpHost))) {
+          throw new BadInputException("--control-plane " + given + " is given twice");
+        }
+        cps.add(new Inventory.ControlPlane(name, cpHost, null));
+      }
+      return new Request(
+          user,
+          host,
+          port,
+          identityFile,
+          knownHosts,
+          connectTimeout,
+          cluster,
+          new Inventory.External(u, List.copyOf(cps)));
     }
   }
 

@@ -50,4 +50,38 @@ class InventoryInitRequestTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("--cluster");
   }
+
+  @Test
+  void externalTakesAServiceNameAndNamedOrBareControlPlanes() {
+    InventoryInit.Request r =
+        of("root@10.0.0.11").external("etcd", java.util.List.of("cp-1=10.0.0.21", "cp-2.example"));
+    assertThat(r.external().unit()).isEqualTo("etcd.service");
+    assertThat(r.external().controlPlane())
+        .containsExactly(
+            new Inventory.ControlPlane("cp-1", "10.0.0.21", null),
+            new Inventory.ControlPlane("cp-2.example", "cp-2.example", null));
+    assertThat(of("root@h").external()).isNull();
+  }
+
+  @Test
+  void externalRefusesNoControlPlaneABadOneOrABadUnitNamingWhatWasGiven() {
+    InventoryInit.Request r = of("root@10.0.0.11");
+    assertThatThrownBy(() -> r.external(null, java.util.List.of()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--control-plane cp-1=10.0.0.21");
+    for (String bad :
+        new String[] {"cp-1=", "=10.0.0.1", "cp 1=h", "cp-1=-oProxyCommand=x", "a=$(id)"}) {
+      assertThatThrownBy(() -> r.external(null, java.util.List.of(bad)))
+          .as(bad)
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("--control-plane must be NAME=HOST or HOST")
+          .hasMessageContaining("'" + bad + "'");
+    }
+    assertThatThrownBy(() -> r.external(null, java.util.List.of("cp-1=h1", "cp-1=h2")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("given twice");
+    assertThatThrownBy(() -> r.external("etcd;id", java.util.List.of("cp-1=h1")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--unit must be a systemd service name");
+  }
 }

@@ -24,7 +24,8 @@ record EtcdUnit(
     String execStart,
     List<String> environmentFiles,
     Map<String, Setting> settings,
-    List<String> problems) {
+    List<String> problems,
+    boolean runsEtcd) {
 
   /** The prefix of the drop-ins the runbooks write; any other drop-in is someone else's. */
   static final String OWN_DROP_IN = "50-runbook-restore-";
@@ -203,6 +204,7 @@ record EtcdUnit(
       }
     }
     Map<String, Setting> settings = new LinkedHashMap<>();
+    boolean runsEtcd = false;
     if (execStart == null) {
       problems.add(unit + " has no ExecStart=");
     } else {
@@ -210,7 +212,8 @@ record EtcdUnit(
       for (String w : words(execStart)) {
         argv.add(expand(w, env));
       }
-      if (argv.isEmpty() || !fileName(argv.get(0)).equals("etcd")) {
+      runsEtcd = !argv.isEmpty() && fileName(argv.get(0)).equals("etcd");
+      if (!runsEtcd) {
         problems.add(
             unit
                 + " does not run etcd directly (ExecStart="
@@ -266,17 +269,23 @@ record EtcdUnit(
         execStart,
         List.copyOf(envFilePaths),
         Map.copyOf(settings),
-        List.copyOf(problems));
+        List.copyOf(problems),
+        runsEtcd);
   }
 
   /**
    * Why the members' units cannot be restored as one cluster: settings passed in different styles,
-   * or certificate paths that differ (a runbook renders one set of paths for every member).
+   * or certificate paths that differ (a runbook renders one set of paths for every member). Units
+   * with other problems count too (a preflight names every problem at once), but for those whose
+   * settings could not be read at all (no ExecStart, not etcd itself).
    */
   static List<String> disagreements(Map<String, EtcdUnit> byMember) {
     List<String> problems = new ArrayList<>();
     Map.Entry<String, EtcdUnit> first = null;
     for (Map.Entry<String, EtcdUnit> e : byMember.entrySet()) {
+      if (!e.getValue().runsEtcd()) {
+        continue; // its settings were not read: nothing to compare
+      }
       if (first == null) {
         first = e;
         continue;

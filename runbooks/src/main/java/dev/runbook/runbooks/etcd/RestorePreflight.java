@@ -187,10 +187,11 @@ final class RestorePreflight extends DeclaredStep<RestorePreflight.Input, Restor
                 + "): point the unit itself at that data dir and move the drop-in aside before"
                 + " restoring again");
       }
+      // Compared with the others even when it has problems of its own: every problem at once.
+      units.put(node, u);
       if (!u.problems().isEmpty()) {
         continue;
       }
-      units.put(node, u);
       mismatches.addAll(compareUnit(m, u));
       String dataDir = read.dataDir();
       String restored = Restore.restoredDir(dataDir, context.runId());

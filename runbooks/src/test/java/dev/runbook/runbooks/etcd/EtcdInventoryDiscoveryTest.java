@@ -158,4 +158,95 @@ class EtcdInventoryDiscoveryTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("--trusted-ca-file=/opt/ca.crt is not under any hostPath volume");
   }
+
+  /** An external member's unit, flags style, as the lab writes it for cp-1. */
+  private static final String FLAGS_UNIT =
+      """
+      # /etc/systemd/system/etcd.service
+      [Service]
+      Type=notify
+      ExecStart=/usr/local/bin/etcd \\
+        --name cp-1 \\
+        --data-dir=/srv/etcd \\
+        --advertise-client-urls=https://127.0.0.11:2379 \\
+        --cert-file=/etc/etcd/pki/server.crt \\
+        --key-file=/etc/etcd/pki/server.key \\
+        --trusted-ca-file=/etc/etcd/pki/ca.crt
+      """;
+
+  private static final Inventory.External CONTROL_PLANES =
+      new Inventory.External(
+          "etcd.service", List.of(new Inventory.ControlPlane("api-1", "127.0.0.21", null)));
+
+  private static InventoryDiscovery.Draft external(EtcdUnit unit) throws IOException {
+    return EtcdInventoryDiscovery.draftExternal(
+        new InventoryDiscovery.Seed("127.0.0.11", "127.0.0.11", SSH, null, CONTROL_PLANES),
+        unit,
+        "abc123",
+        "3.5.16",
+        members("members-3.5-3.json"));
+  }
+
+  @Test
+  void externalEtcdIsDraftedFromTheSeedsUnitAndTheMemberListWithTheControlPlanesGiven()
+      throws IOException {
+    InventoryDiscovery.Draft d = external(EtcdUnit.parse("etcd.service", FLAGS_UNIT, f -> null));
+    Inventory inv = d.inventory();
+    assertThat(inv.etcd().topology()).isEqualTo("external");
+    assertThat(inv.etcd().external()).isEqualTo(CONTROL_PLANES);
+    assertThat(inv.etcd().dataDir()).isEqualTo("/srv/etcd");
+    assertThat(inv.etcd().pki())
+        .isEqualTo(
+            new Inventory.Pki(
+                "/etc/etcd/pki/ca.crt", "/etc/etcd/pki/server.crt", "/etc/etcd/pki/server.key"));
+    assertThat(inv.etcd().access().mode()).isEqualTo("tunnel");
+    assertThat(inv.members())
+        .extracting(Inventory.Member::name, Inventory.Member::host)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("cp-1", "127.0.0.11"),
+            org.assertj.core.groups.Tuple.tuple("cp-2", "127.0.0.12"),
+            org.assertj.core.groups.Tuple.tuple("cp-3", "127.0.0.13"));
+    // Each value says where in the unit it was read.
+    assertThat(d.sources().get("etcd.dataDir"))
+        .isEqualTo("--data-dir in ExecStart of /etc/systemd/system/etcd.service");
+    assertThat(d.sources().get("etcd.pki.cacert"))
+        .isEqualTo("--trusted-ca-file in ExecStart of /etc/systemd/system/etcd.service");
+    assertThat(d.sources().get("etcd.unit")).contains("from --unit");
+    assertThat(d.sources().get("controlPlane[0].host")).isEqualTo("from --control-plane");
+    assertThat(d.header())
+        .anySatisfy(
+            h -> assertThat(h).contains("its systemd unit etcd.service").contains("abc123"));
+  }
+
+  @Test
+  void anEnvironmentFileUnitNotesTheFileAndAUnitWithoutCertificatesIsRefused() throws IOException {
+    String envUnit =
+        "# /etc/systemd/system/etcd.service\n[Service]\nEnvironmentFile=/etc/etcd/etcd.conf\n"
+            + "ExecStart=/usr/local/bin/etcd\n";
+    String env =
+        "ETCD_NAME=cp-1\nETCD_DATA_DIR=/var/lib/etcd\n"
+            + "ETCD_ADVERTISE_CLIENT_URLS=https://127.0.0.11:2379,https://10.0.0.11:2379\n"
+            + "ETCD_CERT_FILE=/p/server.crt\nETCD_KEY_FILE=/p/server.key\n"
+            + "ETCD_TRUSTED_CA_FILE=/p/ca.crt\n";
+    InventoryDiscovery.Draft d = external(EtcdUnit.parse("etcd.service", envUnit, f -> env));
+    assertThat(d.sources().get("etcd.dataDir")).isEqualTo("ETCD_DATA_DIR in /etc/etcd/etcd.conf");
+    assertThat(d.inventory().etcd().pki().cert()).isEqualTo("/p/server.crt");
+    assertThat(d.header())
+        .anySatisfy(h -> assertThat(h).contains("environment files /etc/etcd/etcd.conf"));
+
+    EtcdUnit noCa =
+        EtcdUnit.parse(
+            "etcd.service", FLAGS_UNIT.replace("--trusted-ca-file=", "--x-ca="), f -> null);
+    assertThatThrownBy(() -> external(noCa))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("no absolute --trusted-ca-file (nor ETCD_TRUSTED_CA_FILE)");
+
+    EtcdUnit otherName =
+        EtcdUnit.parse(
+            "etcd.service", FLAGS_UNIT.replace("--name cp-1", "--name etcd-9"), f -> null);
+    assertThatThrownBy(() -> external(otherName))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("does not name its own member etcd-9")
+        .hasMessageContaining("--name in ExecStart of /etc/systemd/system/etcd.service");
+  }
 }

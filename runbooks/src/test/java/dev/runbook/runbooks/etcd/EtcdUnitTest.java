@@ -232,4 +232,47 @@ class EtcdUnitTest {
                 + " /etc/kubernetes/pki/etcd/server.crt, etcd-3 has /etc/etcd/pki/server.crt");
     assertThat(EtcdUnit.disagreements(Map.of("etcd-1", flags("")))).isEmpty();
   }
+
+  @Test
+  void aUnitWithProblemsOfItsOwnIsComparedTooButNotOneWhoseSettingsWereNotRead() {
+    Map<String, EtcdUnit> units = new LinkedHashMap<>();
+    // No data dir, and another CA: both are said, the second by comparing it with etcd-2.
+    units.put(
+        "etcd-1",
+        EtcdUnit.parse(
+            "etcd.service",
+            FLAGS
+                .replace("  --data-dir=/var/lib/etcd \\\n", "")
+                .replace(
+                    "--trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt", "--trusted-ca-file=/ca"),
+            f -> null));
+    units.put(
+        "etcd-2",
+        flags(
+            """
+            # /etc/systemd/system/etcd.service.d/20-ops.conf
+            [Service]
+            Environment=ETCD_QUOTA_BACKEND_BYTES=1
+            """));
+    units.put(
+        "etcd-3",
+        EtcdUnit.parse(
+            "etcd.service",
+            "# /etc/systemd/system/etcd.service\n[Service]\nExecStart=/bin/sh -c 'exec etcd'\n",
+            f -> null));
+    assertThat(units.get("etcd-1").problems())
+        .singleElement()
+        .asString()
+        .contains("data dir is not discoverable");
+    assertThat(units.get("etcd-2").problems())
+        .singleElement()
+        .asString()
+        .contains("already overridden");
+    assertThat(units.get("etcd-3").runsEtcd()).isFalse();
+
+    assertThat(EtcdUnit.disagreements(units))
+        .containsExactly(
+            "the members' units disagree on --trusted-ca-file: etcd-1 has /ca, etcd-2 has"
+                + " /etc/kubernetes/pki/etcd/ca.crt");
+  }
 }

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * External etcd (a systemd unit on etcd nodes, API servers on control planes apart): etcd-snapshot
  * and etcd-restore-rehearsal work unchanged, leaving the live members as they were; the
  * control-plane runbooks, which reach the members only, refuse it when planned (etcd-restore on
- * external etcd: ExternalEtcdRestoreIT).
+ * external etcd: ExternalEtcdRestoreIT, in the cli module).
  */
 class ExternalEtcdRunbooksIT {
 

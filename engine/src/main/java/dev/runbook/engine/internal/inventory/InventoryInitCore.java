@@ -66,7 +66,8 @@ public final class InventoryInitCore {
     try (SshRemoteShell shell = new SshRemoteShell(seedOnly)) {
       fingerprint = shell.connect(node); // host key and key auth first, before any read
       draft =
-          discovery.discover(shell, new InventoryDiscovery.Seed(node, r.host(), ssh, r.cluster()));
+          discovery.discover(
+              shell, new InventoryDiscovery.Seed(node, r.host(), ssh, r.cluster(), r.external()));
     }
     Map<String, String> notes = new java.util.HashMap<>(draft.sources());
     notes.putIfAbsent("ssh.user", "from --ssh");
@@ -188,9 +189,9 @@ public final class InventoryInitCore {
   }
 
   /**
-   * Connects to every member but the one init read, as a run would (strict host keys, the
-   * inventory's key), running nothing: so the user learns now, with the exact fix, which host keys
-   * known_hosts still lacks.
+   * Connects to every member but the one init read (and, for external etcd, every control plane),
+   * as a run would (strict host keys, the inventory's key), running nothing: so the user learns
+   * now, with the exact fix, which host keys known_hosts still lacks.
    */
   private static List<RemoteFailure> unverified(
       Inventory loaded, Inventory draft, String seedHost) {
@@ -204,6 +205,16 @@ public final class InventoryInitCore {
           shell.connect(m.name());
         } catch (RemoteFailure e) {
           failed.add(e);
+        }
+      }
+      if (loaded.etcd().isExternal()) {
+        // The control planes too: a restore stops their API servers first.
+        for (Inventory.ControlPlane cp : loaded.etcd().external().controlPlane()) {
+          try {
+            shell.connect(cp.name());
+          } catch (RemoteFailure e) {
+            failed.add(e);
+          }
         }
       }
     }

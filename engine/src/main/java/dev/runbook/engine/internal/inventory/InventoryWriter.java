@@ -81,6 +81,9 @@ public final class InventoryWriter {
         line(2, "key", path(access.key()), "etcd.access.key");
       }
     }
+    if (etcd.isExternal()) {
+      line(1, "unit", scalar(etcd.external().unit()), "etcd.unit");
+    }
     section(0, "members", "members");
     for (int i = 0; i < inv.members().size(); i++) {
       Inventory.Member m = inv.members().get(i);
@@ -91,6 +94,20 @@ public final class InventoryWriter {
       line(2, "peerUrl", scalar(m.peerUrl().toString()), at + ".peerUrl");
       if (m.hostKeyFingerprint() != null) {
         line(2, "hostKeyFingerprint", scalar(m.hostKeyFingerprint()), at + ".hostKeyFingerprint");
+      }
+    }
+    if (etcd.isExternal()) {
+      section(0, "controlPlane", "controlPlane");
+      List<Inventory.ControlPlane> cps = etcd.external().controlPlane();
+      for (int i = 0; i < cps.size(); i++) {
+        Inventory.ControlPlane cp = cps.get(i);
+        String at = "controlPlane[" + i + "]";
+        line(1, "- name", scalar(cp.name()), at);
+        line(2, "host", scalar(cp.host()), at + ".host");
+        if (cp.hostKeyFingerprint() != null) {
+          line(
+              2, "hostKeyFingerprint", scalar(cp.hostKeyFingerprint()), at + ".hostKeyFingerprint");
+        }
       }
     }
     if (inv.validate() != null && inv.validate().marker() != null) {

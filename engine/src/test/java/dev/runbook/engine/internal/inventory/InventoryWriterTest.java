@@ -56,6 +56,45 @@ class InventoryWriterTest {
   }
 
   @Test
+  void externalEtcdIsWrittenWithItsUnitAndControlPlanesAndReadsBackAsItWas() throws IOException {
+    Inventory stacked = inventory("prod", List.of(member("etcd-1", "10.0.0.11")), "/var/lib/etcd");
+    Inventory.Etcd e = stacked.etcd();
+    Inventory inv =
+        new Inventory(
+            null,
+            stacked.cluster(),
+            stacked.ssh(),
+            new Inventory.Etcd(
+                "external",
+                e.manifestDir(),
+                e.dataDir(),
+                e.pki(),
+                e.access(),
+                new Inventory.External(
+                    "etcd-main.service",
+                    List.of(
+                        new Inventory.ControlPlane("cp-1", "10.0.0.21", null),
+                        new Inventory.ControlPlane("cp-2", "10.0.0.22", null)))),
+            stacked.members(),
+            stacked.validate(),
+            Map.of(),
+            List.of());
+    String text =
+        InventoryWriter.render(
+            inv,
+            List.of(),
+            Map.of("etcd.unit", "from --unit", "controlPlane[1].host", "from --control-plane"));
+    Path file = Files.writeString(dir.resolve("external.yaml"), text);
+    Inventory loaded = InventoryInitCore.checked(file, inv);
+    assertThat(loaded.etcd().external()).isEqualTo(inv.etcd().external());
+    assertThat(text)
+        .contains("  topology: external\n")
+        .contains("  unit: etcd-main.service  # from --unit\n")
+        .contains("controlPlane:\n  - name: cp-1\n    host: \"10.0.0.21\"\n")
+        .contains("    host: \"10.0.0.22\"  # from --control-plane\n");
+  }
+
+  @Test
   void valuesYamlWouldReadOtherwiseAreQuotedAndReadBackAsTheyWere() throws IOException {
     // A data dir with a comment sign, ": " and quotes; hosts YAML reads as a number or a boolean.
     Inventory inv =
