@@ -91,7 +91,12 @@ final class RestoreRun {
       j.append(done("Task_StopControlPlane", "etcdStopControlPlane", Map.of()));
       step(j, "Task_RestoreMembers", "Restore every member", Effect.DESTRUCTIVE, MEMBERS);
       j.append(done("Task_RestoreMembers", "etcdRestoreMembers", Map.of()));
-      step(j, "Task_PatchManifests", "Point each member's etcd at its restored dir", Effect.MUTATING, MEMBERS);
+      step(
+          j,
+          "Task_PatchManifests",
+          "Point each member's etcd at its restored dir",
+          Effect.MUTATING,
+          MEMBERS);
       j.artifact(
           "Task_PatchManifests", "manifest-cp-1.diff", DIFF.getBytes(StandardCharsets.UTF_8));
       j.append(

@@ -293,11 +293,18 @@ class ExternalEtcdRestoreIT {
     String run = r.runId();
     r = approve(cli, run, "Gate_ApproveStop", "bob", "plan read");
     assertThat(waitingAt(r)).isEqualTo("Gate_ApproveRestart");
+    // Its API server is stopped: the run holds the control plane's node as it holds the members'.
+    Path cpLock = lab.nodePath(CP, dev.runbook.engine.internal.plan.LockCommands.LOCK);
+    assertThat(cpLock).content().contains("run=" + run);
+    assertThat(lab.nodePath(1, dev.runbook.engine.internal.plan.LockCommands.LOCK))
+        .content()
+        .contains("run=" + run);
     Cli.Result aborted = cli.run("abort", run, "--as", "carol", "--comment", "wrong snapshot");
     assertThat(aborted.code()).as(aborted.toString()).isEqualTo(1);
     assertThat(aborted.out()).contains("Run " + run + ": rolled-back");
     // The drop-in was staged only: nothing to set aside, etcd starts on the unit as it was.
     assertRolledBack(run, unitBefore, "Task_AbortRollBack", false);
+    assertThat(cpLock).doesNotExist();
   }
 
   /**
