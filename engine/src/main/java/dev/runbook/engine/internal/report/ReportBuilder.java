@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runbook.engine.api.Runs;
 import dev.runbook.engine.internal.catalog.Catalog;
 import dev.runbook.engine.internal.catalog.ProcessGraph;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
 import dev.runbook.engine.internal.evidence.RunSummary;
 import dev.runbook.engine.internal.report.ReportModel.Artifact;
@@ -78,7 +79,7 @@ public final class ReportBuilder {
     for (JsonNode r : records) {
       accept(r);
     }
-    RunSummary s = EvidenceReader.summarize(records);
+    RunSummary s = EvidenceReader.summarize(EvidenceEvents.readable(records));
     JsonNode started = first("run.started");
     JsonNode ended = last("run.ended");
     List<Entry> parameters = new ArrayList<>();

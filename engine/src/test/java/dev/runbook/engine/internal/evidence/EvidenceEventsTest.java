@@ -88,6 +88,34 @@ class EvidenceEventsTest {
         .hasMessageContaining("record 6 has an unknown type: run.teleported");
   }
 
+  @Test
+  void readableLeavesOutWhatCannotBeAnEventAndKeepsTheRest() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> records =
+        List.of(
+            json.readTree("{\"seq\":1,\"type\":\"run.teleported\"}"),
+            // A list where the event has a number: altered by hand.
+            json.readTree("{\"seq\":2,\"type\":\"step.started\",\"attempt\":[1]}"),
+            json.readTree(
+                "{\"seq\":3,\"at\":\"yesterday\",\"type\":\"run.resumed\",\"by\":\"bob\"}"),
+            json.readTree(
+                "{\"seq\":4,\"at\":\"2026-12-03T10:00:00.000Z\",\"type\":\"run.resumed\","
+                    + "\"by\":\"eve\"}"));
+
+    List<EvidenceEvents.Recorded> read = EvidenceEvents.readable(records);
+
+    assertThat(read)
+        .containsExactly(
+            new EvidenceEvents.Recorded(3, null, new RunEvent.RunResumed("bob")),
+            new EvidenceEvents.Recorded(
+                4,
+                java.time.Instant.parse("2026-12-03T10:00:00Z"),
+                new RunEvent.RunResumed("eve")));
+    assertThat(read.get(1).atText()).isEqualTo("2026-12-03T10:00:00.000Z");
+    assertThatThrownBy(() -> EvidenceEvents.of(records.get(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   /** An event with a value of its own in every component. */
   private static RunEvent sample(Class<? extends RunEvent> c) throws Exception {
     RecordComponent[] components = c.getRecordComponents();
