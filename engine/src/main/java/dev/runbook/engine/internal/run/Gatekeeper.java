@@ -1,6 +1,5 @@
 package dev.runbook.engine.internal.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.Identity;
 import dev.runbook.engine.api.IdentityException;
@@ -8,6 +7,7 @@ import dev.runbook.engine.api.Refusal;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.internal.catalog.Gates;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -222,12 +222,11 @@ final class Gatekeeper {
   /** The activity of a reconcile.required with no decision after it, or null. */
   static String reconcilePending(RunSession s) {
     String pending = null;
-    for (JsonNode r : s.evidence()) {
-      String type = r.path("type").asText();
-      if (type.equals("reconcile.required")) {
-        pending = r.path("activityId").asText();
-      } else if (type.equals("gate.decision")
-          && EngineCore.RECONCILE.equals(r.path("name").asText())) {
+    for (EvidenceEvents.Recorded r : s.events()) {
+      if (r.event() instanceof RunEvent.ReconcileRequired q) {
+        pending = q.activityId();
+      } else if (r.event() instanceof RunEvent.GateDecision d
+          && EngineCore.RECONCILE.equals(d.name())) {
         pending = null;
       }
     }
