@@ -93,7 +93,7 @@ public final class ReportBuilder {
       note = runbookProblem;
     } else {
       ProcessGraph graph = ProcessGraph.of(runbook.model());
-      diagram = DiagramLayout.draw(graph, RunPath.of(graph, records));
+      diagram = DiagramLayout.draw(graph, RunPath.of(graph, EvidenceEvents.readable(records)));
       note =
           "Drawn from "
               + runbook.source()
