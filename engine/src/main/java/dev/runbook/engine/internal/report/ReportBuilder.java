@@ -144,8 +144,8 @@ public final class ReportBuilder {
         note,
         text(started, "identity"),
         text(started, "allowedSignersSha256"),
-        RunChart.downtime(records),
-        RunChart.of(records));
+        RunChart.downtime(EvidenceEvents.readable(records)),
+        RunChart.of(EvidenceEvents.readable(records)));
   }
 
   private void accept(JsonNode r) throws IOException {
