@@ -3,6 +3,7 @@ package dev.runbook.cli;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.FailureReason;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.StepOutcome;
 import dev.runbook.engine.internal.evidence.EngineKey;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.Redactor;
@@ -123,7 +124,7 @@ final class RestoreRun {
   }
 
   private static RunEvent.StepFinished done(String id, String step, Map<String, Object> outputs) {
-    return new RunEvent.StepFinished(id, step, "done", 1500, outputs, null, null, null);
+    return new RunEvent.StepFinished(id, step, StepOutcome.DONE, 1500, outputs, null, null, null);
   }
 
   private static void gate(EvidenceJournal j, String id, String name) throws IOException {

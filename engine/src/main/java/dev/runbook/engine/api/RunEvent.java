@@ -162,13 +162,14 @@ public sealed interface RunEvent {
   }
 
   /**
-   * A step ended. {@code outcome}: {@code done}, {@code failed}, or {@code already-done} (its probe
-   * found the change made before a crash).
+   * A step ended. {@code outcome}: {@code done}, {@code failed}, {@code already-done} (its probe
+   * found the change made before a crash) or {@code interrupted} (stopped for a reconcile gate, or
+   * about to run again after a broken connection); see {@link StepOutcome}.
    */
   record StepFinished(
       String activityId,
       String step,
-      String outcome,
+      StepOutcome outcome,
       long durationMillis,
       Map<String, Object> outputs,
       FailureReason failure,

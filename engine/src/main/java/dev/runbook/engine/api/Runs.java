@@ -451,7 +451,7 @@ public final class Runs {
           last = events.get(i).event();
         }
       }
-      boolean failed = last instanceof RunEvent.StepFinished f && "failed".equals(f.outcome());
+      boolean failed = last instanceof RunEvent.StepFinished f && f.outcome() == StepOutcome.FAILED;
       state = failed ? "failed" : "interrupted";
       if (last instanceof RunEvent.NodeLockRefused refused) {
         state = "failed";

@@ -1,6 +1,7 @@
 package dev.runbook.engine.internal.report;
 
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.StepOutcome;
 import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.report.ReportModel.Bar;
 import dev.runbook.engine.internal.report.ReportModel.Chart;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -66,7 +68,7 @@ final class RunChart {
         }
       } else if (r.event() instanceof RunEvent.StepFinished f
           && BACK.contains(beans.get(f.activityId()))
-          && "done".equals(f.outcome())
+          && f.outcome() == StepOutcome.DONE
           && r.at() != null) {
         return new Downtime(
             true,
@@ -124,7 +126,10 @@ final class RunChart {
       } else if (e instanceof RunEvent.StepFinished f) {
         EvidenceEvents.Recorded started = open.remove(f.activityId());
         if (started != null) {
-          bars(lanes, nodesOf.remove(f.activityId()), bar(x, started, r.at(), f.outcome()));
+          bars(
+              lanes,
+              nodesOf.remove(f.activityId()),
+              bar(x, started, r.at(), Objects.toString(f.outcome(), null)));
         }
       } else if (e instanceof RunEvent.GatePending p) {
         gates.put(p.activityId(), r);

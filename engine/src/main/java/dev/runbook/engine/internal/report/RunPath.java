@@ -89,7 +89,7 @@ final class RunPath {
         if (f.activityId() != null && f.activityId().equals(current)) {
           errorCode = f.errorCode();
           exit =
-              "done".equals(f.outcome()) || "already-done".equals(f.outcome())
+              f.outcome() != null && f.outcome().done()
                   ? Exit.NORMAL
                   : errorCode != null ? Exit.ERROR : Exit.NONE;
         }

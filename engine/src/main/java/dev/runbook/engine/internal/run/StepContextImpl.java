@@ -381,7 +381,7 @@ final class StepContextImpl implements StepContext {
     for (EvidenceEvents.Recorded r : events) {
       if (r.event() instanceof RunEvent.StepFinished f
           && activityId.equals(f.activityId())
-          && "done".equals(f.outcome())) {
+          && f.outcome() == dev.runbook.engine.api.StepOutcome.DONE) {
         Map<String, String> o = new java.util.LinkedHashMap<>();
         if (f.outputs() != null) {
           f.outputs().forEach((name, value) -> o.put(name, outputText(value)));

@@ -3,6 +3,7 @@ package dev.runbook.engine.internal.evidence;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.FailureReason;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.StepOutcome;
 import java.util.List;
 import java.util.Map;
 
@@ -59,7 +60,7 @@ final class Events {
 
   static RunEvent.StepFinished stepFinished(String activityId, Map<String, Object> outputs) {
     return new RunEvent.StepFinished(
-        activityId, "takeSnapshot", "done", 1500, outputs, null, null, null);
+        activityId, "takeSnapshot", StepOutcome.DONE, 1500, outputs, null, null, null);
   }
 
   static RunEvent.GatePending gatePending(String activityId, int required) {

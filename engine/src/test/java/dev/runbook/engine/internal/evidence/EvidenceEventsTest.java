@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.StepOutcome;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
@@ -114,6 +115,28 @@ class EvidenceEventsTest {
     assertThat(read.get(1).atText()).isEqualTo("2026-12-03T10:00:00.000Z");
     assertThatThrownBy(() -> EvidenceEvents.of(records.get(1)))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aStepOutcomeReadsByItsLabelAndOneUnknownReadsAsFailed() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    String record = "{\"seq\":7,\"type\":\"step.finished\",\"activityId\":\"Task_A\",\"outcome\":";
+    for (StepOutcome o : StepOutcome.values()) {
+      RunEvent.StepFinished f =
+          (RunEvent.StepFinished)
+              EvidenceEvents.of(json.readTree(record + "\"" + o.label() + "\"}")).event();
+      assertThat(f.outcome()).isEqualTo(o);
+      assertThat(json.valueToTree(f).path("outcome").asText()).isEqualTo(o.label());
+    }
+    assertThat(StepOutcome.ALREADY_DONE).hasToString("already-done");
+    // Evidence of another version stays readable, and what it means is not taken as done.
+    RunEvent.StepFinished later =
+        (RunEvent.StepFinished) EvidenceEvents.of(json.readTree(record + "\"half-done\"}")).event();
+    assertThat(later.outcome()).isEqualTo(StepOutcome.FAILED);
+    RunEvent.StepFinished none =
+        (RunEvent.StepFinished)
+            EvidenceEvents.of(json.readTree(record.replace(",\"outcome\":", "}"))).event();
+    assertThat(none.outcome()).isNull();
   }
 
   /** An event with a value of its own in every component. */

@@ -9,6 +9,7 @@ import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.Reports;
 import dev.runbook.engine.api.Reports.Format;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.StepOutcome;
 import dev.runbook.engine.internal.evidence.EngineKey;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.Redactor;
@@ -70,7 +71,7 @@ class ReportsTest {
           new RunEvent.StepFinished(
               "Task_Note",
               "note",
-              "done",
+              StepOutcome.DONE,
               20,
               Map.of("file", "/s.db", "sha256", "e".repeat(64), "revision", 7),
               null,
