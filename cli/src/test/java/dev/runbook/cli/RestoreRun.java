@@ -1,5 +1,6 @@
 package dev.runbook.cli;
 
+import dev.runbook.engine.api.Decision;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.FailureReason;
 import dev.runbook.engine.api.RunEvent;
@@ -135,7 +136,8 @@ final class RestoreRun {
 
   private static RunEvent.GateDecision decision(
       String id, String name, String decision, String by, String comment) {
-    return new RunEvent.GateDecision(id, name, decision, by, null, comment, "b".repeat(64), 1, 1);
+    return new RunEvent.GateDecision(
+        id, name, Decision.ofLabel(decision), by, null, comment, "b".repeat(64), 1, 1);
   }
 
   private static void command(

@@ -243,13 +243,14 @@ public sealed interface RunEvent {
 
   /**
    * A person's decision at a gate, or the gate's own expiry ({@code decision} = {@code expired}, by
-   * {@code engine}). {@code decision}: approved, rejected, expired. {@code keyFingerprint}: the key
-   * that signed the decision's statement ({@code by} is its principal), null when unsigned.
+   * {@code engine}). {@code decision}: approved, rejected, expired ({@link Decision}). {@code
+   * keyFingerprint}: the key that signed the decision's statement ({@code by} is its principal),
+   * null when unsigned.
    */
   record GateDecision(
       String activityId,
       String name,
-      String decision,
+      Decision decision,
       String by,
       String role,
       String comment,
@@ -261,7 +262,7 @@ public sealed interface RunEvent {
     public GateDecision(
         String activityId,
         String name,
-        String decision,
+        Decision decision,
         String by,
         String role,
         String comment,

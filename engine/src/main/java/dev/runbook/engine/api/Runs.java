@@ -467,7 +467,7 @@ public final class Runs {
           approvals.clear();
         } else if (r.event() instanceof RunEvent.GateDecision d
             && gateId.equals(d.activityId())
-            && "approved".equals(d.decision())) {
+            && d.decision() == Decision.APPROVED) {
           approvals.add(d.by());
         }
       }

@@ -3,6 +3,7 @@ package dev.runbook.engine.internal.evidence;
 import static dev.runbook.engine.internal.evidence.EvidenceFormat.JOURNAL_FILE;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.Decision;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.internal.evidence.RunSummary.LastStep;
 import dev.runbook.engine.internal.evidence.RunSummary.PendingGate;
@@ -204,7 +205,7 @@ public final class EvidenceReader {
       if (gate == null || !gate.activityId().equals(d.activityId())) {
         return;
       }
-      if (!"approved".equals(d.decision())) {
+      if (d.decision() != Decision.APPROVED) {
         gate = null; // rejected or expired: the gate is closed either way
         return;
       }

@@ -232,7 +232,7 @@ public final class ReportBuilder {
               at,
               e.activityId(),
               e.name(),
-              e.decision(),
+              java.util.Objects.toString(e.decision(), null),
               e.by(),
               e.role(),
               e.comment(),

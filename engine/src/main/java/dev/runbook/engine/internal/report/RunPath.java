@@ -1,5 +1,6 @@
 package dev.runbook.engine.internal.report;
 
+import dev.runbook.engine.api.Decision;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.internal.catalog.ProcessGraph;
 import dev.runbook.engine.internal.catalog.ProcessGraph.Flow;
@@ -95,14 +96,15 @@ final class RunPath {
         }
       } else if (e instanceof RunEvent.GateDecision d) {
         if (d.activityId() != null && d.activityId().equals(current)) {
-          switch (String.valueOf(d.decision())) {
-            case "approved" -> exit = Exit.NORMAL;
-            case "rejected" -> {
-              exit = Exit.ERROR;
-              errorCode = "GATE_REJECTED";
-            }
-            case "expired" -> exit = Exit.TIMER;
-            default -> exit = Exit.ANY;
+          if (d.decision() == Decision.APPROVED) {
+            exit = Exit.NORMAL;
+          } else if (d.decision() == Decision.REJECTED) {
+            exit = Exit.ERROR;
+            errorCode = "GATE_REJECTED";
+          } else if (d.decision() == Decision.EXPIRED) {
+            exit = Exit.TIMER;
+          } else {
+            exit = Exit.ANY;
           }
         }
       } else if (e instanceof RunEvent.RunResumed) {

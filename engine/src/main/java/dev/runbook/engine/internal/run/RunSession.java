@@ -390,7 +390,8 @@ public final class RunSession implements AutoCloseable {
     } else if (e instanceof RunEvent.GateDecision d
         && EngineCore.RECONCILE.equals(d.name())
         && reconcileApproved.containsKey(d.activityId())) {
-      reconcileApproved.put(d.activityId(), "approved".equals(d.decision()));
+      reconcileApproved.put(
+          d.activityId(), d.decision() == dev.runbook.engine.api.Decision.APPROVED);
     }
   }
 

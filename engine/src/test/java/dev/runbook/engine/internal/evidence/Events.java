@@ -1,5 +1,6 @@
 package dev.runbook.engine.internal.evidence;
 
+import dev.runbook.engine.api.Decision;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.FailureReason;
 import dev.runbook.engine.api.RunEvent;
@@ -79,7 +80,7 @@ final class Events {
     return new RunEvent.GateDecision(
         activityId,
         "Approve restore",
-        "approved",
+        Decision.APPROVED,
         by,
         "sre",
         "looks right",
@@ -90,7 +91,7 @@ final class Events {
 
   static RunEvent.GateDecision rejected(String activityId, String by) {
     return new RunEvent.GateDecision(
-        activityId, "Approve restore", "rejected", by, "sre", "wrong snapshot", null, 0, 1);
+        activityId, "Approve restore", Decision.REJECTED, by, "sre", "wrong snapshot", null, 0, 1);
   }
 
   static RunEvent.RunEnded ended(String outcome, String message) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runbook.engine.api.Decision;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.StepOutcome;
 import java.lang.reflect.Constructor;
@@ -137,6 +138,24 @@ class EvidenceEventsTest {
         (RunEvent.StepFinished)
             EvidenceEvents.of(json.readTree(record.replace(",\"outcome\":", "}"))).event();
     assertThat(none.outcome()).isNull();
+  }
+
+  @Test
+  void aGateDecisionReadsByItsLabelAndOneUnknownReadsAsExpired() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    String record = "{\"seq\":8,\"type\":\"gate.decision\",\"activityId\":\"Gate_A\",\"decision\":";
+    for (Decision d : Decision.values()) {
+      RunEvent.GateDecision e =
+          (RunEvent.GateDecision)
+              EvidenceEvents.of(json.readTree(record + "\"" + d.label() + "\"}")).event();
+      assertThat(e.decision()).isEqualTo(d);
+      assertThat(json.valueToTree(e).path("decision").asText()).isEqualTo(d.label());
+    }
+    assertThat(Decision.APPROVED).hasToString("approved");
+    // No approval and no rejection: what such a record always counted as.
+    RunEvent.GateDecision later =
+        (RunEvent.GateDecision) EvidenceEvents.of(json.readTree(record + "\"deferred\"}")).event();
+    assertThat(later.decision()).isEqualTo(Decision.EXPIRED);
   }
 
   /** An event with a value of its own in every component. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.api.Decision;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.Reports;
@@ -91,7 +92,7 @@ class ReportsTest {
           new RunEvent.GateDecision(
               "Gate_Approve",
               "Approve the write",
-              "rejected",
+              Decision.REJECTED,
               "bob",
               null,
               HOSTILE,
