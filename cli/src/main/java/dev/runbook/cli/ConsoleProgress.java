@@ -2,6 +2,7 @@ package dev.runbook.cli;
 
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunOutcome;
+import dev.runbook.engine.api.StepOutcome;
 import dev.runbook.engine.api.WaitProgress;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -91,7 +92,7 @@ final class ConsoleProgress implements Console {
       }
     } else if (event instanceof RunEvent.StepFinished e) {
       throttle.reset(e.activityId());
-      boolean failed = e.outcome().equals("failed");
+      boolean failed = e.outcome() == StepOutcome.FAILED;
       line(
           "%s %s %s: %s after %.1f s%s",
           now(),

@@ -8,6 +8,7 @@ import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.Runs;
+import dev.runbook.engine.api.StepOutcome;
 import dev.runbook.engine.api.WaitProgress;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -81,7 +82,7 @@ final class JsonConsole implements Console {
     n.setAll((ObjectNode) NDJSON.valueToTree(event));
     if (event instanceof RunEvent.StepFinished e) {
       throttle.reset(e.activityId());
-      if (e.outcome().equals("failed")) {
+      if (e.outcome() == StepOutcome.FAILED) {
         n.set("failedCommands", NDJSON.valueToTree(failures.take(e.activityId())));
       } else {
         failures.forget(e.activityId());

@@ -1,8 +1,10 @@
 package dev.runbook.cli;
 
+import dev.runbook.engine.api.Decision;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.FailureReason;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.StepOutcome;
 import dev.runbook.engine.internal.evidence.EngineKey;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.Redactor;
@@ -128,7 +130,7 @@ final class RestoreRun {
   }
 
   private static RunEvent.StepFinished done(String id, String step, Map<String, Object> outputs) {
-    return new RunEvent.StepFinished(id, step, "done", 1500, outputs, null, null, null);
+    return new RunEvent.StepFinished(id, step, StepOutcome.DONE, 1500, outputs, null, null, null);
   }
 
   private static void gate(EvidenceJournal j, String id, String name) throws IOException {
@@ -139,7 +141,8 @@ final class RestoreRun {
 
   private static RunEvent.GateDecision decision(
       String id, String name, String decision, String by, String comment) {
-    return new RunEvent.GateDecision(id, name, decision, by, null, comment, "b".repeat(64), 1, 1);
+    return new RunEvent.GateDecision(
+        id, name, Decision.ofLabel(decision), by, null, comment, "b".repeat(64), 1, 1);
   }
 
   private static void command(

@@ -6,6 +6,7 @@ import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunListener;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
+import dev.runbook.engine.api.StepOutcome;
 import dev.runbook.engine.api.WaitProgress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,7 +90,14 @@ final class ScriptedRun {
     }
     r.event(
         new RunEvent.StepFinished(
-            "Task_StartEtcd", "etcdStartEtcd", "done", 46_000, Map.of(), null, null, null));
+            "Task_StartEtcd",
+            "etcdStartEtcd",
+            StepOutcome.DONE,
+            46_000,
+            Map.of(),
+            null,
+            null,
+            null));
     r.event(
         new RunEvent.StepStarted(
             "Task_Validate",
@@ -126,7 +134,7 @@ final class ScriptedRun {
         new RunEvent.StepFinished(
             "Task_Validate",
             "etcdValidate",
-            "failed",
+            StepOutcome.FAILED,
             900,
             Map.of(),
             FailureReason.NON_ZERO_EXIT,

@@ -164,13 +164,14 @@ public sealed interface RunEvent {
   }
 
   /**
-   * A step ended. {@code outcome}: {@code done}, {@code failed}, or {@code already-done} (its probe
-   * found the change made before a crash).
+   * A step ended. {@code outcome}: {@code done}, {@code failed}, {@code already-done} (its probe
+   * found the change made before a crash) or {@code interrupted} (stopped for a reconcile gate, or
+   * about to run again after a broken connection); see {@link StepOutcome}.
    */
   record StepFinished(
       String activityId,
       String step,
-      String outcome,
+      StepOutcome outcome,
       long durationMillis,
       Map<String, Object> outputs,
       FailureReason failure,
@@ -244,13 +245,14 @@ public sealed interface RunEvent {
 
   /**
    * A person's decision at a gate, or the gate's own expiry ({@code decision} = {@code expired}, by
-   * {@code engine}). {@code decision}: approved, rejected, expired. {@code keyFingerprint}: the key
-   * that signed the decision's statement ({@code by} is its principal), null when unsigned.
+   * {@code engine}). {@code decision}: approved, rejected, expired ({@link Decision}). {@code
+   * keyFingerprint}: the key that signed the decision's statement ({@code by} is its principal),
+   * null when unsigned.
    */
   record GateDecision(
       String activityId,
       String name,
-      String decision,
+      Decision decision,
       String by,
       String role,
       String comment,
@@ -262,7 +264,7 @@ public sealed interface RunEvent {
     public GateDecision(
         String activityId,
         String name,
-        String decision,
+        Decision decision,
         String by,
         String role,
         String comment,

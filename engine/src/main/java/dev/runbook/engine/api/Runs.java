@@ -24,6 +24,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -438,8 +439,8 @@ public final class Runs {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    RunSummary s = EvidenceReader.summarize(records);
     List<EvidenceEvents.Recorded> events = EvidenceEvents.of(records);
+    RunSummary s = EvidenceReader.summarize(events);
     String state = s.state().label();
     String message = s.outcomeMessage();
     if (s.state() == RunSummary.State.RUNNING && !DriverLock.held(dir)) {
@@ -450,7 +451,7 @@ public final class Runs {
           last = events.get(i).event();
         }
       }
-      boolean failed = last instanceof RunEvent.StepFinished f && "failed".equals(f.outcome());
+      boolean failed = last instanceof RunEvent.StepFinished f && f.outcome() == StepOutcome.FAILED;
       state = failed ? "failed" : "interrupted";
       if (last instanceof RunEvent.NodeLockRefused refused) {
         state = "failed";
@@ -466,7 +467,7 @@ public final class Runs {
           approvals.clear();
         } else if (r.event() instanceof RunEvent.GateDecision d
             && gateId.equals(d.activityId())
-            && "approved".equals(d.decision())) {
+            && d.decision() == Decision.APPROVED) {
           approvals.add(d.by());
         }
       }
@@ -490,7 +491,7 @@ public final class Runs {
         s.lastStep() == null ? null : s.lastStep().activityId(),
         gate,
         s.state().ended() ? List.of() : held(events),
-        s.state().ended() ? null : abortAsked(records));
+        s.state().ended() ? null : abortAsked(events));
   }
 
   /** A run stopped by another run's node lock: who holds it, and the two ways on. */
@@ -532,11 +533,17 @@ public final class Runs {
         + " --as NAME --comment WHY";
   }
 
-  private static Asked abortAsked(List<JsonNode> records) {
-    JsonNode r = EvidenceReader.abortAsked(records);
-    return r == null
-        ? null
-        : new Asked(r.path("by").asText(), r.path("at").asText(), r.path("comment").asText());
+  private static Asked abortAsked(List<EvidenceEvents.Recorded> events) {
+    EvidenceEvents.Recorded r = EvidenceReader.abortAsked(events);
+    if (r == null) {
+      return null;
+    }
+    RunEvent.AbortNoRollbackAsked a = (RunEvent.AbortNoRollbackAsked) r.event();
+    // As the JSON tree read them: an absent field is empty text.
+    return new Asked(
+        Objects.toString(a.by(), ""),
+        Objects.toString(r.atText(), ""),
+        Objects.toString(a.comment(), ""));
   }
 
   /** Approvals given ahead that no decision at their gate has used yet. */

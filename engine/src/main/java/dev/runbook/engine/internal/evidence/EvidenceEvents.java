@@ -12,6 +12,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,45 @@ public final class EvidenceEvents {
     return out;
   }
 
+  /**
+   * {@code records} as events, leaving out what cannot be one: a record of a type no event has, or
+   * with a field of another shape than the event's (a record altered by hand), and taking a time
+   * that does not parse as unknown. For readers that must still answer on damaged evidence (the
+   * report, the summary it shares with {@code status}): the evidence check names the damage, and
+   * before typed events these readers skipped such records too.
+   */
+  public static List<Recorded> readable(List<JsonNode> records) {
+    List<Recorded> out = new ArrayList<>(records.size());
+    for (JsonNode r : records) {
+      Recorded e = readable(r);
+      if (e != null) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  /** One record as its event, or null when it cannot be one; see {@link #readable(List)}. */
+  public static Recorded readable(JsonNode record) {
+    Class<? extends RunEvent> c = TYPES.get(record.path("type").asText());
+    if (c == null) {
+      return null;
+    }
+    RunEvent event;
+    try {
+      event = READER.convertValue(fields(record), c);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    Instant at;
+    try {
+      at = record.hasNonNull("at") ? Instant.parse(record.path("at").asText()) : null;
+    } catch (DateTimeParseException e) {
+      at = null;
+    }
+    return new Recorded(record.path("seq").asLong(), at, event);
+  }
+
   /** One record as its event. */
   public static Recorded of(JsonNode record) {
     String type = record.path("type").asText();
@@ -72,12 +112,17 @@ public final class EvidenceEvents {
       throw new IllegalArgumentException(
           "evidence record " + record.path("seq").asLong() + " has an unknown type: " + type);
     }
-    ObjectNode fields = record.deepCopy();
-    fields.remove(List.of("seq", "at", "type", "prev", "hash"));
     return new Recorded(
         record.path("seq").asLong(),
         record.hasNonNull("at") ? Instant.parse(record.path("at").asText()) : null,
-        READER.convertValue(fields, c));
+        READER.convertValue(fields(record), c));
+  }
+
+  /** The event's own fields: the record without the journal's envelope. */
+  private static ObjectNode fields(JsonNode record) {
+    ObjectNode fields = record.deepCopy();
+    fields.remove(List.of("seq", "at", "type", "prev", "hash"));
+    return fields;
   }
 
   private static Map<String, Class<? extends RunEvent>> types() {

@@ -654,7 +654,8 @@ public final class EvidenceJournal implements AutoCloseable {
     } else if (value instanceof BigDecimal b) {
       return f.numberNode(b);
     } else if (value instanceof Enum<?> e) {
-      return f.textNode(e.name());
+      // By its name, or as its @JsonValue has it (StepOutcome: the label evidence always had).
+      return MAPPER.valueToTree(e);
     } else if (value instanceof Optional<?> o) {
       return json(o.orElse(null), redactor);
     } else if (value instanceof Map<?, ?> map) {

@@ -3,6 +3,8 @@ package dev.runbook.engine.internal.evidence;
 import static dev.runbook.engine.internal.evidence.EvidenceFormat.JOURNAL_FILE;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.Decision;
+import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.internal.evidence.RunSummary.LastStep;
 import dev.runbook.engine.internal.evidence.RunSummary.PendingGate;
 import dev.runbook.engine.internal.evidence.RunSummary.State;
@@ -105,29 +107,43 @@ public final class EvidenceReader {
 
   /**
    * The standing ask to end a signed run without rollback ({@code abort.no-rollback.asked}) that
-   * the run has not moved on from since (no step, gate decision or resume after it), or null.
+   * the run has not moved on from since (no step, gate decision or resume after it), or null; its
+   * event is an {@link RunEvent.AbortNoRollbackAsked}.
    */
-  public static JsonNode abortAsked(Iterable<? extends JsonNode> records) {
-    JsonNode asked = null;
-    for (JsonNode r : records) {
-      switch (r.path("type").asText()) {
-        case "abort.no-rollback.asked" -> asked = r;
-        case "step.started", "gate.decision", "run.resumed" -> asked = null;
-        default -> {}
+  public static EvidenceEvents.Recorded abortAsked(List<EvidenceEvents.Recorded> events) {
+    EvidenceEvents.Recorded asked = null;
+    for (EvidenceEvents.Recorded r : events) {
+      RunEvent e = r.event();
+      if (e instanceof RunEvent.AbortNoRollbackAsked) {
+        asked = r;
+      } else if (e instanceof RunEvent.StepStarted
+          || e instanceof RunEvent.GateDecision
+          || e instanceof RunEvent.RunResumed) {
+        asked = null;
       }
     }
     return asked;
   }
 
-  /** Where the run in {@code runDir} stands; see {@link #summarize(Iterable)}. */
+  /**
+   * Where the run in {@code runDir} stands; see {@link #summarize(List)}. Records that cannot be
+   * read as events are left out ({@link EvidenceEvents#readable(JsonNode)}).
+   */
   public static RunSummary summarize(Path runDir) throws IOException {
     Summarizer s = new Summarizer();
-    forEach(runDir, s::accept);
+    forEach(
+        runDir,
+        r -> {
+          EvidenceEvents.Recorded e = EvidenceEvents.readable(r);
+          if (e != null) {
+            s.accept(e);
+          }
+        });
     return s.summary();
   }
 
   /**
-   * Where a run stands after these records, in order:
+   * Where a run stands after these events, in order:
    *
    * <ul>
    *   <li>the last run.ended decides, by its outcome, unless a run.resumed came after it;
@@ -141,61 +157,61 @@ public final class EvidenceReader {
    *   <li>else {@code running}.
    * </ul>
    */
-  public static RunSummary summarize(Iterable<? extends JsonNode> records) {
+  public static RunSummary summarize(List<EvidenceEvents.Recorded> events) {
     Summarizer s = new Summarizer();
-    records.forEach(s::accept);
+    events.forEach(s::accept);
     return s.summary();
   }
 
   private static final class Summarizer {
-    private JsonNode started;
-    private JsonNode ended;
+    private EvidenceEvents.Recorded started;
+    private EvidenceEvents.Recorded ended;
     private boolean reconcile;
     private boolean rollingBack;
     private PendingGate gate;
     private LastStep lastStep;
 
-    void accept(JsonNode r) {
-      String type = text(r, "type");
-      if (type == null) {
-        return;
-      }
-      switch (type) {
-        case "run.started" -> started = r;
-        case "run.ended" -> ended = r;
-        case "run.resumed" -> {
-          ended = null;
-          reconcile = false;
-        }
-        case "step.started" -> {
-          lastStep = new LastStep(text(r, "activityId"), text(r, "name"));
-          reconcile = false;
-        }
-        case "reconcile.required" -> reconcile = true;
-        case "abort.requested" -> rollingBack = r.path("rollback").asBoolean();
-        case "gate.pending" ->
-            gate =
-                new PendingGate(
-                    text(r, "activityId"),
-                    text(r, "name"),
-                    0,
-                    r.path("approversRequired").asInt(1),
-                    text(r, "expiresAt"));
-        case "gate.decision" -> decide(r);
-        default -> {}
+    void accept(EvidenceEvents.Recorded r) {
+      RunEvent e = r.event();
+      if (e instanceof RunEvent.RunStarted) {
+        started = r;
+      } else if (e instanceof RunEvent.RunEnded) {
+        ended = r;
+      } else if (e instanceof RunEvent.RunResumed) {
+        ended = null;
+        reconcile = false;
+      } else if (e instanceof RunEvent.StepStarted s) {
+        lastStep = new LastStep(s.activityId(), s.name());
+        reconcile = false;
+      } else if (e instanceof RunEvent.ReconcileRequired) {
+        reconcile = true;
+      } else if (e instanceof RunEvent.AbortRequested a) {
+        rollingBack = a.rollback();
+      } else if (e instanceof RunEvent.GatePending p) {
+        // 0: a record of a version that did not write it; a gate needs one approver at least.
+        gate =
+            new PendingGate(
+                p.activityId(),
+                p.name(),
+                0,
+                p.approversRequired() > 0 ? p.approversRequired() : 1,
+                p.expiresAt());
+      } else if (e instanceof RunEvent.GateDecision d) {
+        decide(d);
       }
     }
 
-    private void decide(JsonNode r) {
-      if (gate == null || !gate.activityId().equals(text(r, "activityId"))) {
+    private void decide(RunEvent.GateDecision d) {
+      if (gate == null || !gate.activityId().equals(d.activityId())) {
         return;
       }
-      if (!"approved".equals(text(r, "decision"))) {
+      if (d.decision() != Decision.APPROVED) {
         gate = null; // rejected or expired: the gate is closed either way
         return;
       }
-      int approvals = r.has("approvals") ? r.get("approvals").asInt() : gate.approvals() + 1;
-      int required = r.path("approversRequired").asInt(gate.required());
+      // 0: a record of a version that did not count (an approval counts one at least).
+      int approvals = d.approvals() > 0 ? d.approvals() : gate.approvals() + 1;
+      int required = d.approversRequired() > 0 ? d.approversRequired() : gate.required();
       gate =
           approvals >= required
               ? null
@@ -204,9 +220,11 @@ public final class EvidenceReader {
     }
 
     RunSummary summary() {
+      RunEvent.RunStarted s = started == null ? null : (RunEvent.RunStarted) started.event();
+      RunEvent.RunEnded end = ended == null ? null : (RunEvent.RunEnded) ended.event();
       State state;
-      if (ended != null) {
-        state = State.ofOutcome(text(ended, "outcome"));
+      if (end != null) {
+        state = State.ofOutcome(end.outcome());
       } else if (rollingBack) {
         state = State.ROLLING_BACK;
       } else if (reconcile) {
@@ -217,21 +235,16 @@ public final class EvidenceReader {
         state = State.RUNNING;
       }
       return new RunSummary(
-          text(started, "runId"),
-          text(started, "runbook"),
-          text(started, "cluster"),
-          text(started, "startedBy"),
-          text(started, "at"),
+          s == null ? null : s.runId(),
+          s == null ? null : s.runbook(),
+          s == null ? null : s.cluster(),
+          s == null ? null : s.startedBy(),
+          started == null ? null : started.atText(),
           state,
           state == State.WAITING ? gate : null,
-          text(ended, "at"),
-          text(ended, "message"),
+          ended == null ? null : ended.atText(),
+          end == null ? null : end.message(),
           lastStep);
-    }
-
-    private static String text(JsonNode record, String field) {
-      JsonNode value = record == null ? null : record.get(field);
-      return value == null || value.isNull() ? null : value.asText();
     }
   }
 }

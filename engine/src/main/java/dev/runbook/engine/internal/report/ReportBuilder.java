@@ -3,9 +3,11 @@ package dev.runbook.engine.internal.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.Runs;
 import dev.runbook.engine.internal.catalog.Catalog;
 import dev.runbook.engine.internal.catalog.ProcessGraph;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
 import dev.runbook.engine.internal.evidence.RunSummary;
 import dev.runbook.engine.internal.report.ReportModel.Artifact;
@@ -47,6 +49,8 @@ public final class ReportBuilder {
 
   private final Path runDir;
   private final List<JsonNode> records;
+  // The records as events; one that cannot be is left out, as the verification banner says.
+  private final List<EvidenceEvents.Recorded> events;
   private final List<Event> timeline = new ArrayList<>();
   private final List<Decision> decisions = new ArrayList<>();
   private final List<Artifact> artifacts = new ArrayList<>();
@@ -60,6 +64,7 @@ public final class ReportBuilder {
   private ReportBuilder(Path runDir, List<JsonNode> records) {
     this.runDir = runDir;
     this.records = records;
+    this.events = EvidenceEvents.readable(records);
   }
 
   /**
@@ -75,15 +80,22 @@ public final class ReportBuilder {
 
   private ReportModel model(Runs.Verification v, Catalog.Entry runbook, String runbookProblem)
       throws IOException {
-    for (JsonNode r : records) {
+    RunEvent.RunStarted started = null;
+    RunEvent.RunEnded ended = null;
+    for (EvidenceEvents.Recorded r : events) {
       accept(r);
+      if (started == null && r.event() instanceof RunEvent.RunStarted e) {
+        started = e;
+      } else if (r.event() instanceof RunEvent.RunEnded e) {
+        ended = e;
+      }
     }
-    RunSummary s = EvidenceReader.summarize(records);
-    JsonNode started = first("run.started");
-    JsonNode ended = last("run.ended");
+    RunSummary s = EvidenceReader.summarize(events);
     List<Entry> parameters = new ArrayList<>();
-    if (started != null) {
-      started.path("parameters").fields().forEachRemaining(e -> parameters.add(entry(e)));
+    if (started != null && started.parameters() != null) {
+      started
+          .parameters()
+          .forEach((k, value) -> parameters.add(new Entry(k, String.valueOf(value))));
     }
     String lastHash = records.isEmpty() ? null : text(records.get(records.size() - 1), "hash");
     ReportModel.Diagram diagram = null;
@@ -92,7 +104,7 @@ public final class ReportBuilder {
       note = runbookProblem;
     } else {
       ProcessGraph graph = ProcessGraph.of(runbook.model());
-      diagram = DiagramLayout.draw(graph, RunPath.of(graph, records));
+      diagram = DiagramLayout.draw(graph, RunPath.of(graph, events));
       note =
           "Drawn from "
               + runbook.source()
@@ -106,12 +118,12 @@ public final class ReportBuilder {
         s.startedAt(),
         s.state().label(),
         s.endedAt(),
-        text(ended, "by"),
+        ended == null ? null : ended.by(),
         s.outcomeMessage(),
         parameters,
-        text(started, "inventory"),
-        text(started, "inventorySha256"),
-        text(started, "planSha256"),
+        started == null ? null : started.inventory(),
+        started == null ? null : started.inventorySha256(),
+        started == null ? null : started.planSha256(),
         new Check(
             v.ok(),
             v.records(),
@@ -141,172 +153,163 @@ public final class ReportBuilder {
         files,
         diagram,
         note,
-        text(started, "identity"),
-        text(started, "allowedSignersSha256"),
-        RunChart.downtime(records),
-        RunChart.of(records));
+        started == null ? null : started.identity(),
+        started == null ? null : started.allowedSignersSha256(),
+        RunChart.downtime(events),
+        RunChart.of(events));
   }
 
-  private void accept(JsonNode r) throws IOException {
-    String activity = text(r, "activityId");
-    String at = text(r, "at");
-    int seq = r.path("seq").asInt();
-    switch (String.valueOf(text(r, "type"))) {
-      case "step.started" -> {
-        String effect = text(r, "effect");
-        int attempt = r.path("attempt").asInt(1);
-        stepNames.put(activity, text(r, "name"));
-        openStep.put(activity, timeline.size());
-        timeline.add(
-            new Event(
-                seq,
-                at,
-                "step",
-                activity,
-                text(r, "name"),
-                text(r, "step") + ", " + effect + (attempt > 1 ? ", attempt " + attempt : ""),
-                null,
-                "running",
-                new ArrayList<>(),
-                new ArrayList<>()));
+  private void accept(EvidenceEvents.Recorded r) throws IOException {
+    String at = r.atText();
+    int seq = (int) r.seq();
+    RunEvent event = r.event();
+    if (event instanceof RunEvent.StepStarted e) {
+      stepNames.put(e.activityId(), e.name());
+      openStep.put(e.activityId(), timeline.size());
+      timeline.add(
+          new Event(
+              seq,
+              at,
+              "step",
+              e.activityId(),
+              e.name(),
+              e.step() + ", " + e.effect() + (e.attempt() > 1 ? ", attempt " + e.attempt() : ""),
+              null,
+              "running",
+              new ArrayList<>(),
+              new ArrayList<>()));
+    } else if (event instanceof RunEvent.CommandSent e) {
+      Event step = step(e.activityId());
+      if (step != null) {
+        step.commands()
+            .add(
+                new Command(
+                    seq,
+                    e.node(),
+                    e.host(),
+                    e.hostKeyFingerprint(),
+                    at,
+                    e.command(),
+                    firstLine(e.command()),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null));
       }
-      case "command.sent" -> {
-        Event step = step(activity);
-        if (step != null) {
-          step.commands()
-              .add(
-                  new Command(
-                      seq,
-                      text(r, "node"),
-                      text(r, "host"),
-                      text(r, "hostKeyFingerprint"),
-                      at,
-                      text(r, "command"),
-                      firstLine(text(r, "command")),
-                      null,
-                      null,
-                      null,
-                      null,
-                      null));
-        }
-      }
-      case "command.finished" -> finished(r, activity);
-      case "step.finished" -> stepFinished(r, activity);
-      case "artifact.recorded" -> artifact(r, activity);
-      case "gate.pending" -> {
-        String role = text(r, "role");
-        timeline.add(
-            new Event(
-                seq,
-                at,
-                "gate",
-                activity,
-                text(r, "name"),
-                "waits for "
-                    + r.path("approversRequired").asInt(1)
-                    + " approver(s)"
-                    + (role == null ? "" : " with role " + role)
-                    + (r.path("starterMayApprove").asBoolean() ? "" : ", not the starter")
-                    + (text(r, "expiresAt") == null
-                        ? ""
-                        : ", fails closed at " + text(r, "expiresAt"))
-                    + releases(r),
-                null,
-                "pending",
-                List.of(),
-                List.of()));
-      }
-      case "gate.decision" -> {
-        String approvals =
-            r.path("approvals").asInt() + " of " + r.path("approversRequired").asInt(1);
-        decisions.add(
-            new Decision(
-                at,
-                activity,
-                text(r, "name"),
-                text(r, "decision"),
-                text(r, "by"),
-                text(r, "role"),
-                text(r, "comment"),
-                text(r, "planSha256"),
-                approvals,
-                text(r, "keyFingerprint")));
-        timeline.add(
-            new Event(
-                seq,
-                at,
-                "decision",
-                activity,
-                text(r, "name"),
-                "by "
-                    + text(r, "by")
-                    + (text(r, "comment") == null ? "" : ": " + text(r, "comment")),
-                null,
-                text(r, "decision") + " (" + approvals + ")",
-                List.of(),
-                List.of()));
-      }
-      case "plan.drifted" ->
-          // A step that did not run because it no longer renders as the bound plan says.
-          timeline.add(
-              new Event(
-                  seq,
-                  at,
-                  "drift",
-                  activity,
-                  stepNames.get(activity),
-                  "not run: differs from plan " + text(r, "planSha256") + "\n" + text(r, "diff"),
-                  null,
-                  "plan drifted",
-                  List.of(),
-                  List.of()));
-      case "reconcile.required" ->
-          timeline.add(
-              new Event(
-                  seq,
-                  at,
-                  "reconcile",
-                  activity,
-                  stepNames.get(activity),
-                  text(r, "reason"),
-                  null,
-                  "reconcile",
-                  List.of(),
-                  List.of()));
-      case "run.resumed" ->
-          timeline.add(
-              new Event(
-                  seq,
-                  at,
-                  "resumed",
-                  null,
-                  "run resumed",
-                  "by " + text(r, "by"),
-                  null,
-                  null,
-                  List.of(),
-                  List.of()));
-      case "run.ended" ->
-          timeline.add(
-              new Event(
-                  seq,
-                  at,
-                  "ended",
-                  null,
-                  "run ended",
-                  text(r, "message"),
-                  null,
-                  text(r, "outcome"),
-                  List.of(),
-                  List.of()));
-      default -> {}
+    } else if (event instanceof RunEvent.CommandFinished e) {
+      finished(e);
+    } else if (event instanceof RunEvent.StepFinished e) {
+      stepFinished(e);
+    } else if (event instanceof RunEvent.ArtifactRecorded e) {
+      artifact(e);
+    } else if (event instanceof RunEvent.GatePending e) {
+      String role = e.role();
+      timeline.add(
+          new Event(
+              seq,
+              at,
+              "gate",
+              e.activityId(),
+              e.name(),
+              "waits for "
+                  + required(e.approversRequired())
+                  + " approver(s)"
+                  + (role == null ? "" : " with role " + role)
+                  + (e.starterMayApprove() ? "" : ", not the starter")
+                  + (e.expiresAt() == null ? "" : ", fails closed at " + e.expiresAt())
+                  + (e.releases() == null || e.releases().isEmpty()
+                      ? ""
+                      : "; releases " + String.join(", ", e.releases())),
+              null,
+              "pending",
+              List.of(),
+              List.of()));
+    } else if (event instanceof RunEvent.GateDecision e) {
+      String approvals = e.approvals() + " of " + required(e.approversRequired());
+      decisions.add(
+          new Decision(
+              at,
+              e.activityId(),
+              e.name(),
+              java.util.Objects.toString(e.decision(), null),
+              e.by(),
+              e.role(),
+              e.comment(),
+              e.planSha256(),
+              approvals,
+              e.keyFingerprint()));
+      timeline.add(
+          new Event(
+              seq,
+              at,
+              "decision",
+              e.activityId(),
+              e.name(),
+              "by " + e.by() + (e.comment() == null ? "" : ": " + e.comment()),
+              null,
+              e.decision() + " (" + approvals + ")",
+              List.of(),
+              List.of()));
+    } else if (event instanceof RunEvent.PlanDrifted e) {
+      // A step that did not run because it no longer renders as the bound plan says.
+      timeline.add(
+          new Event(
+              seq,
+              at,
+              "drift",
+              e.activityId(),
+              stepNames.get(e.activityId()),
+              "not run: differs from plan " + e.planSha256() + "\n" + e.diff(),
+              null,
+              "plan drifted",
+              List.of(),
+              List.of()));
+    } else if (event instanceof RunEvent.ReconcileRequired e) {
+      timeline.add(
+          new Event(
+              seq,
+              at,
+              "reconcile",
+              e.activityId(),
+              stepNames.get(e.activityId()),
+              e.reason(),
+              null,
+              "reconcile",
+              List.of(),
+              List.of()));
+    } else if (event instanceof RunEvent.RunResumed e) {
+      timeline.add(
+          new Event(
+              seq,
+              at,
+              "resumed",
+              null,
+              "run resumed",
+              "by " + e.by(),
+              null,
+              null,
+              List.of(),
+              List.of()));
+    } else if (event instanceof RunEvent.RunEnded e) {
+      timeline.add(
+          new Event(
+              seq,
+              at,
+              "ended",
+              null,
+              "run ended",
+              e.message(),
+              null,
+              e.outcome(),
+              List.of(),
+              List.of()));
     }
   }
 
-  private static String releases(JsonNode r) {
-    List<String> ids = new ArrayList<>();
-    r.path("releases").forEach(n -> ids.add(n.asText()));
-    return ids.isEmpty() ? "" : "; releases " + String.join(", ", ids);
+  /** 0: a record of a version that did not write it; a gate needs one approver at least. */
+  private static int required(int approversRequired) {
+    return approversRequired > 0 ? approversRequired : 1;
   }
 
   private Event step(String activity) {
@@ -314,13 +317,13 @@ public final class ReportBuilder {
     return i == null ? null : timeline.get(i);
   }
 
-  private void finished(JsonNode r, String activity) {
-    Event step = step(activity);
+  private void finished(RunEvent.CommandFinished r) {
+    Event step = step(r.activityId());
     if (step == null) {
       return;
     }
     List<Command> commands = step.commands();
-    String node = text(r, "node");
+    String node = r.node();
     // The last command sent to this node without a result yet.
     for (int i = commands.size() - 1; i >= 0; i--) {
       Command c = commands.get(i);
@@ -335,30 +338,33 @@ public final class ReportBuilder {
                 c.sentAt(),
                 c.command(),
                 c.firstLine(),
-                r.path("exitStatus").asInt(),
-                duration(r.path("durationMillis").asLong()),
-                text(r, "failure"),
-                output(text(r, "stdout")),
-                output(text(r, "stderr"))));
+                r.exitStatus(),
+                duration(r.durationMillis()),
+                r.failure() == null ? null : r.failure().name(),
+                output(r.stdout()),
+                output(r.stderr())));
         return;
       }
     }
   }
 
-  private void stepFinished(JsonNode r, String activity) {
+  private void stepFinished(RunEvent.StepFinished r) {
+    String activity = r.activityId();
     Integer i = activity == null ? null : openStep.remove(activity);
     if (i == null) {
       return;
     }
     Event e = timeline.get(i);
-    StringBuilder status = new StringBuilder(String.valueOf(text(r, "outcome")));
-    for (String f : List.of("errorCode", "failure", "message")) {
-      if (text(r, f) != null) {
-        status.append(status.length() == 0 ? "" : "; ").append(text(r, f));
+    StringBuilder status = new StringBuilder(String.valueOf(r.outcome()));
+    for (Object f : java.util.Arrays.asList(r.errorCode(), r.failure(), r.message())) {
+      if (f != null) {
+        status.append(status.length() == 0 ? "" : "; ").append(f);
       }
     }
+    // As a tree: outputs are whatever JSON the step gave, shown as the journal wrote them.
+    JsonNode out = r.outputs() == null ? JSON.createObjectNode() : JSON.valueToTree(r.outputs());
     List<Entry> outputs = new ArrayList<>();
-    r.path("outputs").fields().forEachRemaining(f -> outputs.add(entry(f)));
+    out.fields().forEachRemaining(f -> outputs.add(entry(f)));
     timeline.set(
         i,
         new Event(
@@ -368,11 +374,10 @@ public final class ReportBuilder {
             e.activityId(),
             e.name(),
             e.detail(),
-            duration(r.path("durationMillis").asLong()),
+            duration(r.durationMillis()),
             status.toString(),
             e.commands(),
             outputs));
-    JsonNode out = r.path("outputs");
     if (out.hasNonNull("sha256") && (out.has("file") || out.has("fileName"))) {
       List<Entry> facts = new ArrayList<>();
       out.fields()
@@ -406,10 +411,11 @@ public final class ReportBuilder {
                         f.getValue().asText())));
   }
 
-  private void artifact(JsonNode r, String activity) throws IOException {
-    String name = text(r, "name");
-    String path = text(r, "path");
-    artifacts.add(new Artifact(activity, name, path, r.path("size").asLong(), text(r, "sha256")));
+  private void artifact(RunEvent.ArtifactRecorded r) throws IOException {
+    String activity = r.activityId();
+    String name = r.name();
+    String path = r.path();
+    artifacts.add(new Artifact(activity, name, path, r.size(), r.sha256()));
     if (name != null && name.endsWith(".diff") && path != null) {
       activitiesWithDiffArtifacts.add(activity);
       Path file = runDir.resolve(path).normalize();
@@ -504,20 +510,6 @@ public final class ReportBuilder {
     }
     long s = millis / 1000;
     return String.format(java.util.Locale.ROOT, "%d min %02d s", s / 60, s % 60);
-  }
-
-  private JsonNode first(String type) {
-    return records.stream().filter(r -> type.equals(text(r, "type"))).findFirst().orElse(null);
-  }
-
-  private JsonNode last(String type) {
-    JsonNode found = null;
-    for (JsonNode r : records) {
-      if (type.equals(text(r, "type"))) {
-        found = r;
-      }
-    }
-    return found;
   }
 
   private static String text(JsonNode record, String field) {

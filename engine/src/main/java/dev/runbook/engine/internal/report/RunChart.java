@@ -1,6 +1,8 @@
 package dev.runbook.engine.internal.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.StepOutcome;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.report.ReportModel.Bar;
 import dev.runbook.engine.internal.report.ReportModel.Chart;
 import dev.runbook.engine.internal.report.ReportModel.Downtime;
@@ -10,13 +12,13 @@ import dev.runbook.engine.internal.report.ReportModel.Tick;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -56,28 +58,30 @@ final class RunChart {
   private RunChart() {}
 
   /** The downtime: never null; {@code stopped} false when the run never stopped anything. */
-  static Downtime downtime(List<JsonNode> records) {
-    Map<String, String> beans = beans(records);
+  static Downtime downtime(List<EvidenceEvents.Recorded> events) {
+    Map<String, String> beans = beans(events);
     Instant from = null;
-    for (JsonNode r : records) {
-      String type = text(r, "type");
-      String bean = beans.get(text(r, "activityId"));
+    for (EvidenceEvents.Recorded r : events) {
       if (from == null) {
-        if ("step.started".equals(type) && STOP.equals(bean)) {
-          from = at(r);
+        if (r.event() instanceof RunEvent.StepStarted s && STOP.equals(beans.get(s.activityId()))) {
+          from = r.at();
         }
-      } else if ("step.finished".equals(type)
-          && BACK.contains(bean)
-          && "done".equals(text(r, "outcome"))
-          && at(r) != null) {
+      } else if (r.event() instanceof RunEvent.StepFinished f
+          && BACK.contains(beans.get(f.activityId()))
+          && f.outcome() == StepOutcome.DONE
+          && r.at() != null) {
         return new Downtime(
-            true, text(from), text(at(r)), bean, ReportBuilder.duration(millis(from, at(r))));
+            true,
+            text(from),
+            text(r.at()),
+            beans.get(f.activityId()),
+            ReportBuilder.duration(millis(from, r.at())));
       }
     }
     if (from == null) {
       return new Downtime(false, null, null, null, null);
     }
-    Instant last = last(records);
+    Instant last = last(events);
     return new Downtime(
         true,
         text(from),
@@ -87,17 +91,17 @@ final class RunChart {
   }
 
   /** The chart, or null when no step started. */
-  static Chart of(List<JsonNode> records) {
+  static Chart of(List<EvidenceEvents.Recorded> events) {
     Instant t0 = null;
     Instant t1 = null;
-    for (JsonNode r : records) {
-      Instant at = at(r);
-      if (at != null && !"run.started".equals(text(r, "type"))) {
+    for (EvidenceEvents.Recorded r : events) {
+      Instant at = r.at();
+      if (at != null && !(r.event() instanceof RunEvent.RunStarted)) {
         t0 = t0 == null || at.isBefore(t0) ? at : t0;
         t1 = t1 == null || at.isAfter(t1) ? at : t1;
       }
     }
-    if (t0 == null || records.stream().noneMatch(r -> "step.started".equals(text(r, "type")))) {
+    if (t0 == null || events.stream().noneMatch(r -> r.event() instanceof RunEvent.StepStarted)) {
       return null;
     }
     // A run of one instant still gets a drawable axis.
@@ -105,65 +109,54 @@ final class RunChart {
     Scale x = new Scale(t0, span);
 
     Map<String, List<Bar>> lanes = new LinkedHashMap<>();
-    Map<String, JsonNode> open = new HashMap<>();
+    Map<String, EvidenceEvents.Recorded> open = new HashMap<>();
     Map<String, Set<String>> nodesOf = new HashMap<>();
     List<Mark> marks = new ArrayList<>();
-    Map<String, JsonNode> gates = new HashMap<>();
-    JsonNode reconcile = null;
-    for (JsonNode r : records) {
-      String activity = text(r, "activityId");
-      switch (String.valueOf(text(r, "type"))) {
-        case "step.started" -> {
-          open.put(activity, r);
-          Set<String> nodes = new LinkedHashSet<>();
-          r.path("nodes").forEach(n -> nodes.add(n.asText()));
-          nodesOf.put(activity, nodes);
+    Map<String, EvidenceEvents.Recorded> gates = new HashMap<>();
+    EvidenceEvents.Recorded reconcile = null;
+    for (EvidenceEvents.Recorded r : events) {
+      RunEvent e = r.event();
+      if (e instanceof RunEvent.StepStarted s) {
+        open.put(s.activityId(), r);
+        nodesOf.put(s.activityId(), new LinkedHashSet<>(s.nodes()));
+      } else if (e instanceof RunEvent.CommandSent c) {
+        if (nodesOf.containsKey(c.activityId()) && c.node() != null) {
+          nodesOf.get(c.activityId()).add(c.node());
         }
-        case "command.sent" -> {
-          if (nodesOf.containsKey(activity) && text(r, "node") != null) {
-            nodesOf.get(activity).add(text(r, "node"));
-          }
+      } else if (e instanceof RunEvent.StepFinished f) {
+        EvidenceEvents.Recorded started = open.remove(f.activityId());
+        if (started != null) {
+          bars(
+              lanes,
+              nodesOf.remove(f.activityId()),
+              bar(x, started, r.at(), Objects.toString(f.outcome(), null)));
         }
-        case "step.finished" -> {
-          JsonNode started = open.remove(activity);
-          if (started != null) {
-            bars(lanes, nodesOf.remove(activity), bar(x, started, at(r), text(r, "outcome")));
-          }
+      } else if (e instanceof RunEvent.GatePending p) {
+        gates.put(p.activityId(), r);
+      } else if (e instanceof RunEvent.GateDecision d) {
+        EvidenceEvents.Recorded pending = gates.remove(d.activityId());
+        if (pending != null) {
+          marks.add(mark(x, "gate", pending, r.at(), gateName(pending) + ": " + d.decision()));
         }
-        case "gate.pending" -> gates.put(activity, r);
-        case "gate.decision" -> {
-          JsonNode pending = gates.remove(activity);
-          if (pending != null) {
-            marks.add(
-                mark(
-                    x, "gate", pending, at(r), text(pending, "name") + ": " + text(r, "decision")));
-          }
+      } else if (e instanceof RunEvent.ReconcileRequired) {
+        reconcile = reconcile == null ? r : reconcile;
+      } else if (e instanceof RunEvent.RunResumed) {
+        if (reconcile != null) {
+          marks.add(
+              mark(x, "wait", reconcile, r.at(), "waited for a person: " + reason(reconcile)));
+          reconcile = null;
         }
-        case "reconcile.required" -> reconcile = reconcile == null ? r : reconcile;
-        case "run.resumed" -> {
-          if (reconcile != null) {
-            marks.add(
-                mark(
-                    x,
-                    "wait",
-                    reconcile,
-                    at(r),
-                    "waited for a person: " + text(reconcile, "reason")));
-            reconcile = null;
-          }
-        }
-        default -> {}
       }
     }
     // What evidence leaves open ends at the last record: still running, pending or waiting.
-    for (Map.Entry<String, JsonNode> e : open.entrySet()) {
+    for (Map.Entry<String, EvidenceEvents.Recorded> e : open.entrySet()) {
       bars(lanes, nodesOf.get(e.getKey()), bar(x, e.getValue(), t1, "running"));
     }
-    for (JsonNode pending : gates.values()) {
-      marks.add(mark(x, "gate", pending, t1, text(pending, "name") + ": pending"));
+    for (EvidenceEvents.Recorded pending : gates.values()) {
+      marks.add(mark(x, "gate", pending, t1, gateName(pending) + ": pending"));
     }
     if (reconcile != null) {
-      marks.add(mark(x, "wait", reconcile, t1, "waits for a person: " + text(reconcile, "reason")));
+      marks.add(mark(x, "wait", reconcile, t1, "waits for a person: " + reason(reconcile)));
     }
 
     List<Lane> drawn = new ArrayList<>();
@@ -193,23 +186,25 @@ final class RunChart {
     }
   }
 
-  private static Bar bar(Scale x, JsonNode started, Instant end, String outcome) {
-    int left = x.at(at(started));
-    int w = Math.max(3, x.at(end == null ? at(started) : end) - left);
-    String name = String.valueOf(text(started, "name"));
+  private static Bar bar(Scale x, EvidenceEvents.Recorded started, Instant end, String outcome) {
+    RunEvent.StepStarted step = (RunEvent.StepStarted) started.event();
+    int left = x.at(started.at());
+    int w = Math.max(3, x.at(end == null ? started.at() : end) - left);
+    String name = String.valueOf(step.name());
     String label = name.length() * CHAR_W <= w - 6 ? name : "";
-    String took = end == null ? "" : ", " + ReportBuilder.duration(millis(at(started), end));
+    String took = end == null ? "" : ", " + ReportBuilder.duration(millis(started.at(), end));
     return new Bar(
         left,
         w,
         label,
-        name + " (" + text(started, "activityId") + "): " + outcome + took,
+        name + " (" + step.activityId() + "): " + outcome + took,
         outcome == null ? "unknown" : outcome);
   }
 
-  private static Mark mark(Scale x, String kind, JsonNode from, Instant to, String title) {
-    int left = x.at(at(from));
-    int w = Math.max(4, x.at(to == null ? at(from) : to) - left);
+  private static Mark mark(
+      Scale x, String kind, EvidenceEvents.Recorded from, Instant to, String title) {
+    int left = x.at(from.at());
+    int w = Math.max(4, x.at(to == null ? from.at() : to) - left);
     return new Mark(kind, left, w, kind.equals("gate") ? "gate" : "wait", title);
   }
 
@@ -222,24 +217,38 @@ final class RunChart {
   }
 
   /** Each activity's step bean, as step.finished (else step.started) names it. */
-  private static Map<String, String> beans(List<JsonNode> records) {
+  private static Map<String, String> beans(List<EvidenceEvents.Recorded> events) {
     Map<String, String> beans = new HashMap<>();
-    for (JsonNode r : records) {
-      String type = text(r, "type");
-      if ("step.finished".equals(type)
-          || "step.started".equals(type) && !beans.containsKey(text(r, "activityId"))) {
-        if (text(r, "step") != null && text(r, "activityId") != null) {
-          beans.put(text(r, "activityId"), text(r, "step"));
-        }
+    for (EvidenceEvents.Recorded r : events) {
+      String activity = null;
+      String step = null;
+      if (r.event() instanceof RunEvent.StepFinished f) {
+        activity = f.activityId();
+        step = f.step();
+      } else if (r.event() instanceof RunEvent.StepStarted s
+          && !beans.containsKey(s.activityId())) {
+        activity = s.activityId();
+        step = s.step();
+      }
+      if (step != null && activity != null) {
+        beans.put(activity, step);
       }
     }
     return beans;
   }
 
-  private static Instant last(List<JsonNode> records) {
-    for (int i = records.size() - 1; i >= 0; i--) {
-      if (at(records.get(i)) != null) {
-        return at(records.get(i));
+  private static String gateName(EvidenceEvents.Recorded pending) {
+    return ((RunEvent.GatePending) pending.event()).name();
+  }
+
+  private static String reason(EvidenceEvents.Recorded reconcile) {
+    return ((RunEvent.ReconcileRequired) reconcile.event()).reason();
+  }
+
+  private static Instant last(List<EvidenceEvents.Recorded> events) {
+    for (int i = events.size() - 1; i >= 0; i--) {
+      if (events.get(i).at() != null) {
+        return events.get(i).at();
       }
     }
     return null;
@@ -249,21 +258,7 @@ final class RunChart {
     return Math.max(0, to.toEpochMilli() - from.toEpochMilli());
   }
 
-  private static Instant at(JsonNode r) {
-    String at = text(r, "at");
-    try {
-      return at == null ? null : Instant.parse(at);
-    } catch (DateTimeParseException e) {
-      return null; // a damaged record: the verification banner says so, the chart skips it
-    }
-  }
-
   private static String text(Instant at) {
     return at.toString();
-  }
-
-  private static String text(JsonNode record, String field) {
-    JsonNode value = record == null ? null : record.get(field);
-    return value == null || value.isNull() ? null : value.asText();
   }
 }

@@ -1,10 +1,12 @@
 package dev.runbook.engine.internal.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.runbook.engine.api.Decision;
+import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.internal.catalog.ProcessGraph;
 import dev.runbook.engine.internal.catalog.ProcessGraph.Flow;
 import dev.runbook.engine.internal.catalog.ProcessGraph.Kind;
 import dev.runbook.engine.internal.catalog.ProcessGraph.Node;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -41,9 +43,9 @@ final class RunPath {
     this.graph = graph;
   }
 
-  static RunPath of(ProcessGraph graph, List<JsonNode> records) {
+  static RunPath of(ProcessGraph graph, List<EvidenceEvents.Recorded> events) {
     RunPath path = new RunPath(graph);
-    path.walk(records);
+    path.walk(events);
     return path;
   }
 
@@ -55,73 +57,66 @@ final class RunPath {
     return flows.contains(flowId);
   }
 
-  private void walk(List<JsonNode> records) {
+  private void walk(List<EvidenceEvents.Recorded> events) {
     String current = null;
     Exit exit = Exit.ANY;
     String errorCode = null;
-    for (JsonNode r : records) {
-      String type = r.path("type").asText();
-      String activity = r.path("activityId").asText(null);
-      switch (type) {
-        case "run.started" -> {
-          for (Node n : graph.nodes()) {
-            if (n.kind() == Kind.START && current == null) {
-              current = n.id();
-              exit = Exit.NORMAL;
-              nodes.add(n.id());
-            }
+    for (EvidenceEvents.Recorded r : events) {
+      RunEvent e = r.event();
+      if (e instanceof RunEvent.RunStarted) {
+        for (Node n : graph.nodes()) {
+          if (n.kind() == Kind.START && current == null) {
+            current = n.id();
+            exit = Exit.NORMAL;
+            nodes.add(n.id());
           }
         }
-        case "step.started", "gate.pending" -> {
-          if (activity == null || graph.node(activity) == null || activity.equals(current)) {
-            break; // a retry or a resume of the same activity
-          }
-          if (current != null) {
-            connect(current, exit, errorCode, id -> id.equals(activity));
-          }
-          nodes.add(activity);
-          current = activity;
-          exit = Exit.ANY;
-          errorCode = null;
+      } else if (e instanceof RunEvent.StepStarted || e instanceof RunEvent.GatePending) {
+        String activity =
+            e instanceof RunEvent.StepStarted s
+                ? s.activityId()
+                : ((RunEvent.GatePending) e).activityId();
+        if (activity == null || graph.node(activity) == null || activity.equals(current)) {
+          continue; // a retry or a resume of the same activity
         }
-        case "step.finished" -> {
-          if (activity != null && activity.equals(current)) {
-            String outcome = r.path("outcome").asText();
-            errorCode = r.path("errorCode").asText(null);
-            exit =
-                outcome.equals("done") || outcome.equals("already-done")
-                    ? Exit.NORMAL
-                    : errorCode != null ? Exit.ERROR : Exit.NONE;
-          }
+        if (current != null) {
+          connect(current, exit, errorCode, id -> id.equals(activity));
         }
-        case "gate.decision" -> {
-          if (activity != null && activity.equals(current)) {
-            switch (r.path("decision").asText()) {
-              case "approved" -> exit = Exit.NORMAL;
-              case "rejected" -> {
-                exit = Exit.ERROR;
-                errorCode = "GATE_REJECTED";
-              }
-              case "expired" -> exit = Exit.TIMER;
-              default -> exit = Exit.ANY;
-            }
-          }
+        nodes.add(activity);
+        current = activity;
+        exit = Exit.ANY;
+        errorCode = null;
+      } else if (e instanceof RunEvent.StepFinished f) {
+        if (f.activityId() != null && f.activityId().equals(current)) {
+          errorCode = f.errorCode();
+          exit =
+              f.outcome() != null && f.outcome().done()
+                  ? Exit.NORMAL
+                  : errorCode != null ? Exit.ERROR : Exit.NONE;
         }
-        case "run.resumed" -> {
-          if (exit == Exit.NONE) {
-            exit = Exit.ANY; // the failed step is run again; whatever follows came from it
+      } else if (e instanceof RunEvent.GateDecision d) {
+        if (d.activityId() != null && d.activityId().equals(current)) {
+          if (d.decision() == Decision.APPROVED) {
+            exit = Exit.NORMAL;
+          } else if (d.decision() == Decision.REJECTED) {
+            exit = Exit.ERROR;
+            errorCode = "GATE_REJECTED";
+          } else if (d.decision() == Decision.EXPIRED) {
+            exit = Exit.TIMER;
+          } else {
+            exit = Exit.ANY;
           }
         }
-        case "run.ended" -> {
-          // An aborted run or a technical failure stops the process where it stands.
-          if (current != null
-              && exit != Exit.NONE
-              && !r.path("outcome").asText().equals("aborted")) {
-            connect(current, exit, errorCode, id -> graph.node(id).kind() == Kind.END);
-          }
-          current = null;
+      } else if (e instanceof RunEvent.RunResumed) {
+        if (exit == Exit.NONE) {
+          exit = Exit.ANY; // the failed step is run again; whatever follows came from it
         }
-        default -> {}
+      } else if (e instanceof RunEvent.RunEnded end) {
+        // An aborted run or a technical failure stops the process where it stands.
+        if (current != null && exit != Exit.NONE && !"aborted".equals(end.outcome())) {
+          connect(current, exit, errorCode, id -> graph.node(id).kind() == Kind.END);
+        }
+        current = null;
       }
     }
   }

@@ -1,6 +1,5 @@
 package dev.runbook.engine.internal.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.Identity;
 import dev.runbook.engine.api.RunEvent;
@@ -57,16 +56,18 @@ final class Aborts {
    * @throws BadInputException if {@code by} asked already: a second person must
    */
   private static String askedWithoutRollback(RunSession s, String by) {
-    JsonNode asked = dev.runbook.engine.internal.evidence.EvidenceReader.abortAsked(s.evidence());
+    EvidenceEvents.Recorded asked =
+        dev.runbook.engine.internal.evidence.EvidenceReader.abortAsked(s.events());
     if (asked == null) {
       return null;
     }
-    String first = asked.path("by").asText();
+    String first =
+        java.util.Objects.toString(((RunEvent.AbortNoRollbackAsked) asked.event()).by(), "");
     if (first.equals(by)) {
       throw new BadInputException(
           by
               + " asked already (at "
-              + asked.path("at").asText()
+              + asked.atText()
               + ") to end run "
               + s.runId
               + " without rollback: a second person must ask it too, with their own signed"

@@ -1,5 +1,6 @@
 package dev.runbook.engine.internal.run;
 
+import dev.runbook.engine.api.Decision;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import java.util.List;
 final class GateLedger {
 
   /** A gate visit the evidence shows decided: {@code approved} or {@code rejected}. */
-  record Decided(String decision, String by, String comment, String at) {}
+  record Decided(Decision decision, String by, String comment, String at) {}
 
   private final List<String> approvals;
   private final Decided rejected;
@@ -50,18 +51,15 @@ final class GateLedger {
           && d.activityId().equals(activityId)
           && !EngineCore.RECONCILE.equals(d.name())) {
         String at = r.atText();
-        switch (d.decision()) {
-          case "approved" -> {
-            if (!approvals.contains(d.by())) {
-              approvals.add(d.by());
-            }
-            lastAt = at;
+        if (d.decision() == Decision.APPROVED) {
+          if (!approvals.contains(d.by())) {
+            approvals.add(d.by());
           }
-          case "rejected" ->
-              rejected =
-                  new Decided("rejected", d.by(), d.comment() == null ? "" : d.comment(), at);
-          default -> {} // expired: the gate's timer is still due in the database and fires again
-        }
+          lastAt = at;
+        } else if (d.decision() == Decision.REJECTED) {
+          rejected =
+              new Decided(Decision.REJECTED, d.by(), d.comment() == null ? "" : d.comment(), at);
+        } // expired: the gate's timer is still due in the database and fires again
       }
     }
     return new GateLedger(approvals, rejected, lastAt, announced);
@@ -87,7 +85,10 @@ final class GateLedger {
     }
     if (!approvals.isEmpty() && approvals.size() >= approversRequired) {
       return new Decided(
-          "approved", String.join(", ", approvals), "approved by " + approvals, lastApprovalAt);
+          Decision.APPROVED,
+          String.join(", ", approvals),
+          "approved by " + approvals,
+          lastApprovalAt);
     }
     return null;
   }

@@ -1,13 +1,14 @@
 package dev.runbook.engine.internal.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.api.Decision;
 import dev.runbook.engine.api.Identity;
 import dev.runbook.engine.api.IdentityException;
 import dev.runbook.engine.api.Refusal;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.internal.catalog.Gates;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +57,15 @@ final class Gatekeeper {
     approvals.add(by);
     recordVerified(s, who);
     s.emit(
-        decision(s, model, rules, "approved", by, comment, approvals.size(), who.keyFingerprint()));
+        decision(
+            s,
+            model,
+            rules,
+            Decision.APPROVED,
+            by,
+            comment,
+            approvals.size(),
+            who.keyFingerprint()));
     if (approvals.size() >= rules.approvers()) {
       core.engine().getTaskService().complete(task.getId());
       return core.driver.drive(s);
@@ -91,7 +100,7 @@ final class Gatekeeper {
           new RunEvent.GateDecision(
               reconcile,
               EngineCore.RECONCILE,
-              "rejected",
+              Decision.REJECTED,
               by,
               null,
               comment,
@@ -111,7 +120,7 @@ final class Gatekeeper {
             s,
             model,
             rules,
-            "rejected",
+            Decision.REJECTED,
             by,
             comment,
             approvals(s, task).size(),
@@ -128,7 +137,7 @@ final class Gatekeeper {
       RunSession s,
       UserTask model,
       Gates.Rules rules,
-      String decision,
+      Decision decision,
       String by,
       String comment,
       int count,
@@ -138,7 +147,7 @@ final class Gatekeeper {
         model.getName(),
         decision,
         by,
-        "approved".equals(decision) ? rules.role() : null,
+        decision == Decision.APPROVED ? rules.role() : null,
         comment,
         s.planSha256(),
         count,
@@ -207,7 +216,7 @@ final class Gatekeeper {
         new RunEvent.GateDecision(
             activity,
             EngineCore.RECONCILE,
-            "approved",
+            Decision.APPROVED,
             by,
             null,
             comment,
@@ -222,12 +231,11 @@ final class Gatekeeper {
   /** The activity of a reconcile.required with no decision after it, or null. */
   static String reconcilePending(RunSession s) {
     String pending = null;
-    for (JsonNode r : s.evidence()) {
-      String type = r.path("type").asText();
-      if (type.equals("reconcile.required")) {
-        pending = r.path("activityId").asText();
-      } else if (type.equals("gate.decision")
-          && EngineCore.RECONCILE.equals(r.path("name").asText())) {
+    for (EvidenceEvents.Recorded r : s.events()) {
+      if (r.event() instanceof RunEvent.ReconcileRequired q) {
+        pending = q.activityId();
+      } else if (r.event() instanceof RunEvent.GateDecision d
+          && EngineCore.RECONCILE.equals(d.name())) {
         pending = null;
       }
     }

@@ -127,7 +127,7 @@ final class HeldApprovals {
               s,
               model,
               rules,
-              "approved",
+              dev.runbook.engine.api.Decision.APPROVED,
               by,
               "approved ahead at " + h.at() + (comment.isEmpty() ? "" : ": " + comment),
               approvals.size(),

@@ -1,12 +1,13 @@
 package dev.runbook.engine.internal.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.internal.catalog.Gates;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import java.util.List;
+import java.util.Objects;
 import org.camunda.bpm.engine.ManagementService;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.management.JobDefinition;
@@ -124,20 +125,17 @@ final class JobDriver {
     RuntimeService runtime = core.engine().getRuntimeService();
     if (runtime.createProcessInstanceQuery().processInstanceId(s.processInstanceId).count() == 0) {
       core.locks().release(s.inventory.cluster(), s.runId);
-      JsonNode end = null;
-      for (JsonNode r : s.evidence()) {
-        if (r.path("type").asText().equals("run.ended")) {
-          end = r;
+      RunEvent.RunEnded end = null;
+      for (EvidenceEvents.Recorded r : s.events()) {
+        if (r.event() instanceof RunEvent.RunEnded e) {
+          end = e;
         }
       }
       if (end == null) {
         return new RunOutcome(s.runId, RunState.FAILED, "the run ended without an end event", null);
       }
       return new RunOutcome(
-          s.runId,
-          RunState.ofLabel(end.path("outcome").asText()),
-          end.path("message").asText(),
-          null);
+          s.runId, RunState.ofLabel(end.outcome()), Objects.toString(end.message(), ""), null);
     }
     List<Task> pending = core.gates.activeGates(s);
     if (pending.isEmpty()) {
@@ -160,11 +158,10 @@ final class JobDriver {
             s.planSha256(),
             s.inventory.approval().unsigned());
     boolean announced =
-        s.evidence().stream()
+        s.events().stream()
             .anyMatch(
                 r ->
-                    r.path("type").asText().equals("gate.pending")
-                        && task.getId().equals(r.path("taskId").asText()));
+                    r.event() instanceof RunEvent.GatePending p && task.getId().equals(p.taskId()));
     if (!announced) {
       s.emit(
           new RunEvent.GatePending(

@@ -81,7 +81,7 @@ final class Recovery {
       s.emit(
           new RunEvent.RunRecovered(
               "gate-decision", model.getId(), d.decision() + " by " + d.by() + " at " + d.at()));
-      if (d.decision().equals("rejected")) {
+      if (d.decision() == dev.runbook.engine.api.Decision.REJECTED) {
         core.engine().getTaskService().handleBpmnError(task.getId(), "GATE_REJECTED", d.comment());
       } else {
         core.engine().getTaskService().complete(task.getId());

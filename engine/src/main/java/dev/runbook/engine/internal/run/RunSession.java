@@ -382,44 +382,26 @@ public final class RunSession implements AutoCloseable {
   private final Map<String, Boolean> reconcileApproved = new HashMap<>();
   private boolean replayed;
 
-  private void track(String type, String activityId, String jobId, String name, String decision) {
-    switch (type) {
-      case "step.started" -> {
-        startsByJob.merge(jobId, 1, Integer::sum);
-        openJobByActivity.put(activityId, jobId);
-      }
-      case "step.finished" -> openJobByActivity.remove(activityId);
-      case "reconcile.required" -> reconcileApproved.put(activityId, false);
-      case "gate.decision" -> {
-        if ("reconcile".equals(name) && reconcileApproved.containsKey(activityId)) {
-          reconcileApproved.put(activityId, "approved".equals(decision));
-        }
-      }
-      default -> {}
-    }
-  }
-
   private void track(RunEvent e) {
     if (e instanceof RunEvent.StepStarted s) {
-      track(e.type(), s.activityId(), s.jobId(), null, null);
+      startsByJob.merge(s.jobId(), 1, Integer::sum);
+      openJobByActivity.put(s.activityId(), s.jobId());
     } else if (e instanceof RunEvent.StepFinished f) {
-      track(e.type(), f.activityId(), null, null, null);
+      openJobByActivity.remove(f.activityId());
     } else if (e instanceof RunEvent.ReconcileRequired r) {
-      track(e.type(), r.activityId(), null, null, null);
-    } else if (e instanceof RunEvent.GateDecision d) {
-      track(e.type(), d.activityId(), null, d.name(), d.decision());
+      reconcileApproved.put(r.activityId(), false);
+    } else if (e instanceof RunEvent.GateDecision d
+        && EngineCore.RECONCILE.equals(d.name())
+        && reconcileApproved.containsKey(d.activityId())) {
+      reconcileApproved.put(
+          d.activityId(), d.decision() == dev.runbook.engine.api.Decision.APPROVED);
     }
   }
 
   private synchronized void replay() {
     if (!replayed) {
-      for (JsonNode r : evidence()) {
-        track(
-            r.path("type").asText(),
-            r.path("activityId").asText(),
-            r.path("jobId").asText(),
-            r.path("name").asText(),
-            r.path("decision").asText());
+      for (EvidenceEvents.Recorded r : events()) {
+        track(r.event());
       }
       replayed = true;
     }

@@ -59,7 +59,7 @@ final class RunbookParseListener extends AbstractBpmnParseListener {
           new RunEvent.GateDecision(
               gate.getId(),
               gate.getName(),
-              "expired",
+              dev.runbook.engine.api.Decision.EXPIRED,
               "engine",
               null,
               "the gate timed out before enough approvals: failing closed",

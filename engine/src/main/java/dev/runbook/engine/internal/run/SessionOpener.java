@@ -1,10 +1,11 @@
 package dev.runbook.engine.internal.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.runbook.engine.api.BadInputException;
 import dev.runbook.engine.api.Inventory;
+import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunbookInfo;
 import dev.runbook.engine.internal.catalog.Catalog;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.plan.PlanStore;
 import dev.runbook.engine.internal.template.TemplateRenderer;
 import java.io.IOException;
@@ -114,10 +115,10 @@ final class SessionOpener {
    * differs and how to get back to the run's own.
    */
   void requireSamePins(RunSession s, Catalog.Entry entry) {
-    JsonNode pins = null;
-    for (JsonNode r : s.evidence()) {
-      if (r.path("type").asText().equals("run.pinned")) {
-        pins = r;
+    RunEvent.RunPinned pins = null;
+    for (EvidenceEvents.Recorded r : s.events()) {
+      if (r.event() instanceof RunEvent.RunPinned p) {
+        pins = p;
         break;
       }
     }
@@ -133,7 +134,7 @@ final class SessionOpener {
     String bpmn = current == null ? null : EngineCore.sha256(current.bpmn());
     if (current == null) {
       differ.add("runbook " + entry.id() + ": not among this process's runbooks");
-    } else if (!bpmn.equals(pins.path("runbookSha256").asText())) {
+    } else if (!bpmn.equals(pins.runbookSha256())) {
       differ.add(
           "runbook "
               + entry.id()
@@ -142,36 +143,35 @@ final class SessionOpener {
               + "): SHA-256 "
               + bpmn
               + ", the run started with "
-              + pins.path("runbookSha256").asText());
+              + pins.runbookSha256());
     }
-    if (!EngineVersion.get().equals(pins.path("engineVersion").asText())) {
+    if (!EngineVersion.get().equals(pins.engineVersion())) {
       differ.add(
           "engine version "
               + EngineVersion.get()
               + ", the run started with "
-              + pins.path("engineVersion").asText());
+              + pins.engineVersion());
     }
-    pins.path("templates")
-        .fields()
-        .forEachRemaining(
-            t -> {
+    pins.templates()
+        .forEach(
+            (name, sha256) -> {
               TemplateRenderer.Source now;
               try {
-                now = core.templates.source(t.getKey());
+                now = core.templates.source(name);
               } catch (dev.runbook.engine.internal.template.RenderException e) {
-                differ.add("template " + t.getKey() + ": not found by this process");
+                differ.add("template " + name + ": not found by this process");
                 return;
               }
-              if (!now.sha256().equals(t.getValue().asText())) {
+              if (!now.sha256().equals(sha256)) {
                 differ.add(
                     "template "
-                        + t.getKey()
+                        + name
                         + " ("
                         + now.origin()
                         + "): SHA-256 "
                         + now.sha256()
                         + ", the run started with "
-                        + t.getValue().asText());
+                        + sha256);
               }
             });
     if (!differ.isEmpty()) {

@@ -8,6 +8,7 @@ import dev.runbook.engine.api.RemoteShell;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.StepContext;
 import dev.runbook.engine.api.WaitProgress;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.evidence.Redactor;
 import dev.runbook.engine.internal.plan.PlanGuard;
 import dev.runbook.engine.internal.ssh.RunMarker;
@@ -58,12 +59,10 @@ final class StepContextImpl implements StepContext {
   java.util.Optional<String> awaitEarlierCommands(Duration bound) {
     // Only where the step sent a command before: a node it never reached has nothing running.
     java.util.Set<String> sentTo =
-        session.evidence().stream()
-            .filter(
-                r ->
-                    r.path("type").asText().equals("command.sent")
-                        && r.path("activityId").asText().equals(activityId))
-            .map(r -> r.path("node").asText())
+        session.events().stream()
+            .map(EvidenceEvents.Recorded::event)
+            .filter(e -> e instanceof RunEvent.CommandSent c && activityId.equals(c.activityId()))
+            .map(e -> ((RunEvent.CommandSent) e).node())
             .collect(java.util.stream.Collectors.toSet());
     RemoteShell shell = session.shell();
     for (Inventory.Member member : nodes) {
@@ -367,34 +366,54 @@ final class StepContextImpl implements StepContext {
     }
     dev.runbook.engine.api.Runs.Verification v =
         dev.runbook.engine.api.Runs.verify(runs.getParent(), runId);
-    List<com.fasterxml.jackson.databind.JsonNode> records;
+    // Leniently: the verification below tells the step whether this evidence can be trusted.
+    List<EvidenceEvents.Recorded> events;
     try {
-      records = dev.runbook.engine.internal.evidence.EvidenceReader.read(dir);
+      events =
+          EvidenceEvents.readable(dev.runbook.engine.internal.evidence.EvidenceReader.read(dir));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    Map<String, String> outputs = null;
-    for (com.fasterxml.jackson.databind.JsonNode r : records) {
-      if (r.path("type").asText().equals("step.finished")
-          && r.path("activityId").asText().equals(activityId)
-          && r.path("outcome").asText().equals("done")) {
-        Map<String, String> o = new java.util.LinkedHashMap<>();
-        r.path("outputs")
-            .fields()
-            .forEachRemaining(
-                f ->
-                    o.put(
-                        f.getKey(),
-                        f.getValue().isTextual()
-                            ? f.getValue().asText()
-                            : f.getValue().toString()));
-        outputs = o;
-      }
-    }
+    Map<String, String> outputs = doneOutputs(events, activityId);
     if (outputs == null) {
       return java.util.Optional.empty();
     }
     return java.util.Optional.of(
         new Recorded(runId, activityId, v.ok(), v.ok() ? null : v.problem(), Map.copyOf(outputs)));
+  }
+
+  /**
+   * The outputs of the last {@code done} finish of {@code activityId} in {@code events}, each as
+   * text, in the order recorded; null when it never finished done.
+   */
+  static Map<String, String> doneOutputs(List<EvidenceEvents.Recorded> events, String activityId) {
+    Map<String, String> outputs = null;
+    for (EvidenceEvents.Recorded r : events) {
+      if (r.event() instanceof RunEvent.StepFinished f
+          && activityId.equals(f.activityId())
+          && f.outcome() == dev.runbook.engine.api.StepOutcome.DONE) {
+        Map<String, String> o = new java.util.LinkedHashMap<>();
+        if (f.outputs() != null) {
+          f.outputs().forEach((name, value) -> o.put(name, outputText(value)));
+        }
+        outputs = o;
+      }
+    }
+    return outputs;
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** An output as a step reads it back: text as it is, anything else as its JSON. */
+  private static String outputText(Object value) {
+    if (value instanceof String text) {
+      return text;
+    }
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("an output read from JSON writes as JSON", e);
+    }
   }
 }

@@ -9,6 +9,7 @@ import dev.runbook.engine.api.RemoteFailure;
 import dev.runbook.engine.api.RunEvent;
 import dev.runbook.engine.api.RunbookError;
 import dev.runbook.engine.api.Step;
+import dev.runbook.engine.api.StepOutcome;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,7 +86,7 @@ public final class StepDelegate implements JavaDelegate {
           finished(
               session,
               activityId,
-              "already-done",
+              StepOutcome.ALREADY_DONE,
               start,
               Map.of(),
               null,
@@ -126,7 +127,7 @@ public final class StepDelegate implements JavaDelegate {
           finished(
               session,
               activityId,
-              "already-done",
+              StepOutcome.ALREADY_DONE,
               start,
               Map.of(),
               lost.reason(),
@@ -145,7 +146,7 @@ public final class StepDelegate implements JavaDelegate {
         finished(
             session,
             activityId,
-            "interrupted",
+            StepOutcome.INTERRUPTED,
             start,
             Map.of(),
             lost.reason(),
@@ -158,16 +159,23 @@ public final class StepDelegate implements JavaDelegate {
       }
       Map<String, Object> outputs = outputs(output);
       outputs.forEach((k, v) -> execution.setVariableLocal(k, processValue(session.stored(k, v))));
-      finished(session, activityId, "done", start, outputs, null, null, null);
+      finished(session, activityId, StepOutcome.DONE, start, outputs, null, null, null);
     } catch (RunbookError e) {
       finished(
-          session, activityId, "failed", start, Map.of(), null, e.code().name(), e.getMessage());
+          session,
+          activityId,
+          StepOutcome.FAILED,
+          start,
+          Map.of(),
+          null,
+          e.code().name(),
+          e.getMessage());
       throw new BpmnError(e.code().name(), session.redact(e.getMessage()));
     } catch (RemoteFailure e) {
       finished(
           session,
           activityId,
-          "failed",
+          StepOutcome.FAILED,
           start,
           Map.of(),
           e.reason(),
@@ -180,7 +188,14 @@ public final class StepDelegate implements JavaDelegate {
       // A record constructor refused the task's inputs: the runbook or a parameter is wrong.
       String msg = "bad input for step " + step.name() + ": " + rootMessage(e);
       finished(
-          session, activityId, "failed", start, Map.of(), null, ErrorCode.STEP_FAILED.name(), msg);
+          session,
+          activityId,
+          StepOutcome.FAILED,
+          start,
+          Map.of(),
+          null,
+          ErrorCode.STEP_FAILED.name(),
+          msg);
       throw new BpmnError(ErrorCode.STEP_FAILED.name(), session.redact(msg));
     } catch (BpmnError e) {
       throw e;
@@ -224,7 +239,7 @@ public final class StepDelegate implements JavaDelegate {
       long start,
       dev.runbook.engine.api.FailureReason failure,
       String why) {
-    finished(session, activityId, "interrupted", start, Map.of(), failure, null, why);
+    finished(session, activityId, StepOutcome.INTERRUPTED, start, Map.of(), failure, null, why);
     session.emit(new RunEvent.ReconcileRequired(activityId, step.name(), why));
     return new ReconcileRequired(activityId, why);
   }
@@ -244,13 +259,13 @@ public final class StepDelegate implements JavaDelegate {
   private void finished(
       RunSession session,
       String activityId,
-      String outcome,
+      StepOutcome outcome,
       long startNanos,
       Map<String, Object> outputs,
       dev.runbook.engine.api.FailureReason failure,
       String errorCode,
       String message) {
-    if ("failed".equals(outcome)) {
+    if (outcome == StepOutcome.FAILED) {
       session.lastFailure = activityId + ": " + message;
     }
     session.emit(

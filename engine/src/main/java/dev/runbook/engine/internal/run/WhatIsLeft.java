@@ -2,6 +2,7 @@ package dev.runbook.engine.internal.run;
 
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.StepOutcome;
 import dev.runbook.engine.internal.catalog.Catalog;
 import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ final class WhatIsLeft {
    */
   static List<String> lines(List<EvidenceEvents.Recorded> evidence, BpmnModelInstance model) {
     Map<String, RunEvent.StepStarted> started = new LinkedHashMap<>();
-    Map<String, String> outcome = new LinkedHashMap<>();
+    Map<String, StepOutcome> outcome = new LinkedHashMap<>();
     for (EvidenceEvents.Recorded r : evidence) {
       if (r.event() instanceof RunEvent.StepStarted s && s.effect() != Effect.READ_ONLY) {
         started.put(s.activityId(), s);
@@ -60,11 +61,11 @@ final class WhatIsLeft {
     for (Map.Entry<String, RunEvent.StepStarted> e : started.entrySet()) {
       RunEvent.StepStarted r = e.getValue();
       String how =
-          switch (outcome.getOrDefault(e.getKey(), "")) {
-            case "done", "already-done" -> "done";
-            case "failed" -> "failed part way (some of it may be done)";
-            default -> "started and did not finish (some of it may be done)";
-          };
+          outcome.get(e.getKey()) == StepOutcome.FAILED
+              ? "failed part way (some of it may be done)"
+              : outcome.get(e.getKey()) != null && outcome.get(e.getKey()).done()
+                  ? "done"
+                  : "started and did not finish (some of it may be done)";
       StringBuilder line =
           new StringBuilder()
               .append(r.name() == null || r.name().isEmpty() ? e.getKey() : r.name())

@@ -1,8 +1,10 @@
 package dev.runbook.engine.internal.evidence;
 
+import dev.runbook.engine.api.Decision;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.FailureReason;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.StepOutcome;
 import java.util.List;
 import java.util.Map;
 
@@ -59,7 +61,7 @@ final class Events {
 
   static RunEvent.StepFinished stepFinished(String activityId, Map<String, Object> outputs) {
     return new RunEvent.StepFinished(
-        activityId, "takeSnapshot", "done", 1500, outputs, null, null, null);
+        activityId, "takeSnapshot", StepOutcome.DONE, 1500, outputs, null, null, null);
   }
 
   static RunEvent.GatePending gatePending(String activityId, int required) {
@@ -78,7 +80,7 @@ final class Events {
     return new RunEvent.GateDecision(
         activityId,
         "Approve restore",
-        "approved",
+        Decision.APPROVED,
         by,
         "sre",
         "looks right",
@@ -89,7 +91,7 @@ final class Events {
 
   static RunEvent.GateDecision rejected(String activityId, String by) {
     return new RunEvent.GateDecision(
-        activityId, "Approve restore", "rejected", by, "sre", "wrong snapshot", null, 0, 1);
+        activityId, "Approve restore", Decision.REJECTED, by, "sre", "wrong snapshot", null, 0, 1);
   }
 
   static RunEvent.RunEnded ended(String outcome, String message) {

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runbook.engine.api.Decision;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.StepOutcome;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
@@ -86,6 +88,74 @@ class EvidenceEventsTest {
             () -> EvidenceEvents.of(json.readTree("{\"seq\":6,\"type\":\"run.teleported\"}")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("record 6 has an unknown type: run.teleported");
+  }
+
+  @Test
+  void readableLeavesOutWhatCannotBeAnEventAndKeepsTheRest() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> records =
+        List.of(
+            json.readTree("{\"seq\":1,\"type\":\"run.teleported\"}"),
+            // A list where the event has a number: altered by hand.
+            json.readTree("{\"seq\":2,\"type\":\"step.started\",\"attempt\":[1]}"),
+            json.readTree(
+                "{\"seq\":3,\"at\":\"yesterday\",\"type\":\"run.resumed\",\"by\":\"bob\"}"),
+            json.readTree(
+                "{\"seq\":4,\"at\":\"2026-12-03T10:00:00.000Z\",\"type\":\"run.resumed\","
+                    + "\"by\":\"eve\"}"));
+
+    List<EvidenceEvents.Recorded> read = EvidenceEvents.readable(records);
+
+    assertThat(read)
+        .containsExactly(
+            new EvidenceEvents.Recorded(3, null, new RunEvent.RunResumed("bob")),
+            new EvidenceEvents.Recorded(
+                4,
+                java.time.Instant.parse("2026-12-03T10:00:00Z"),
+                new RunEvent.RunResumed("eve")));
+    assertThat(read.get(1).atText()).isEqualTo("2026-12-03T10:00:00.000Z");
+    assertThatThrownBy(() -> EvidenceEvents.of(records.get(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aStepOutcomeReadsByItsLabelAndOneUnknownReadsAsFailed() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    String record = "{\"seq\":7,\"type\":\"step.finished\",\"activityId\":\"Task_A\",\"outcome\":";
+    for (StepOutcome o : StepOutcome.values()) {
+      RunEvent.StepFinished f =
+          (RunEvent.StepFinished)
+              EvidenceEvents.of(json.readTree(record + "\"" + o.label() + "\"}")).event();
+      assertThat(f.outcome()).isEqualTo(o);
+      assertThat(json.valueToTree(f).path("outcome").asText()).isEqualTo(o.label());
+    }
+    assertThat(StepOutcome.ALREADY_DONE).hasToString("already-done");
+    // Evidence of another version stays readable, and what it means is not taken as done.
+    RunEvent.StepFinished later =
+        (RunEvent.StepFinished) EvidenceEvents.of(json.readTree(record + "\"half-done\"}")).event();
+    assertThat(later.outcome()).isEqualTo(StepOutcome.FAILED);
+    RunEvent.StepFinished none =
+        (RunEvent.StepFinished)
+            EvidenceEvents.of(json.readTree(record.replace(",\"outcome\":", "}"))).event();
+    assertThat(none.outcome()).isNull();
+  }
+
+  @Test
+  void aGateDecisionReadsByItsLabelAndOneUnknownReadsAsExpired() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    String record = "{\"seq\":8,\"type\":\"gate.decision\",\"activityId\":\"Gate_A\",\"decision\":";
+    for (Decision d : Decision.values()) {
+      RunEvent.GateDecision e =
+          (RunEvent.GateDecision)
+              EvidenceEvents.of(json.readTree(record + "\"" + d.label() + "\"}")).event();
+      assertThat(e.decision()).isEqualTo(d);
+      assertThat(json.valueToTree(e).path("decision").asText()).isEqualTo(d.label());
+    }
+    assertThat(Decision.APPROVED).hasToString("approved");
+    // No approval and no rejection: what such a record always counted as.
+    RunEvent.GateDecision later =
+        (RunEvent.GateDecision) EvidenceEvents.of(json.readTree(record + "\"deferred\"}")).event();
+    assertThat(later.decision()).isEqualTo(Decision.EXPIRED);
   }
 
   /** An event with a value of its own in every component. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runbook.engine.internal.catalog.ProcessGraph;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.report.ReportModel.Diagram;
 import dev.runbook.engine.internal.report.ReportModel.Edge;
 import dev.runbook.engine.internal.report.ReportModel.Label;
@@ -104,7 +105,7 @@ class DiagramLayoutTest {
     ProcessGraph graph = ProcessGraph.of(model);
     List<JsonNode> records = new ArrayList<>();
     JSON.readTree(FAILED_RUN).forEach(records::add);
-    return DiagramLayout.draw(graph, RunPath.of(graph, records));
+    return DiagramLayout.draw(graph, RunPath.of(graph, EvidenceEvents.of(records)));
   }
 
   private static Shape shape(Diagram d, String id) {

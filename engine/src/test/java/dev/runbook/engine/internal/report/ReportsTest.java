@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runbook.engine.api.BadInputException;
+import dev.runbook.engine.api.Decision;
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.EngineOptions;
 import dev.runbook.engine.api.Reports;
 import dev.runbook.engine.api.Reports.Format;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.StepOutcome;
 import dev.runbook.engine.internal.evidence.EngineKey;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.Redactor;
@@ -70,7 +72,7 @@ class ReportsTest {
           new RunEvent.StepFinished(
               "Task_Note",
               "note",
-              "done",
+              StepOutcome.DONE,
               20,
               Map.of("file", "/s.db", "sha256", "e".repeat(64), "revision", 7),
               null,
@@ -90,7 +92,7 @@ class ReportsTest {
           new RunEvent.GateDecision(
               "Gate_Approve",
               "Approve the write",
-              "rejected",
+              Decision.REJECTED,
               "bob",
               null,
               HOSTILE,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runbook.engine.internal.evidence.EvidenceEvents;
 import dev.runbook.engine.internal.report.ReportModel.Bar;
 import dev.runbook.engine.internal.report.ReportModel.Chart;
 import dev.runbook.engine.internal.report.ReportModel.Downtime;
@@ -63,7 +64,7 @@ class RunChartTest {
 
   @Test
   void downtimeRunsFromTheStopStartingToTheControlPlaneServingAgain() {
-    Downtime d = RunChart.downtime(restore());
+    Downtime d = RunChart.downtime(EvidenceEvents.of(restore()));
 
     assertThat(d.stopped()).isTrue();
     assertThat(d.from()).isEqualTo("2030-05-01T10:01:10Z");
@@ -77,7 +78,7 @@ class RunChartTest {
     List<JsonNode> rs = restore();
     rs.set(rs.size() - 1, finished("10:04:00", "Task_Start", "etcdStartControlPlane", "failed"));
 
-    Downtime d = RunChart.downtime(rs);
+    Downtime d = RunChart.downtime(EvidenceEvents.of(rs));
 
     assertThat(d.stopped()).isTrue();
     assertThat(d.to()).isNull();
@@ -89,12 +90,13 @@ class RunChartTest {
   void aRunThatStoppedNothingHasNoDowntime() {
     List<JsonNode> rs = restore().subList(0, 5);
 
-    assertThat(RunChart.downtime(rs)).isEqualTo(new Downtime(false, null, null, null, null));
+    assertThat(RunChart.downtime(EvidenceEvents.of(rs)))
+        .isEqualTo(new Downtime(false, null, null, null, null));
   }
 
   @Test
   void oneLanePerNodeABarPerStepOnItAndGatesAndWaitsAsMarks() {
-    Chart c = RunChart.of(restore());
+    Chart c = RunChart.of(EvidenceEvents.of(restore()));
 
     assertThat(c.lanes())
         .extracting(Lane::node)
@@ -126,10 +128,10 @@ class RunChartTest {
   void whatEvidenceLeavesOpenEndsAtTheLastRecord() {
     List<JsonNode> rs = restore().subList(0, 6); // the stop started, nothing after
 
-    Chart c = RunChart.of(rs);
+    Chart c = RunChart.of(EvidenceEvents.of(rs));
 
     assertThat(c.lanes().get(1).bars()).extracting(Bar::outcome).containsExactly("running");
-    assertThat(RunChart.of(restore().subList(0, 1))).isNull();
+    assertThat(RunChart.of(EvidenceEvents.of(restore().subList(0, 1)))).isNull();
   }
 
   @Test
@@ -138,7 +140,7 @@ class RunChartTest {
     rs.add(started("10:00:00.000", "Task_Verify", "etcdVerifySnapshot"));
     rs.add(finished("10:00:00.200", "Task_Verify", "etcdVerifySnapshot", "done"));
 
-    assertThat(RunChart.of(rs).ticks())
+    assertThat(RunChart.of(EvidenceEvents.of(rs)).ticks())
         .extracting(Tick::label)
         .containsExactly(
             "10:00:00.000", "10:00:00.050", "10:00:00.100", "10:00:00.150", "10:00:00.200");

@@ -11,6 +11,7 @@ import dev.runbook.engine.api.RunOutcome;
 import dev.runbook.engine.api.RunState;
 import dev.runbook.engine.api.RunbookEngine;
 import dev.runbook.engine.api.Runs;
+import dev.runbook.engine.api.StepOutcome;
 import dev.runbook.engine.internal.evidence.EngineKey;
 import dev.runbook.engine.internal.evidence.EvidenceJournal;
 import dev.runbook.engine.internal.evidence.EvidenceReader;
@@ -109,7 +110,7 @@ class EngineEvidenceTest {
           new RunEvent.StepStarted("Task_Write", "Write", "write", Effect.MUTATING, "j", 1, null));
       j.append(
           new RunEvent.StepFinished(
-              "Task_Write", "write", "failed", 1, Map.of(), null, null, "disk full"));
+              "Task_Write", "write", StepOutcome.FAILED, 1, Map.of(), null, null, "disk full"));
     } // the process lets go: a checkpoint seals the failure
 
     List<JsonNode> records = EvidenceReader.read(dir);

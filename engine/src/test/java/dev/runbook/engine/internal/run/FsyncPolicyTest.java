@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runbook.engine.api.Effect;
 import dev.runbook.engine.api.RunEvent;
+import dev.runbook.engine.api.StepOutcome;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,8 @@ class FsyncPolicyTest {
   }
 
   private static RunEvent ended(String activity) {
-    return new RunEvent.StepFinished(activity, "aStep", "done", 1, Map.of(), null, null, null);
+    return new RunEvent.StepFinished(
+        activity, "aStep", StepOutcome.DONE, 1, Map.of(), null, null, null);
   }
 
   private List<Boolean> waits(RunEvent... events) {
